@@ -1,0 +1,6 @@
+export * from './Schema';
+export * from './Kubernetes';
+export * from './Common';
+export * from './Rollout';
+export * from './Duration';
+export * from './Validation';
