@@ -1,7 +1,7 @@
 /**
  * Rollout (`argoproj.io/v1alpha1`, kind Rollout): spec and status, every field upstream has.
  */
-import { array, boolean, int32, int64, intOrString, json, literal, partial, record, string, struct, type TypeOf } from './Schema';
+import { array, boolean, int32, int64, intOrString, json, knownString, literal, partial, record, string, struct, type TypeOf } from './Schema';
 import { LabelSelector, ObjectMeta, PodTemplateSpec, StringMap } from './Kubernetes';
 import { AnalysisTemplateRef, Condition, DryRun, FieldRef, MeasurementRetention, PodTemplateMetadata } from './Common';
 
@@ -282,7 +282,7 @@ export type RolloutSpec = TypeOf<typeof RolloutSpec>;
 // ---------------------------------------------------------------------------------------------------------
 // Status
 
-export const PauseReason = literal('InconclusiveAnalysisRun', 'InconclusiveExperiment', 'CanaryPauseStep', 'BlueGreenPause');
+export const PauseReason = knownString('InconclusiveAnalysisRun', 'InconclusiveExperiment', 'CanaryPauseStep', 'BlueGreenPause');
 export type PauseReason = TypeOf<typeof PauseReason>;
 
 export const PauseCondition = struct('PauseCondition', { reason: PauseReason, startTime: string() }, {});
@@ -322,7 +322,7 @@ export const CanaryStatus = partial('CanaryStatus', {
   currentBackgroundAnalysisRunStatus: RolloutAnalysisRunStatus,
   currentExperiment: string(),
   weights: TrafficWeights,
-  stablePingPong: literal('ping', 'pong'),
+  stablePingPong: knownString('ping', 'pong'),
   stepPluginStatuses: array(StepPluginStatus),
 });
 export type CanaryStatus = TypeOf<typeof CanaryStatus>;
@@ -377,7 +377,7 @@ export const RolloutStatus = partial('RolloutStatus', {
   stableRS: string(),
   restartedAt: string(),
   promoteFull: boolean(),
-  phase: literal('Progressing', 'Paused', 'Healthy', 'Degraded'),
+  phase: knownString('Progressing', 'Paused', 'Healthy', 'Degraded'),
   message: string(),
   workloadObservedGeneration: string(),
   alb: ALBStatus,

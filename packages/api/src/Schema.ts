@@ -3,7 +3,7 @@
  * that declaration is at the same time
  *  - an io-ts codec (`Codec<A>` is a `t.Type<A, A, unknown>`) that decodes, collecting every error with its
  *    field path, and keeps unknown fields so that `encode(decode(x))` deep-equals `x`;
- *  - the source of our CRD OpenAPI schemas (`toOpenApi`);
+ *  - the source of our CRD OpenAPI schemas (`toOpenApiSchema` in Crd.ts);
  *  - a walkable tree that the strict checker, the field-coverage test and the generators read.
  *
  * Decoding never transforms values (durations stay strings, IntOrString stays number | string), so encoding
@@ -82,6 +82,9 @@ export interface FieldError {
   readonly path: string;
   readonly expected: string;
   readonly found: unknown;
+  /** The problem without the path: `expected integer, got "abc"`. */
+  readonly detail: string;
+  /** `path: detail`. */
   readonly message: string;
 }
 
@@ -108,6 +111,14 @@ export function encode<A>(codec: Codec<A>, value: A): unknown {
 
 export const string = (options: { enum?: readonly string[]; format?: 'date-time' } = {}): Codec<string> =>
   new Codec<string>('string', { type: 'string', ...options });
+
+/**
+ * A string whose usual values are known but which must accept others: status fields written by a controller
+ * (a newer Argo Rollouts may write a phase or reason we do not know yet, and reading it must not fail).
+ * No enum in the CRD; the type is the union plus any string.
+ */
+export const knownString = <L extends string>(...values: readonly L[]): Codec<L | (string & {})> =>
+  new Codec<L | (string & {})>(`${values.map((v) => JSON.stringify(v)).join(' | ')} | string`, { type: 'string' });
 
 /** A string restricted to the given values; the type is their union. */
 export const literal = <L extends string>(...values: readonly L[]): Codec<L> => new Codec<L>(values.map((v) => JSON.stringify(v)).join(' | '), { type: 'string', enum: values });
@@ -219,7 +230,8 @@ const DATE_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2
 
 function fail(errors: FieldError[], path: string, expected: string, found: unknown): void {
   const where = path === '' ? '(root)' : path;
-  errors.push({ path: where, expected, found, message: `${where}: expected ${expected}, got ${describeValue(found)}` });
+  const detail = `expected ${expected}, got ${describeValue(found)}`;
+  errors.push({ path: where, expected, found, detail, message: `${where}: ${detail}` });
 }
 
 /** Every error in `u` against `node`. `strict` also reports unknown fields. */
@@ -271,7 +283,8 @@ function check(node: SchemaNode, u: unknown, path: string, strict: boolean, erro
         if (v === undefined || v === null) {
           if (p.required) {
             const where = childPath(path, k);
-            errors.push({ path: where, expected: describeNode(p.node), found: v, message: `${where}: required field is missing (expected ${describeNode(p.node)})` });
+            const detail = `required field is missing (expected ${describeNode(p.node)})`;
+            errors.push({ path: where, expected: describeNode(p.node), found: v, detail, message: `${where}: ${detail}` });
           }
           continue;
         }
@@ -281,7 +294,8 @@ function check(node: SchemaNode, u: unknown, path: string, strict: boolean, erro
         for (const k of Object.keys(u)) {
           if (!(k in node.properties)) {
             const where = childPath(path, k);
-            errors.push({ path: where, expected: 'no such field', found: u[k], message: `${where}: unknown field "${k}"` });
+            const detail = `unknown field "${k}"`;
+            errors.push({ path: where, expected: 'no such field', found: u[k], detail, message: `${where}: ${detail}` });
           }
         }
       }
