@@ -3,7 +3,7 @@
  */
 
 /** How the problem reads in Go's `field.Error` terms (Argo's lint prints these). */
-export type ValidationErrorType = 'Invalid' | 'Required' | 'Forbidden' | 'NotSupported' | 'InternalError' | 'NotFound';
+export type ValidationErrorType = 'Invalid' | 'Required' | 'Forbidden' | 'NotSupported' | 'InternalError' | 'NotFound' | 'Duplicate';
 
 export interface ValidationError {
   /** Full field path, e.g. `spec.strategy.canary.steps[2].setWeight`. */
@@ -28,7 +28,9 @@ export function validationErrorBody(e: ValidationError): string {
     case 'Invalid':
       return `Invalid value: ${renderValue(e.value)}: ${e.message}`;
     case 'Required':
-      return `Required value: ${e.message}`;
+      return e.message === '' ? 'Required value' : `Required value: ${e.message}`;
+    case 'Duplicate':
+      return `Duplicate value: ${renderValue(e.value)}`;
     case 'Forbidden':
       return `Forbidden: ${e.message}`;
     case 'NotSupported':

@@ -10,3 +10,8 @@ export * from './validation/References';
 export * from './validation/Analysis';
 export * from './validation/Experiment';
 export * from './Crd';
+export * from './IntOrString';
+export * from './Quantity';
+export * from './Defaults';
+export * from './validation/Kubernetes';
+export * from './validation/Rollout';

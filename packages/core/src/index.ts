@@ -1,0 +1,15 @@
+export { canaryFenceposts } from './Fenceposts';
+export type { ReplicaSetCounts } from './ReplicaSetCounts';
+export { approximateWeightedCanaryStableReplicaCounts, trafficWeightToReplicas } from './WeightedReplicas';
+export type { CanaryStableCounts } from './WeightedReplicas';
+export { replicaProgressThresholdMet } from './ReplicaProgressThreshold';
+export { desiredCanaryWeightOnAbort } from './AbortWeight';
+export type { AbortWeightInput } from './AbortWeight';
+export { desiredCanary } from './DesiredCanary';
+export type { CanaryScale, DesiredCanary, DesiredCanaryInput } from './DesiredCanary';
+export { trafficRoutedCanaryReplicaCounts, withMinPodsPerReplicaSet } from './TrafficRoutedCanary';
+export type { CurrentTrafficWeights, TrafficRoutedCanaryInput } from './TrafficRoutedCanary';
+export { basicCanaryReplicaCounts } from './BasicCanary';
+export type { BasicCanaryInput } from './BasicCanary';
+export { canaryReplicaCounts } from './CanaryReplicas';
+export type { CanaryReplicaCounts, CanaryReplicaInput } from './CanaryReplicas';

@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# The whole test suite, every tier, from a fresh clone. The README and .ci/run both call this.
+#   tier 1-2: unit, property and integration tests (jest, Node only)
+#   later tiers (real servers from Debian, a real control plane) add their setup steps here.
+# Ends with one plain line: "N passed, N failed".
+set -uo pipefail
+cd "$(dirname "$0")/.."
+export NX_DAEMON=false NX_NO_CLOUD=true NX_TUI=false
+results=.test-results
+rm -rf "$results" && mkdir -p "$results"
+failed_steps=()
+
+step() {
+  local name=$1; shift
+  echo "==> $name"
+  if ! "$@"; then failed_steps+=("$name"); echo "!! step failed: $name"; fi
+}
+
+step "build" npx nx run-many -t build --outputStyle=static
+step "typecheck" npx nx run-many -t typecheck --outputStyle=static
+step "boundary check" node tools/boundaries/bin/check-boundaries.js
+step "CRD manifests up to date" node tools/crdgen/bin/crdgen.js --check
+
+echo "==> tests"
+npx jest --ci --json --outputFile="$results/jest.json" 2> "$results/jest.log"
+jest_rc=$?
+tail -n 30 "$results/jest.log"
+
+node -e '
+  const fs = require("fs");
+  let passed = 0, failed = 0;
+  try {
+    const r = JSON.parse(fs.readFileSync(process.argv[1], "utf8"));
+    passed = r.numPassedTests; failed = r.numFailedTests + r.numRuntimeErrorTestSuites;
+    for (const s of r.testResults) if (s.status === "failed") console.log("FAILED " + s.name + (s.message ? "\n" + s.message.split("\n").slice(0, 20).join("\n") : ""));
+  } catch (e) { console.log("no jest results: " + e.message); failed += 1; }
+  const steps = Number(process.argv[2]);
+  if (steps > 0) console.log(steps + " non-test step(s) failed: " + process.argv[3]);
+  console.log(passed + " passed, " + (failed + steps) + " failed");
+' "$results/jest.json" "${#failed_steps[@]}" "${failed_steps[*]:-}"
+
+[ "$jest_rc" -eq 0 ] && [ "${#failed_steps[@]}" -eq 0 ]
