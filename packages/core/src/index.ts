@@ -13,3 +13,48 @@ export { basicCanaryReplicaCounts } from './BasicCanary';
 export type { BasicCanaryInput } from './BasicCanary';
 export { canaryReplicaCounts } from './CanaryReplicas';
 export type { CanaryReplicaCounts, CanaryReplicaInput } from './CanaryReplicas';
+export { toRfc3339, fromRfc3339 } from './Time';
+export { ConditionMessage, ConditionReason, RolloutConditionType, getCondition, removeCondition, setCondition } from './Conditions';
+export type { ConditionStatus, ConditionUpdate, SetConditionOptions } from './Conditions';
+export {
+  calculateRolloutPhase,
+  clientRolloutPhase,
+  rolloutCompleted,
+  rolloutHealthy,
+  rolloutHealthyIgnoringPause,
+} from './RolloutPhase';
+export type { ClientRolloutPhase, RolloutHealthInput, RolloutPhase, RolloutPhaseInput, RolloutPhaseResult } from './RolloutPhase';
+export { DEFAULT_PROGRESS_DEADLINE_SECONDS, nextProgressDeadlineMs, progressDeadlineExceeded } from './ProgressDeadline';
+export type { ProgressDeadlineInput } from './ProgressDeadline';
+export { SAFE_ENCODE_ALPHABET, canonicalJson, fnv32a, podTemplateHash, safeEncodeString } from './PodTemplateHash';
+export { defaultImagePullPolicy, withPodDefaults } from './PodDefaults';
+export { findReplicaSetForTemplate, podTemplatesEqual } from './TemplateEquality';
+export type { TemplateEqualityOptions } from './TemplateEquality';
+export { reconcileRollout, environmentProblems } from './ReconcileRollout';
+export { canaryScaleAtStep, describeStep, reconcileCanary, stepsHash, weightAtStep } from './CanaryReconcile';
+export { buildAnalysisRun, fieldOf } from './AnalysisRunBuilder';
+export type { AnalysisRunRequest } from './AnalysisRunBuilder';
+export type { ObservedWorkload, RolloutObservation, TrafficRoutingObservation } from './Observation';
+export type {
+  AnnotateReplicaSet,
+  CreateAnalysisRun,
+  CreateExperiment,
+  CreateReplicaSet,
+  DeleteReplicaSet,
+  Intent,
+  PatchServiceSelector,
+  ReconcileResult,
+  RecordEvent,
+  RemoveManagedRoutes,
+  ScaleReplicaSet,
+  ScaleWorkload,
+  SetHeaderRoute,
+  SetMirrorRoute,
+  SetWeight,
+  TerminateAnalysisRun,
+  TerminateExperiment,
+  TrafficDestination,
+  UpdateStatus,
+} from './Intent';
+export * as Labels from './Labels';
+export { formatLabelSelector, rsAvailable, rsHash, rsName, rsRevision, rsSpecReplicas } from './ReplicaSetView';

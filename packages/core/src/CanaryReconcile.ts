@@ -1,0 +1,765 @@
+/**
+ * The canary strategy: from one observation to the status the Rollout should have and the intents that get
+ * it there. Pure; every decision carries its reason with the numbers behind it.
+ *
+ * Order of intents, for safety: ReplicaSets are created or scaled up first, then analysis and experiments
+ * are started, then Services and traffic move, and only then do ReplicaSets scale down (traffic has left
+ * them) and old revisions get deleted. The status write comes last, so a failed intent leaves the status
+ * unwritten and the next reconcile decides again from what it observes.
+ */
+import * as E from 'fp-ts/lib/Either';
+import {
+  type AnalysisRun,
+  type CanaryStep,
+  type Condition,
+  type Experiment,
+  type PauseCondition,
+  type PodTemplateSpec,
+  type ReplicaSet,
+  type RolloutAnalysisRunStatus,
+  type RolloutStatus,
+  type TrafficWeights,
+  pauseDurationSeconds,
+  abortScaleDownDelaySecondsOrDefault,
+} from '@rollouts/api';
+import { buildAnalysisRun } from './AnalysisRunBuilder';
+import { canaryReplicaCounts } from './CanaryReplicas';
+import { setCondition } from './Conditions';
+import { canaryFenceposts } from './Fenceposts';
+import type { Intent, ReconcileResult } from './Intent';
+import * as L from './Labels';
+import type { RolloutObservation } from './Observation';
+import { canonicalJson, fnv32a, podTemplateHash, safeEncodeString } from './PodTemplateHash';
+import { replicaProgressThresholdMet } from './ReplicaProgressThreshold';
+import { byRevisionDesc, countsOf, formatLabelSelector, rsAvailable, rsHash, rsName, rsReady, rsRevision, rsScaleDownDeadline, rsSpecReplicas, rsStatusReplicas } from './ReplicaSetView';
+import { rolloutPhaseOf } from './RolloutStatusPhase';
+import { findReplicaSetForTemplate } from './TemplateEquality';
+import { toRfc3339 } from './Time';
+import { trafficWeightToReplicas } from './WeightedReplicas';
+
+/** `currentStepHash`: a hash of the steps, so that editing the steps mid-rollout restarts them. */
+export function stepsHash(steps: ReadonlyArray<CanaryStep>): string {
+  return safeEncodeString(String(fnv32a(new TextEncoder().encode(canonicalJson(steps)))));
+}
+
+/** A one-line description of a step, for messages (`setWeight: 20`, `pause: 30s`, `analysis`). */
+export function describeStep(step: CanaryStep): string {
+  if (step.setWeight != null) return `setWeight: ${step.setWeight}`;
+  if (step.pause != null) return step.pause.duration != null ? `pause: ${step.pause.duration}` : 'pause';
+  if (step.analysis != null) return `analysis: ${(step.analysis.templates ?? []).map((t) => t.templateName).join(', ')}`;
+  if (step.experiment != null) return 'experiment';
+  if (step.setCanaryScale != null) return `setCanaryScale: ${JSON.stringify(step.setCanaryScale)}`;
+  if (step.setHeaderRoute != null) return `setHeaderRoute: ${step.setHeaderRoute.name ?? ''}`;
+  if (step.setMirrorRoute != null) return `setMirrorRoute: ${step.setMirrorRoute.name}`;
+  if (step.plugin != null) return `plugin: ${step.plugin.name}`;
+  return 'empty step';
+}
+
+/** The setWeight in force at step `index` (the nearest at or before it; 0 if none; max once steps are done). */
+export function weightAtStep(steps: ReadonlyArray<CanaryStep>, index: number, maxWeight: number): number {
+  if (index >= steps.length) return maxWeight;
+  for (let i = index; i >= 0; i--) {
+    const w = steps[i]?.setWeight;
+    if (w != null) return w;
+  }
+  return 0;
+}
+
+/** The setCanaryScale in force at step `index`, unless a later one matches the traffic weight. */
+export function canaryScaleAtStep(steps: ReadonlyArray<CanaryStep>, index: number): { replicas?: number; weight?: number; matchTrafficWeight?: boolean } | undefined {
+  for (let i = Math.min(index, steps.length - 1); i >= 0; i--) {
+    const s = steps[i]?.setCanaryScale;
+    if (s != null) {
+      if (s.matchTrafficWeight === true) return undefined;
+      return { ...(s.replicas != null ? { replicas: s.replicas } : {}), ...(s.weight != null ? { weight: s.weight } : {}) };
+    }
+  }
+  return undefined;
+}
+
+const TERMINAL = new Set(['Successful', 'Failed', 'Error', 'Inconclusive']);
+
+type StepOutcome =
+  | { readonly _tag: 'Done' }
+  | { readonly _tag: 'Wait'; readonly requeueAtMs?: number }
+  | { readonly _tag: 'Pause'; readonly reason: PauseCondition['reason'] }
+  | { readonly _tag: 'Abort'; readonly message: string }
+  | { readonly _tag: 'Invalid'; readonly message: string };
+
+export function reconcileCanary(obs: RolloutObservation, template: PodTemplateSpec): ReconcileResult {
+  const ro = obs.rollout;
+  const now = obs.now;
+  const nowStr = toRfc3339(now);
+  const name = ro.metadata?.name ?? '';
+  const spec = ro.spec;
+  const canary = spec.strategy?.canary ?? {};
+  const prev: RolloutStatus = ro.status ?? {};
+  const steps = canary.steps ?? [];
+  const R = spec.replicas ?? 1;
+  const tr = canary.trafficRouting ?? null;
+  const routed = tr != null;
+  const maxWeight = tr?.maxTrafficWeight ?? 100;
+  const fence = canaryFenceposts(R, canary.maxSurge ?? undefined, canary.maxUnavailable ?? undefined);
+
+  const scaleUps: Intent[] = [];
+  const starts: Intent[] = [];
+  const traffic: Intent[] = [];
+  const scaleDowns: Intent[] = [];
+  const deletes: Intent[] = [];
+  const events: Intent[] = [];
+  const requeueAt: number[] = [];
+  const event = (eventReason: string, message: string, type: 'Normal' | 'Warning' = 'Normal') =>
+    events.push({ _tag: 'RecordEvent', type, eventReason, message, reason: message });
+
+  // ---- Revisions: which ReplicaSet runs the current template? -------------------------------------------
+  const owned = obs.replicaSets.filter((rs) => rs.metadata?.deletionTimestamp == null);
+  const collisionCount = prev.collisionCount ?? null;
+  const computedHash = podTemplateHash(template, collisionCount);
+  const found = findReplicaSetForTemplate(owned, template, computedHash);
+  if (found === undefined && owned.some((rs) => rsName(rs) === `${name}-${computedHash}`)) {
+    // A different template already owns this name: bump collisionCount and hash again next time.
+    const status: RolloutStatus = { ...prev, collisionCount: (collisionCount ?? 0) + 1 };
+    return {
+      status,
+      intents: [{ _tag: 'UpdateStatus', status, reason: `hash collision on ReplicaSet ${name}-${computedHash}: collisionCount ${(collisionCount ?? 0) + 1}` }],
+      requeueAfterMs: 0,
+    };
+  }
+  const newHash = found !== undefined ? (rsHash(found) ?? computedHash) : computedHash;
+  const maxRevision = owned.reduce((m, rs) => Math.max(m, rsRevision(rs)), 0);
+  const newRevision = found !== undefined ? rsRevision(found) || maxRevision + 1 : maxRevision + 1;
+  const newRSName = found !== undefined ? rsName(found) : `${name}-${newHash}`;
+
+  // ---- Where the update stands ---------------------------------------------------------------------------
+  const currentStepsHash = stepsHash(steps);
+  const isNewUpdate = prev.currentPodHash !== newHash;
+  const stepsChanged = !isNewUpdate && prev.currentStepHash != null && prev.currentStepHash !== currentStepsHash;
+  let stableHash = prev.stableRS ?? '';
+  let stableRS = stableHash === '' ? undefined : owned.find((rs) => rsHash(rs) === stableHash);
+  const firstDeploy = stableRS === undefined;
+  if (firstDeploy) stableHash = newHash;
+
+  let stepIndex = isNewUpdate || stepsChanged ? 0 : Math.min(prev.currentStepIndex ?? 0, steps.length);
+  let pauseConditions: PauseCondition[] = isNewUpdate ? [] : [...(prev.pauseConditions ?? [])];
+  let controllerPause = isNewUpdate ? false : (prev.controllerPause ?? false);
+  let abort = isNewUpdate ? false : (prev.abort ?? false);
+  let abortedAt = isNewUpdate ? undefined : (prev.abortedAt ?? undefined);
+  let promoteFull = isNewUpdate ? false : (prev.promoteFull ?? false);
+  let stepRun: RolloutAnalysisRunStatus | undefined = isNewUpdate || stepsChanged ? undefined : (prev.canary?.currentStepAnalysisRunStatus ?? undefined);
+  let backgroundRun: RolloutAnalysisRunStatus | undefined = isNewUpdate ? undefined : (prev.canary?.currentBackgroundAnalysisRunStatus ?? undefined);
+  let currentExperiment: string | undefined = isNewUpdate || stepsChanged ? undefined : (prev.canary?.currentExperiment ?? undefined);
+  let abortMessage: string | undefined;
+  let invalidMessage: string | undefined;
+  let progressingReason: string | undefined;
+
+  const rolloutTemplateChanged = isNewUpdate && prev.currentPodHash != null && !firstDeploy;
+  if (rolloutTemplateChanged) event('RolloutUpdated', `Rollout updated to revision ${newRevision}`);
+  if (stepsChanged) event('RolloutUpdated', `Rollout steps changed: restarting at step 1/${steps.length}`);
+
+  // Retry: the user cleared `status.abort` after an abort. Start the steps again.
+  if (!abort && abortedAt !== undefined) {
+    abortedAt = undefined;
+    stepIndex = 0;
+    stepRun = undefined;
+    backgroundRun = undefined;
+    currentExperiment = undefined;
+    pauseConditions = [];
+    controllerPause = false;
+    progressingReason = 'RolloutRetry';
+    event('RolloutRetry', `Rollout retried: restarting update to revision ${newRevision} at step 1/${steps.length}`);
+  }
+
+  const fullyPromoted = firstDeploy || stableHash === newHash;
+  // Rolling back to a recent revision skips the steps (rollbackWindow).
+  const window = spec.rollbackWindow?.revisions ?? 0;
+  if (!fullyPromoted && isNewUpdate && found !== undefined && stableRS !== undefined && window > 0) {
+    const stableRev = rsRevision(stableRS);
+    if (rsRevision(found) < stableRev && stableRev - rsRevision(found) <= window) promoteFull = true;
+  }
+
+  // Promote: the user cleared the pause conditions while the controller had paused (skip the pause).
+  if (controllerPause && pauseConditions.length === 0 && spec.paused !== true) {
+    controllerPause = false;
+    if (stepIndex < steps.length) {
+      const s = steps[stepIndex];
+      if (s?.pause != null || s?.analysis != null || s?.experiment != null) {
+        event('RolloutStepCompleted', `Rollout step ${stepIndex + 1}/${steps.length} completed (${describeStep(s)}): promoted`);
+        stepIndex += 1;
+        stepRun = undefined;
+        currentExperiment = undefined;
+      }
+    }
+    // An inconclusive background run that was promoted past is replaced by a fresh one.
+    if (backgroundRun?.status === 'Inconclusive') backgroundRun = undefined;
+    progressingReason = 'RolloutResumed';
+    event('RolloutResumed', 'Rollout is resumed');
+  }
+  if (fullyPromoted || promoteFull) stepIndex = steps.length;
+
+  const newRS = found;
+  const others = owned.filter((rs) => rs !== newRS && rs !== stableRS);
+  const newAvail = rsAvailable(newRS);
+
+  // ---- Replica arithmetic for a weight -------------------------------------------------------------------
+  const weights = prev.canary?.weights ?? undefined;
+  const setWeightSteps = steps.flatMap((s) => (s.setWeight != null ? [s.setWeight] : []));
+  const countsFor = (weight: number, index: number, opts: { aborted: boolean; promoteFull: boolean }) =>
+    fullyPromoted
+      ? { canary: R, stable: 0 }
+      : canaryReplicaCounts({
+          replicas: R,
+          weight,
+          maxWeight,
+          maxSurge: canary.maxSurge ?? '25%',
+          maxUnavailable: canary.maxUnavailable ?? '25%',
+          trafficRouting: routed,
+          dynamicStableScale: canary.dynamicStableScale === true,
+          ...(canary.minPodsPerReplicaSet != null ? { minPodsPerReplicaSet: canary.minPodsPerReplicaSet } : {}),
+          ...(routed && canaryScaleAtStep(steps, index) !== undefined ? { canaryScale: canaryScaleAtStep(steps, index)! } : {}),
+          promoteFull: opts.promoteFull,
+          aborted: opts.aborted,
+          ...(canary.abortScaleDownDelaySeconds != null ? { abortScaleDownDelaySeconds: canary.abortScaleDownDelaySeconds } : {}),
+          setWeightSteps,
+          ...(weights != null ? { currentWeights: { canary: weights.canary.weight ?? 0, stable: weights.stable.weight ?? 0 } } : {}),
+          ...(newRS !== undefined ? { canary: countsOf(newRS)! } : {}),
+          ...(stableRS !== undefined ? { stable: countsOf(stableRS)! } : {}),
+          others: others.map((rs) => countsOf(rs)!),
+        });
+
+  const currentTrafficWeight = weights?.canary.weight ?? 0;
+  const weightVerification = (obs.trafficRouting?.routers ?? []).some((r) => r.supports.includes('verifyWeight'));
+
+  /** Whether the canary has the available pods a traffic weight needs. */
+  const canaryCarries = (w: number) => w === 0 || newAvail >= trafficWeightToReplicas(R, w, maxWeight);
+  const stableCarries = (w: number) => w >= maxWeight || rsAvailable(stableRS) >= trafficWeightToReplicas(R, maxWeight - w, maxWeight);
+
+  /** At the replica counts a setWeight step asks for (§2.7 AtDesiredReplicaCountsForCanary). */
+  const atDesiredCounts = (weight: number, index: number): boolean => {
+    const d = countsFor(weight, index, { aborted: false, promoteFull: false });
+    const threshold = canary.replicaProgressThreshold ?? null;
+    const canaryOk = replicaProgressThresholdMet(threshold, countsOf(newRS) ?? { replicas: 0, available: 0 }, d.canary);
+    if (!canaryOk) return false;
+    if (routed && canary.dynamicStableScale === true) return true;
+    if (stableRS !== undefined && (rsSpecReplicas(stableRS) !== d.stable || rsStatusReplicas(stableRS) !== d.stable)) return false;
+    if (!routed && others.reduce((s, rs) => s + rsAvailable(rs), 0) !== 0) return false;
+    return true;
+  };
+
+  // ---- Steps ---------------------------------------------------------------------------------------------
+  const rolloutLabels = spec.selector?.matchLabels ?? {};
+  const runLabels = (type: string, index?: number): Record<string, string> => ({
+    ...rolloutLabels,
+    [L.POD_TEMPLATE_HASH]: newHash,
+    [L.ROLLOUT_TYPE]: type,
+    ...(index !== undefined ? { [L.STEP_INDEX]: String(index) } : {}),
+  });
+  const findRun = (runName: string | undefined): AnalysisRun | undefined =>
+    runName === undefined ? undefined : obs.analysisRuns.find((r) => r.metadata?.name === runName);
+  const freeName = (base: string, existing: ReadonlyArray<{ metadata?: { name?: string | null } | null }>): string => {
+    const taken = new Set(existing.map((o) => o.metadata?.name));
+    if (!taken.has(base)) return base;
+    for (let i = 1; ; i++) if (!taken.has(`${base}.${i}`)) return `${base}.${i}`;
+  };
+
+  /** Start (or follow) an AnalysisRun; returns its phase, or an error message. */
+  const ensureRun = (
+    current: RolloutAnalysisRunStatus | undefined,
+    base: string,
+    analysis: NonNullable<CanaryStep['analysis']>,
+    labels: Record<string, string>,
+    why: string,
+  ): E.Either<string, RolloutAnalysisRunStatus> => {
+    const existing = findRun(current?.name);
+    if (existing !== undefined) {
+      const phase = existing.status?.phase ?? 'Pending';
+      return E.right({ name: existing.metadata?.name ?? base, status: phase === '' ? 'Pending' : phase, ...(existing.status?.message ? { message: existing.status.message } : {}) });
+    }
+    const runName = freeName(base, obs.analysisRuns);
+    const built = buildAnalysisRun({
+      rollout: ro,
+      analysis,
+      name: runName,
+      labels,
+      annotations: { [L.REVISION]: String(newRevision) },
+      templates: obs.analysisTemplates,
+      clusterTemplates: obs.clusterAnalysisTemplates,
+      stablePodHash: stableHash,
+      latestPodHash: newHash,
+    });
+    if (E.isLeft(built)) return built;
+    starts.push({ _tag: 'CreateAnalysisRun', analysisRun: built.right, reason: `${why}: created AnalysisRun ${runName}` });
+    return E.right({ name: runName, status: 'Pending' });
+  };
+
+  const judgeRun = (run: RolloutAnalysisRunStatus, kind: string): StepOutcome => {
+    switch (run.status) {
+      case 'Successful':
+        return { _tag: 'Done' };
+      case 'Failed':
+      case 'Error':
+        return { _tag: 'Abort', message: `${kind} analysis phase ${run.status === 'Failed' ? 'failed' : 'error'}: AnalysisRun ${run.name}${run.message ? `: ${run.message}` : ''}` };
+      case 'Inconclusive':
+        return { _tag: 'Pause', reason: 'InconclusiveAnalysisRun' };
+      default:
+        return { _tag: 'Wait' };
+    }
+  };
+
+  const evalStep = (step: CanaryStep, index: number): StepOutcome => {
+    const where = `step ${index + 1}/${steps.length}`;
+    if (step.setWeight != null) {
+      const w = step.setWeight;
+      if (!atDesiredCounts(w, index)) return { _tag: 'Wait' };
+      if (routed) {
+        if (!canaryCarries(w) || (canary.dynamicStableScale === true && !stableCarries(w))) return { _tag: 'Wait' };
+        // The weight is set in this reconcile (if not already); a verifying router must confirm it first.
+        if (weightVerification && (currentTrafficWeight !== w || obs.trafficRouting?.weightVerified !== true)) return { _tag: 'Wait' };
+      }
+      return { _tag: 'Done' };
+    }
+    if (step.pause != null) {
+      const seconds = step.pause.duration == null ? undefined : pauseDurationSeconds(step.pause.duration);
+      const existing = pauseConditions.find((p) => p.reason === 'CanaryPauseStep');
+      if (seconds === 0) return { _tag: 'Done' };
+      if (existing === undefined) return { _tag: 'Pause', reason: 'CanaryPauseStep' };
+      if (seconds === undefined) return { _tag: 'Wait' };
+      const started = Date.parse(existing.startTime);
+      const until = (Number.isNaN(started) ? now : started) + seconds * 1000;
+      if (now >= until) {
+        pauseConditions = pauseConditions.filter((p) => p !== existing);
+        controllerPause = false;
+        return { _tag: 'Done' };
+      }
+      return { _tag: 'Wait', requeueAtMs: until };
+    }
+    if (step.setCanaryScale != null || step.setHeaderRoute != null || step.setMirrorRoute != null) {
+      if (step.setHeaderRoute != null)
+        traffic.push({ _tag: 'SetHeaderRoute', name: step.setHeaderRoute.name ?? '', match: step.setHeaderRoute.match ?? [], reason: `${where}: header route ${step.setHeaderRoute.name ?? ''}` });
+      if (step.setMirrorRoute != null)
+        traffic.push({
+          _tag: 'SetMirrorRoute',
+          name: step.setMirrorRoute.name,
+          match: step.setMirrorRoute.match ?? [],
+          percentage: step.setMirrorRoute.percentage ?? 100,
+          reason: `${where}: mirror route ${step.setMirrorRoute.name}`,
+        });
+      return { _tag: 'Done' };
+    }
+    if (step.analysis != null) {
+      const r = ensureRun(stepRun, `${name}-${newHash}-${newRevision}-${index}`, step.analysis, runLabels(L.ROLLOUT_TYPE_STEP, index), where);
+      if (E.isLeft(r)) return { _tag: 'Invalid', message: r.left };
+      stepRun = r.right;
+      return judgeRun(r.right, 'Step-based');
+    }
+    if (step.experiment != null) {
+      const existing = obs.experiments.find((x) => x.metadata?.name === currentExperiment);
+      if (existing === undefined) {
+        const built = buildExperiment(step.experiment, index);
+        if (E.isLeft(built)) return { _tag: 'Invalid', message: built.left };
+        currentExperiment = built.right.metadata?.name ?? undefined;
+        starts.push({ _tag: 'CreateExperiment', experiment: built.right, reason: `${where}: created Experiment ${currentExperiment}` });
+        return { _tag: 'Wait' };
+      }
+      const phase = existing.status?.phase ?? 'Pending';
+      if (phase === 'Successful') return { _tag: 'Done' };
+      if (phase === 'Failed' || phase === 'Error') return { _tag: 'Abort', message: `Experiment ${currentExperiment} ${phase === 'Failed' ? 'failed' : 'errored'}${existing.status?.message ? `: ${existing.status.message}` : ''}` };
+      if (phase === 'Inconclusive') return { _tag: 'Pause', reason: 'InconclusiveExperiment' };
+      return { _tag: 'Wait' };
+    }
+    return { _tag: 'Invalid', message: `${where} (${describeStep(step)}) cannot be executed` };
+  };
+
+  const buildExperiment = (x: NonNullable<CanaryStep['experiment']>, index: number): E.Either<string, Experiment> => {
+    const templates = [];
+    for (const t of x.templates) {
+      const source = t.specRef === 'canary' ? template : t.specRef === 'stable' ? stableRS?.spec?.template : undefined;
+      if (source == null) return E.left(`Invalid template step SpecRef: must be canary or stable, got ${JSON.stringify(t.specRef)}`);
+      const labels = { ...(source.metadata?.labels ?? {}), ...(t.metadata?.labels ?? {}) };
+      templates.push({
+        name: t.name,
+        ...(t.replicas != null ? { replicas: t.replicas } : {}),
+        selector: t.selector ?? { matchLabels: labels },
+        template: { ...source, metadata: { ...(source.metadata ?? {}), labels, annotations: { ...(source.metadata?.annotations ?? {}), ...(t.metadata?.annotations ?? {}) } } },
+        ...(t.service != null ? { service: t.service } : {}),
+      });
+    }
+    const expName = freeName(`${name}-${newHash}-${newRevision}-${index}`, obs.experiments);
+    return E.right({
+      apiVersion: 'argoproj.io/v1alpha1',
+      kind: 'Experiment',
+      metadata: {
+        name: expName,
+        ...(ro.metadata?.namespace != null ? { namespace: ro.metadata.namespace } : {}),
+        labels: { [L.POD_TEMPLATE_HASH]: newHash },
+        annotations: { [L.REVISION]: String(newRevision) },
+        ...(ro.metadata?.uid != null ? { ownerReferences: [{ apiVersion: 'argoproj.io/v1alpha1', kind: 'Rollout', name, uid: ro.metadata.uid, controller: true, blockOwnerDeletion: true }] } : {}),
+      },
+      spec: {
+        templates,
+        ...(x.duration != null ? { duration: x.duration } : {}),
+        ...(x.analyses != null
+          ? {
+              analyses: x.analyses.map((a) => ({
+                name: a.name,
+                templateName: a.templateName,
+                ...(a.clusterScope != null ? { clusterScope: a.clusterScope } : {}),
+                ...(a.requiredForCompletion != null ? { requiredForCompletion: a.requiredForCompletion } : {}),
+                ...(a.args != null ? { args: a.args.map((arg) => ({ name: arg.name, ...(arg.value != null ? { value: arg.value } : {}) })) } : {}),
+              })),
+            }
+          : {}),
+        ...(x.dryRun != null ? { dryRun: x.dryRun } : {}),
+        ...(x.analysisRunMetadata != null ? { analysisRunMetadata: x.analysisRunMetadata } : {}),
+        ...(x.scaleDownDelaySeconds != null ? { scaleDownDelaySeconds: x.scaleDownDelaySeconds } : {}),
+      },
+    });
+  };
+
+  if (!fullyPromoted && !abort) {
+    // A timed pause may have run out while paused.
+    while (stepIndex < steps.length && spec.paused !== true && invalidMessage === undefined) {
+      const step = steps[stepIndex] as CanaryStep;
+      if (pauseConditions.some((p) => p.reason !== 'CanaryPauseStep')) break; // inconclusive: wait for promote
+      const outcome = evalStep(step, stepIndex);
+      if (outcome._tag === 'Done') {
+        event('RolloutStepCompleted', `Rollout step ${stepIndex + 1}/${steps.length} completed (${describeStep(step)})`);
+        stepIndex += 1;
+        stepRun = undefined;
+        currentExperiment = undefined;
+        continue;
+      }
+      if (outcome._tag === 'Wait') {
+        if (outcome.requeueAtMs !== undefined) requeueAt.push(outcome.requeueAtMs);
+        break;
+      }
+      if (outcome._tag === 'Pause') {
+        if (!pauseConditions.some((p) => p.reason === outcome.reason)) {
+          pauseConditions = [...pauseConditions, { reason: outcome.reason, startTime: nowStr }];
+          event('RolloutPaused', `Rollout is paused (${outcome.reason}) at step ${stepIndex + 1}/${steps.length}`);
+          const seconds = step.pause?.duration == null ? undefined : pauseDurationSeconds(step.pause.duration);
+          if (seconds !== undefined && seconds > 0) requeueAt.push(now + seconds * 1000);
+        }
+        controllerPause = true;
+        break;
+      }
+      if (outcome._tag === 'Abort') {
+        abort = true;
+        abortMessage = outcome.message;
+        break;
+      }
+      invalidMessage = outcome.message;
+      break;
+    }
+    // Background analysis, from its starting step until the update completes.
+    const bg = canary.analysis;
+    if (bg != null && (bg.templates ?? []).length > 0 && !abort && invalidMessage === undefined && stepIndex >= (bg.startingStep ?? 0)) {
+      const r = ensureRun(backgroundRun, `${name}-${newHash}-${newRevision}`, bg, runLabels(L.ROLLOUT_TYPE_BACKGROUND), 'background analysis');
+      if (E.isLeft(r)) invalidMessage = r.left;
+      else {
+        backgroundRun = r.right;
+        const outcome = judgeRun(r.right, 'Background');
+        if (outcome._tag === 'Abort') {
+          abort = true;
+          abortMessage = outcome.message;
+        } else if (outcome._tag === 'Pause' && !pauseConditions.some((p) => p.reason === outcome.reason)) {
+          pauseConditions = [...pauseConditions, { reason: outcome.reason, startTime: nowStr }];
+          controllerPause = true;
+          event('RolloutPaused', `Rollout is paused (${outcome.reason}): background analysis ${r.right.name} is inconclusive`);
+        }
+      }
+    }
+  }
+
+  // ---- Abort ----------------------------------------------------------------------------------------------
+  if (abort && !fullyPromoted) {
+    if (abortedAt === undefined) {
+      abortedAt = nowStr;
+      pauseConditions = [];
+      controllerPause = false;
+      event('RolloutAborted', `Rollout aborted update to revision ${newRevision}${abortMessage ? `: ${abortMessage}` : ''}`, 'Warning');
+      if (canary.trafficRouting?.managedRoutes != null && canary.trafficRouting.managedRoutes.length > 0)
+        traffic.push({ _tag: 'RemoveManagedRoutes', reason: 'aborted: managed routes removed' });
+    }
+    for (const run of [stepRun, backgroundRun]) {
+      if (run !== undefined && !TERMINAL.has(run.status) && findRun(run.name)?.spec.terminate !== true)
+        starts.push({ _tag: 'TerminateAnalysisRun', name: run.name, reason: 'rollout aborted' });
+    }
+  }
+
+  // ---- Full promotion ---------------------------------------------------------------------------------------
+  let promotedNow = false;
+  if (!fullyPromoted && !abort && invalidMessage === undefined && stepIndex >= steps.length && spec.paused !== true) {
+    const threshold = canary.replicaProgressThreshold ?? null;
+    const ready = newRS !== undefined && (newAvail >= R || (threshold != null && replicaProgressThresholdMet(threshold, countsOf(newRS)!, R)));
+    const trafficAtMax = !routed || currentTrafficWeight === maxWeight || steps.length === 0 || promoteFull;
+    if (ready && trafficAtMax) {
+      promotedNow = true;
+      event('RolloutCompleted', `Rollout completed update to revision ${newRevision} (${newHash}): ${R}/${R} pods available`);
+      if (backgroundRun !== undefined && !TERMINAL.has(backgroundRun.status))
+        starts.push({ _tag: 'TerminateAnalysisRun', name: backgroundRun.name, reason: 'update completed: background analysis terminated' });
+      if (canary.trafficRouting?.managedRoutes != null && canary.trafficRouting.managedRoutes.length > 0)
+        traffic.push({ _tag: 'RemoveManagedRoutes', reason: 'update completed: managed routes removed' });
+    }
+  }
+  const oldStableRS = promotedNow ? stableRS : undefined;
+  if (promotedNow) {
+    stableHash = newHash;
+    stableRS = newRS;
+    promoteFull = false;
+    stepIndex = steps.length;
+    pauseConditions = [];
+    controllerPause = false;
+  }
+  const promoted = fullyPromoted || promotedNow;
+
+  // ---- Replica counts ------------------------------------------------------------------------------------
+  const desiredWeight = promoted ? maxWeight : abort ? 0 : weightAtStep(steps, stepIndex, maxWeight);
+  const desired = promoted ? { canary: R, stable: 0 } : countsFor(desiredWeight, stepIndex, { aborted: abort, promoteFull });
+  let canaryTarget = desired.canary;
+  // Traffic-routed abort: the canary keeps its pods for abortScaleDownDelaySeconds (0 = forever) unless the
+  // arithmetic ramps it down (dynamicStableScale).
+  if (abort && !promoted && routed && newRS !== undefined && canary.dynamicStableScale !== true && canaryTarget < rsSpecReplicas(newRS)) {
+    const delay = abortScaleDownDelaySecondsOrDefault(spec);
+    if (delay === null || delay === 0) canaryTarget = rsSpecReplicas(newRS);
+    else {
+      const deadline = rsScaleDownDeadline(newRS);
+      if (deadline === undefined) {
+        const at = now + delay * 1000;
+        scaleDowns.push({ _tag: 'AnnotateReplicaSet', name: newRSName, annotations: { [L.SCALE_DOWN_DEADLINE]: toRfc3339(at) }, reason: `aborted: canary ${newRSName} scales down in ${delay}s` });
+        requeueAt.push(at);
+        canaryTarget = rsSpecReplicas(newRS);
+      } else if (now < deadline) {
+        requeueAt.push(deadline);
+        canaryTarget = rsSpecReplicas(newRS);
+      }
+    }
+  }
+
+  const where = steps.length > 0 && !promoted ? ` at step ${Math.min(stepIndex + 1, steps.length)}/${steps.length}` : '';
+  const weightNote = promoted ? 'full promotion' : abort ? 'abort' : `setWeight ${desiredWeight}`;
+  if (newRS === undefined) {
+    const rs = newReplicaSet(obs, template, newHash, newRSName, newRevision, canaryTarget);
+    scaleUps.push({ _tag: 'CreateReplicaSet', replicaSet: rs, reason: `created ReplicaSet ${newRSName} (revision ${newRevision}) with ${canaryTarget}/${R} pods for ${weightNote}${where}` });
+    progressingReason ??= 'NewReplicaSetCreated';
+    event('ScalingReplicaSet', `Created ReplicaSet ${newRSName} (revision ${newRevision}) with ${canaryTarget} replicas`);
+  } else if (rsSpecReplicas(newRS) !== canaryTarget) {
+    const into = canaryTarget > rsSpecReplicas(newRS) ? scaleUps : scaleDowns;
+    const msg = `canary ${newRSName} scaled from ${rsSpecReplicas(newRS)} to ${canaryTarget}/${R} for ${weightNote}${where}`;
+    into.push({ _tag: 'ScaleReplicaSet', name: newRSName, replicas: canaryTarget, annotations: { [L.DESIRED_REPLICAS]: String(R) }, reason: msg });
+    event('ScalingReplicaSet', `Scaled ${canaryTarget > rsSpecReplicas(newRS) ? 'up' : 'down'} ReplicaSet ${newRSName} (revision ${newRevision}) from ${rsSpecReplicas(newRS)} to ${canaryTarget}`);
+  }
+  if (!promoted && stableRS !== undefined && stableRS !== newRS && rsSpecReplicas(stableRS) !== desired.stable) {
+    const into = desired.stable > rsSpecReplicas(stableRS) ? scaleUps : scaleDowns;
+    into.push({
+      _tag: 'ScaleReplicaSet',
+      name: rsName(stableRS),
+      replicas: desired.stable,
+      annotations: { [L.DESIRED_REPLICAS]: String(R) },
+      reason: `stable ${rsName(stableRS)} scaled from ${rsSpecReplicas(stableRS)} to ${desired.stable}/${R} for ${weightNote}${where}`,
+    });
+    event('ScalingReplicaSet', `Scaled ${desired.stable > rsSpecReplicas(stableRS) ? 'up' : 'down'} ReplicaSet ${rsName(stableRS)} (revision ${rsRevision(stableRS)}) from ${rsSpecReplicas(stableRS)} to ${desired.stable}`);
+  }
+
+  // Older ReplicaSets (the previous stable after promotion, superseded canaries).
+  const olds = owned.filter((rs) => rs !== newRS && rs !== stableRS).sort(byRevisionDesc);
+  if (routed) {
+    const delay = canary.scaleDownDelaySeconds ?? 30;
+    const limit = canary.scaleDownDelayRevisionLimit ?? undefined;
+    let kept = 0;
+    for (const rs of olds) {
+      if (rsSpecReplicas(rs) === 0) continue;
+      const isPreviousStable = rs === oldStableRS || rsScaleDownDeadline(rs) !== undefined;
+      const deadline = rsScaleDownDeadline(rs);
+      const withinLimit = limit === undefined || kept < limit;
+      if (isPreviousStable && delay > 0 && withinLimit && canary.dynamicStableScale !== true) {
+        kept += 1;
+        if (deadline === undefined) {
+          const at = now + delay * 1000;
+          scaleDowns.push({ _tag: 'AnnotateReplicaSet', name: rsName(rs), annotations: { [L.SCALE_DOWN_DEADLINE]: toRfc3339(at) }, reason: `previous stable ${rsName(rs)} keeps its pods for scaleDownDelaySeconds ${delay}` });
+          requeueAt.push(at);
+          continue;
+        }
+        if (now < deadline) {
+          requeueAt.push(deadline);
+          continue;
+        }
+      }
+      scaleDowns.push({ _tag: 'ScaleReplicaSet', name: rsName(rs), replicas: 0, annotations: { [L.SCALE_DOWN_DEADLINE]: null }, reason: `old ReplicaSet ${rsName(rs)} (revision ${rsRevision(rs)}) scaled from ${rsSpecReplicas(rs)} to 0` });
+      event('ScalingReplicaSet', `Scaled down ReplicaSet ${rsName(rs)} (revision ${rsRevision(rs)}) from ${rsSpecReplicas(rs)} to 0`);
+    }
+  } else {
+    // Basic canary: old ReplicaSets drain within maxUnavailable, unhealthy pods first (§2.7).
+    const all = owned;
+    const minAvailable = R - fence.maxUnavailable;
+    let budget = all.reduce((s, rs) => s + rsAvailable(rs), 0) - minAvailable;
+    for (const rs of olds) {
+      const spec0 = rsSpecReplicas(rs);
+      if (spec0 === 0) continue;
+      const unhealthy = Math.max(0, spec0 - rsAvailable(rs));
+      const cut = Math.min(spec0, unhealthy + Math.max(0, budget));
+      if (cut <= 0) continue;
+      budget -= Math.max(0, cut - unhealthy);
+      scaleDowns.push({ _tag: 'ScaleReplicaSet', name: rsName(rs), replicas: spec0 - cut, reason: `old ReplicaSet ${rsName(rs)} (revision ${rsRevision(rs)}) scaled from ${spec0} to ${spec0 - cut} (min available ${minAvailable}/${R})` });
+      event('ScalingReplicaSet', `Scaled down ReplicaSet ${rsName(rs)} (revision ${rsRevision(rs)}) from ${spec0} to ${spec0 - cut}`);
+    }
+  }
+
+  // ---- Services and traffic ----------------------------------------------------------------------------
+  const serviceTargets: Array<[string | null | undefined, string, boolean]> = [
+    // [service, hash, requires that hash's ReplicaSet to be fully available first]
+    [canary.stableService, stableHash, promotedNow],
+    [canary.canaryService, promoted ? stableHash : newHash, false],
+  ];
+  for (const [svcName, hash, needsAvailable] of serviceTargets) {
+    if (svcName == null || svcName === '') continue;
+    const svc = obs.services.find((s) => s.metadata?.name === svcName);
+    if (svc === undefined) continue;
+    if (svc.spec?.selector?.[L.POD_TEMPLATE_HASH] === hash) continue;
+    if (needsAvailable && rsAvailable(owned.find((rs) => rsHash(rs) === hash)) < R) continue;
+    traffic.unshift({ _tag: 'PatchServiceSelector', service: svcName, podTemplateHash: hash, rollout: name, reason: `Service ${svcName} now selects revision ${hash}` });
+  }
+
+  let newWeights: TrafficWeights | undefined = prev.canary?.weights ?? undefined;
+  if (routed) {
+    let w: number;
+    if (promoted) w = 0;
+    else if (abort) w = canary.dynamicStableScale === true ? Math.min(currentTrafficWeight, stableCarries(desiredWeight) ? desiredWeight : currentTrafficWeight) : 0;
+    else if (newAvail === 0) w = 0;
+    else if (desiredWeight > currentTrafficWeight) w = canaryCarries(desiredWeight) ? desiredWeight : currentTrafficWeight;
+    else w = canary.dynamicStableScale === true && !stableCarries(desiredWeight) ? currentTrafficWeight : desiredWeight;
+    const stableSvcHash = stableHash;
+    const next: TrafficWeights = {
+      canary: { weight: w, serviceName: canary.canaryService ?? '', podTemplateHash: promoted ? stableHash : newHash },
+      stable: { weight: maxWeight - w, serviceName: canary.stableService ?? '', podTemplateHash: stableSvcHash },
+      ...(weightVerification ? { verified: w === currentTrafficWeight && obs.trafficRouting?.weightVerified === true } : {}),
+    };
+    if (weights == null || (weights.canary.weight ?? 0) !== w || weights.canary.podTemplateHash !== next.canary.podTemplateHash || weights.stable.podTemplateHash !== next.stable.podTemplateHash) {
+      if (weights == null || (weights.canary.weight ?? 0) !== w) {
+        traffic.push({ _tag: 'SetWeight', weight: w, maxWeight, additionalDestinations: [], reason: `traffic to canary ${currentTrafficWeight} -> ${w} of ${maxWeight} (${newAvail}/${R} canary pods available)` });
+        event('TrafficWeightUpdated', `Traffic weight updated from ${currentTrafficWeight} to ${w}`);
+      }
+    }
+    newWeights = next;
+  }
+
+  // ---- History ---------------------------------------------------------------------------------------------
+  const historyLimit = spec.revisionHistoryLimit ?? 10;
+  const idle = olds.filter((rs) => rsSpecReplicas(rs) === 0 && rsStatusReplicas(rs) === 0);
+  for (const rs of idle.slice(historyLimit)) deletes.push({ _tag: 'DeleteReplicaSet', name: rsName(rs), reason: `revisionHistoryLimit ${historyLimit}: deleted ReplicaSet ${rsName(rs)} (revision ${rsRevision(rs)})` });
+
+  // ---- Status ----------------------------------------------------------------------------------------------
+  const sum = (f: (rs: ReplicaSet) => number) => owned.reduce((s, rs) => s + f(rs), 0);
+  const statusReplicas = sum(rsStatusReplicas);
+  const available = sum(rsAvailable);
+  const updated = rsStatusReplicas(newRS);
+  const stepStatus = steps.length > 0 ? { currentStepIndex: Math.min(stepIndex, steps.length) } : {};
+  const canaryStatus = {
+    ...(stepRun !== undefined ? { currentStepAnalysisRunStatus: stepRun } : {}),
+    ...(backgroundRun !== undefined && !promotedNow ? { currentBackgroundAnalysisRunStatus: backgroundRun } : {}),
+    ...(currentExperiment !== undefined ? { currentExperiment } : {}),
+    ...(newWeights !== undefined ? { weights: newWeights } : {}),
+    ...(prev.canary?.stablePingPong != null ? { stablePingPong: prev.canary.stablePingPong } : {}),
+  };
+  const paused = spec.paused === true || pauseConditions.length > 0;
+  const draft: RolloutStatus = {
+    ...(abort ? { abort: true } : {}),
+    ...(pauseConditions.length > 0 ? { pauseConditions } : {}),
+    ...(controllerPause ? { controllerPause: true } : {}),
+    ...(abortedAt !== undefined ? { abortedAt } : {}),
+    currentPodHash: newHash,
+    currentStepHash: currentStepsHash,
+    replicas: statusReplicas,
+    updatedReplicas: updated,
+    readyReplicas: sum(rsReady),
+    availableReplicas: available,
+    ...stepStatus,
+    ...(collisionCount !== null ? { collisionCount } : {}),
+    observedGeneration: String(ro.metadata?.generation ?? 0),
+    canary: canaryStatus,
+    HPAReplicas: statusReplicas,
+    selector: formatLabelSelector(spec.selector),
+    stableRS: stableHash,
+    ...(promoteFull ? { promoteFull: true } : {}),
+    ...(prev.restartedAt != null ? { restartedAt: prev.restartedAt } : {}),
+    ...(prev.workloadObservedGeneration != null ? { workloadObservedGeneration: prev.workloadObservedGeneration } : {}),
+  };
+
+  // Conditions.
+  let conditions: Condition[] = [...(prev.conditions ?? [])].filter((c) => c.type !== 'InvalidSpec');
+  const newRSLabel = newRSName;
+  const completed = promoted && rsAvailable(newRS) >= R && olds.every((rs) => rsSpecReplicas(rs) === 0 || rsScaleDownDeadline(rs) !== undefined);
+  if (invalidMessage !== undefined) {
+    conditions = setCondition(conditions, { type: 'InvalidSpec', status: 'True', reason: 'InvalidSpec', message: `The Rollout "${name}" is invalid: ${invalidMessage}` }, now);
+  } else if (abort) {
+    conditions = setCondition(conditions, { type: 'Progressing', status: 'False', reason: 'RolloutAborted', message: `Rollout aborted update to revision ${newRevision}${abortMessage ? `: ${abortMessage}` : ''}` }, now);
+  } else if (paused) {
+    conditions = setCondition(conditions, { type: 'Progressing', status: 'Unknown', reason: 'RolloutPaused', message: 'Rollout is paused' }, now);
+  } else if (completed) {
+    conditions = setCondition(conditions, { type: 'Progressing', status: 'True', reason: 'NewReplicaSetAvailable', message: `ReplicaSet "${newRSLabel}" has successfully progressed.` }, now);
+  } else {
+    const reason = progressingReason ?? (newRS === undefined ? 'NewReplicaSetCreated' : 'ReplicaSetUpdated');
+    const message =
+      reason === 'NewReplicaSetCreated'
+        ? `Created new replica set "${newRSLabel}"`
+        : `ReplicaSet "${newRSLabel}" is progressing: ${rsAvailable(newRS)}/${R} new pods available${steps.length > 0 ? `, step ${Math.min(stepIndex + 1, steps.length)}/${steps.length}` : ''}.`;
+    conditions = setCondition(conditions, { type: 'Progressing', status: 'True', reason, message }, now);
+  }
+  if (abort || paused || (prev.conditions ?? []).some((c) => c.type === 'Paused'))
+    conditions = setCondition(conditions, { type: 'Paused', status: paused ? 'True' : 'False', reason: 'RolloutPaused', message: paused ? 'Rollout is paused' : 'Rollout is resumed' }, now);
+  conditions = setCondition(
+    conditions,
+    available >= R
+      ? { type: 'Available', status: 'True', reason: 'AvailableReason', message: 'Rollout has minimum availability' }
+      : { type: 'Available', status: 'False', reason: 'AvailableReason', message: 'Rollout does not have minimum availability' },
+    now,
+  );
+  conditions = setCondition(
+    conditions,
+    stableHash === newHash
+      ? { type: 'Completed', status: 'True', reason: 'RolloutCompleted', message: 'Rollout completed update to revision ' + newRevision + ` (${newHash}): Rollout is Healthy` }
+      : { type: 'Completed', status: 'False', reason: 'RolloutCompleted', message: 'Rollout not completed, started update to revision ' + newRevision + ` (${newHash})` },
+    now,
+  );
+  const withConditions: RolloutStatus = { ...draft, conditions };
+  const { phase, message, healthy } = rolloutPhaseOf(ro, withConditions);
+  conditions = setCondition(
+    conditions,
+    healthy
+      ? { type: 'Healthy', status: 'True', reason: 'RolloutHealthy', message: 'Rollout is healthy' }
+      : { type: 'Healthy', status: 'False', reason: 'RolloutHealthy', message: 'Rollout is not healthy' },
+    now,
+  );
+  const status: RolloutStatus = { ...withConditions, conditions, phase, message };
+
+  const intents: Intent[] = [...scaleUps, ...starts, ...traffic, ...scaleDowns, ...deletes, ...events];
+  const changed = canonicalJson(status) !== canonicalJson(prev);
+  if (changed) intents.push({ _tag: 'UpdateStatus', status, reason: `${phase}${message ? `: ${message}` : ''}` });
+  const nextRequeue = requeueAt.length > 0 ? Math.max(0, Math.min(...requeueAt) - now) : undefined;
+  return { status, intents, ...(nextRequeue !== undefined ? { requeueAfterMs: nextRequeue } : {}) };
+}
+
+/** The ReplicaSet object for a new revision, owned by the Rollout. */
+function newReplicaSet(obs: RolloutObservation, template: PodTemplateSpec, hash: string, name: string, revision: number, replicas: number): ReplicaSet {
+  const ro = obs.rollout;
+  const labels = { ...(template.metadata?.labels ?? {}), [L.POD_TEMPLATE_HASH]: hash };
+  const selector = ro.spec.selector ?? {};
+  return {
+    apiVersion: 'apps/v1',
+    kind: 'ReplicaSet',
+    metadata: {
+      name,
+      ...(ro.metadata?.namespace != null ? { namespace: ro.metadata.namespace } : {}),
+      labels,
+      annotations: { [L.REVISION]: String(revision), [L.DESIRED_REPLICAS]: String(ro.spec.replicas ?? 1) },
+      ...(ro.metadata?.uid != null
+        ? { ownerReferences: [{ apiVersion: 'argoproj.io/v1alpha1', kind: 'Rollout', name: ro.metadata?.name ?? '', uid: ro.metadata.uid, controller: true, blockOwnerDeletion: true }] }
+        : {}),
+    },
+    spec: {
+      replicas,
+      ...(ro.spec.minReadySeconds != null ? { minReadySeconds: ro.spec.minReadySeconds } : {}),
+      selector: { ...selector, matchLabels: { ...(selector.matchLabels ?? {}), [L.POD_TEMPLATE_HASH]: hash } },
+      template: { ...template, metadata: { ...(template.metadata ?? {}), labels } },
+    },
+  };
+}

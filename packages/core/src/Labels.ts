@@ -1,0 +1,24 @@
+/**
+ * The label and annotation keys the controller writes, exactly as Argo Rollouts writes them, so either
+ * controller can take over objects the other created.
+ */
+
+/** On ReplicaSets, their pods, and in Service selectors / DestinationRule subsets: which revision. */
+export const POD_TEMPLATE_HASH = 'rollouts-pod-template-hash';
+/** Revision number, on the Rollout, its ReplicaSets and AnalysisRuns. */
+export const REVISION = 'rollout.argoproj.io/revision';
+/** `spec.replicas` of the Rollout when the ReplicaSet was last scaled (used by saturation checks). */
+export const DESIRED_REPLICAS = 'rollout.argoproj.io/desired-replicas';
+/** JSON of the ephemeral metadata injected into a ReplicaSet's template. */
+export const EPHEMERAL_METADATA = 'rollout.argoproj.io/ephemeral-metadata';
+/** Bare key (no prefix), as upstream: RFC 3339 time after which an old ReplicaSet is scaled to 0. */
+export const SCALE_DOWN_DEADLINE = 'scale-down-deadline';
+/** On Services the Rollout selects, value = rollout name. */
+export const MANAGED_BY = 'argo-rollouts.argoproj.io/managed-by-rollouts';
+/** AnalysisRun labels. */
+export const ROLLOUT_TYPE = 'rollout-type';
+export const STEP_INDEX = 'step-index';
+export const ROLLOUT_TYPE_STEP = 'Step';
+export const ROLLOUT_TYPE_BACKGROUND = 'Background';
+export const ROLLOUT_TYPE_PRE_PROMOTION = 'PrePromotion';
+export const ROLLOUT_TYPE_POST_PROMOTION = 'PostPromotion';

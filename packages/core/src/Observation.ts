@@ -1,0 +1,56 @@
+/**
+ * What the controller observed about one Rollout: the only input of `reconcileRollout`. Plain data, built by
+ * the Kubernetes adapter from its caches (or by `planRollout` from its in-memory cluster).
+ */
+import type { AnalysisRun, AnalysisTemplate, ClusterAnalysisTemplate, Experiment, ReplicaSet, Rollout, Service } from '@rollouts/api';
+import type { PodTemplateSpec } from '@rollouts/api';
+
+/** The object a `workloadRef` points at, resolved by the adapter. */
+export interface ObservedWorkload {
+  readonly apiVersion: string;
+  readonly kind: string;
+  readonly name: string;
+  readonly generation?: number;
+  readonly template: PodTemplateSpec;
+  /** The referenced object's selector, used when the Rollout has none. */
+  readonly selector?: Rollout['spec']['selector'];
+  /** `spec.replicas` of a referenced Deployment (for scaleDown). */
+  readonly replicas?: number;
+}
+
+/** What the configured traffic routers can do, and what they last reported. */
+export interface TrafficRoutingObservation {
+  /** The routers configured for this Rollout, by kind (`nginx`, `istio`, ...). */
+  readonly routers: ReadonlyArray<{
+    readonly kind: string;
+    /** Optional capabilities this router implements. */
+    readonly supports: ReadonlyArray<'setHeaderRoute' | 'setMirrorRoute' | 'verifyWeight'>;
+  }>;
+  /**
+   * Whether every router that can verify confirmed the weight in `rollout.status.canary.weights`
+   * (`undefined` when no router verifies).
+   */
+  readonly weightVerified?: boolean;
+}
+
+export interface RolloutObservation {
+  readonly rollout: Rollout;
+  /** ReplicaSets this Rollout controls (owner reference), any revision. */
+  readonly replicaSets: ReadonlyArray<ReplicaSet>;
+  /** The Services the Rollout names (stable, canary, active, preview, ping, pong) that exist. */
+  readonly services: ReadonlyArray<Service>;
+  /** AnalysisRuns this Rollout controls. */
+  readonly analysisRuns: ReadonlyArray<AnalysisRun>;
+  /** Experiments this Rollout controls. */
+  readonly experiments: ReadonlyArray<Experiment>;
+  /** The templates the Rollout's analyses reference, those that exist. */
+  readonly analysisTemplates: ReadonlyArray<AnalysisTemplate>;
+  readonly clusterAnalysisTemplates: ReadonlyArray<ClusterAnalysisTemplate>;
+  /** Present when `spec.workloadRef` is set and the object exists. */
+  readonly workload?: ObservedWorkload;
+  readonly trafficRouting?: TrafficRoutingObservation;
+  /** Step plugins registered with the controller, by name. */
+  readonly stepPlugins?: ReadonlyArray<string>;
+  /** Now, in milliseconds since the epoch. The only clock the core sees. */
+  readonly now: number;
+}

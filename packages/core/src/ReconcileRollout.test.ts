@@ -1,0 +1,290 @@
+import type { AnalysisRun, AnalysisTemplate, ReplicaSet, Rollout, RolloutStatus, Service } from '@rollouts/api';
+import type { Intent, ReconcileResult } from './Intent';
+import type { RolloutObservation } from './Observation';
+import { podTemplateHash } from './PodTemplateHash';
+import { reconcileRollout } from './ReconcileRollout';
+
+// ---- A small hand-driven cluster for table tests: each test states the observed objects explicitly. -------
+
+const T0 = Date.parse('2026-01-01T00:00:00Z');
+const template = (image: string) => ({ metadata: { labels: { app: 'shop' } }, spec: { containers: [{ name: 'shop', image }] } });
+
+function rollout(canary: Record<string, unknown>, opts: { image?: string; replicas?: number; status?: RolloutStatus; paused?: boolean } = {}): Rollout {
+  return {
+    apiVersion: 'argoproj.io/v1alpha1',
+    kind: 'Rollout',
+    metadata: { name: 'shop', namespace: 'default', uid: 'uid-1', generation: 2 },
+    spec: {
+      replicas: opts.replicas ?? 5,
+      selector: { matchLabels: { app: 'shop' } },
+      template: template(opts.image ?? 'shop:2'),
+      ...(opts.paused ? { paused: true } : {}),
+      strategy: { canary },
+    },
+    ...(opts.status ? { status: opts.status } : {}),
+  } as Rollout;
+}
+
+const hashOf = (image: string) => podTemplateHash(template(image) as never);
+
+function rs(image: string, revision: number, replicas: number, available = replicas, extra: Record<string, string> = {}): ReplicaSet {
+  const hash = hashOf(image);
+  const t = template(image);
+  return {
+    apiVersion: 'apps/v1',
+    kind: 'ReplicaSet',
+    metadata: { name: `shop-${hash}`, labels: { app: 'shop', 'rollouts-pod-template-hash': hash }, annotations: { 'rollout.argoproj.io/revision': String(revision), ...extra } },
+    spec: { replicas, selector: { matchLabels: { app: 'shop', 'rollouts-pod-template-hash': hash } }, template: { ...t, metadata: { labels: { ...t.metadata.labels, 'rollouts-pod-template-hash': hash } } } },
+    status: { replicas, readyReplicas: available, availableReplicas: available },
+  };
+}
+
+const svc = (name: string, hash?: string): Service => ({ apiVersion: 'v1', kind: 'Service', metadata: { name }, spec: { selector: { app: 'shop', ...(hash ? { 'rollouts-pod-template-hash': hash } : {}) } } });
+
+function observe(ro: Rollout, replicaSets: ReplicaSet[], extra: Partial<RolloutObservation> = {}): RolloutObservation {
+  return { rollout: ro, replicaSets, services: [], analysisRuns: [], experiments: [], analysisTemplates: [], clusterAnalysisTemplates: [], now: T0, ...extra };
+}
+
+const tags = (r: ReconcileResult) => r.intents.map((i) => i._tag);
+const scales = (r: ReconcileResult) =>
+  r.intents.flatMap((i: Intent) => (i._tag === 'ScaleReplicaSet' ? [`${i.name}=${i.replicas}`] : i._tag === 'CreateReplicaSet' ? [`+${i.replicaSet.metadata?.name}=${i.replicaSet.spec?.replicas}`] : []));
+
+/** A status as a previous reconcile of an in-progress update would have left it. */
+const inProgress = (stepIndex: number, extra: Partial<RolloutStatus> = {}): RolloutStatus => ({
+  currentPodHash: hashOf('shop:2'),
+  stableRS: hashOf('shop:1'),
+  currentStepIndex: stepIndex,
+  currentStepHash: undefined as never,
+  observedGeneration: '2',
+  ...extra,
+});
+
+// The step hash is part of the status; compute it through a first reconcile so the tests do not hard-code it.
+const stepHashFor = (canary: Record<string, unknown>) => reconcileRollout(observe(rollout(canary), [rs('shop:1', 1, 5)])).status.currentStepHash as string;
+const withHash = (canary: Record<string, unknown>, status: RolloutStatus): RolloutStatus => ({ ...status, currentStepHash: stepHashFor(canary) });
+
+describe('reconcileRollout: revisions', () => {
+  it('first deploy: creates the ReplicaSet at full size and makes it stable at once', () => {
+    const r = reconcileRollout(observe(rollout({ steps: [{ setWeight: 20 }, { pause: {} }] }), []));
+    const create = r.intents.find((i) => i._tag === 'CreateReplicaSet');
+    expect(create?._tag === 'CreateReplicaSet' && create.replicaSet.metadata?.name).toBe(`shop-${hashOf('shop:2')}`);
+    expect(create?._tag === 'CreateReplicaSet' && create.replicaSet.spec?.replicas).toBe(5);
+    expect(create?._tag === 'CreateReplicaSet' && create.replicaSet.metadata?.labels?.['rollouts-pod-template-hash']).toBe(hashOf('shop:2'));
+    expect(create?._tag === 'CreateReplicaSet' && create.replicaSet.metadata?.annotations).toEqual({ 'rollout.argoproj.io/revision': '1', 'rollout.argoproj.io/desired-replicas': '5' });
+    expect(create?._tag === 'CreateReplicaSet' && create.replicaSet.metadata?.ownerReferences?.[0]).toMatchObject({ kind: 'Rollout', name: 'shop', uid: 'uid-1', controller: true });
+    expect(r.status.stableRS).toBe(hashOf('shop:2'));
+    expect(r.status.currentPodHash).toBe(hashOf('shop:2'));
+    expect(r.status.currentStepIndex).toBe(2);
+    expect(r.status.phase).toBe('Progressing');
+    expect(r.status.observedGeneration).toBe('2');
+    expect(r.status.selector).toBe('app=shop');
+  });
+
+  it('a template change creates the canary ReplicaSet with revision+1, sized for the first setWeight', () => {
+    const canary = { steps: [{ setWeight: 20 }, { pause: {} }], maxSurge: 1, maxUnavailable: 0 };
+    const r = reconcileRollout(observe(rollout(canary, { status: { stableRS: hashOf('shop:1'), currentPodHash: hashOf('shop:1') } }), [rs('shop:1', 3, 5)]));
+    expect(scales(r)).toEqual([`+shop-${hashOf('shop:2')}=1`]);
+    const create = r.intents.find((i) => i._tag === 'CreateReplicaSet');
+    expect(create?._tag === 'CreateReplicaSet' && create.replicaSet.metadata?.annotations?.['rollout.argoproj.io/revision']).toBe('4');
+    expect(r.status.currentStepIndex).toBe(0);
+    expect(r.status.stableRS).toBe(hashOf('shop:1'));
+    expect(r.intents.some((i) => i._tag === 'RecordEvent' && i.eventReason === 'RolloutUpdated')).toBe(true);
+  });
+
+  it('adopts an existing ReplicaSet with the same template even under another hash label (made by Argo)', () => {
+    const base = rs('shop:2', 2, 1, 1);
+    const argoMade: ReplicaSet = {
+      ...base,
+      metadata: { ...base.metadata, name: 'shop-argohash', labels: { app: 'shop', 'rollouts-pod-template-hash': 'argohash' } },
+      spec: { ...base.spec, template: { ...base.spec!.template, metadata: { labels: { app: 'shop', 'rollouts-pod-template-hash': 'argohash' } } } },
+    };
+    const canary = { steps: [{ setWeight: 20 }, { pause: {} }], maxSurge: 1, maxUnavailable: 0 };
+    const r = reconcileRollout(observe(rollout(canary, { status: { stableRS: hashOf('shop:1'), currentPodHash: hashOf('shop:1') } }), [rs('shop:1', 1, 5), argoMade]));
+    expect(tags(r)).not.toContain('CreateReplicaSet');
+    expect(r.status.currentPodHash).toBe('argohash');
+  });
+
+  it('deletes idle ReplicaSets beyond revisionHistoryLimit, oldest first', () => {
+    const base = rollout({}, { image: 'shop:9', status: { stableRS: hashOf('shop:9'), currentPodHash: hashOf('shop:9') } });
+    const ro: Rollout = { ...base, spec: { ...base.spec, revisionHistoryLimit: 1 } };
+    const r = reconcileRollout(observe(ro, [rs('shop:9', 9, 5), rs('shop:8', 8, 0), rs('shop:7', 7, 0), rs('shop:6', 6, 0)]));
+    expect(r.intents.flatMap((i) => (i._tag === 'DeleteReplicaSet' ? [i.name] : []))).toEqual([`shop-${hashOf('shop:7')}`, `shop-${hashOf('shop:6')}`]);
+  });
+});
+
+describe('reconcileRollout: steps', () => {
+  const canary = { steps: [{ setWeight: 20 }, { pause: { duration: '30s' } }, { setWeight: 60 }, { pause: {} }], maxSurge: 1, maxUnavailable: 0 };
+
+  it('setWeight completes when the counts are reached, then a timed pause starts with a requeue', () => {
+    const status = withHash(canary, inProgress(0));
+    const r = reconcileRollout(observe(rollout(canary, { status }), [rs('shop:1', 1, 4), rs('shop:2', 2, 1)]));
+    expect(r.status.currentStepIndex).toBe(1);
+    expect(r.status.pauseConditions).toEqual([{ reason: 'CanaryPauseStep', startTime: '2026-01-01T00:00:00Z' }]);
+    expect(r.status.controllerPause).toBe(true);
+    expect(r.status.phase).toBe('Paused');
+    expect(r.requeueAfterMs).toBe(30_000);
+  });
+
+  it('setWeight waits while the canary pods are not available', () => {
+    const status = withHash(canary, inProgress(0));
+    const r = reconcileRollout(observe(rollout(canary, { status }), [rs('shop:1', 1, 5), rs('shop:2', 2, 1, 0)]));
+    expect(r.status.currentStepIndex).toBe(0);
+    expect(scales(r)).toEqual([]); // stable cannot drop below 5 available while the canary pod is not ready
+  });
+
+  it('a timed pause ends after its duration and the next setWeight scales', () => {
+    const status = withHash(canary, inProgress(1, { pauseConditions: [{ reason: 'CanaryPauseStep', startTime: '2026-01-01T00:00:00Z' }], controllerPause: true }));
+    const rss = [rs('shop:1', 1, 4), rs('shop:2', 2, 1)];
+    const early = reconcileRollout(observe(rollout(canary, { status }), rss, { now: T0 + 29_000 }));
+    expect(early.status.currentStepIndex).toBe(1);
+    expect(early.requeueAfterMs).toBe(1_000);
+    const late = reconcileRollout(observe(rollout(canary, { status }), rss, { now: T0 + 30_000 }));
+    expect(late.status.currentStepIndex).toBe(2);
+    expect(late.status.pauseConditions).toBeUndefined();
+    expect(scales(late)).toEqual([`shop-${hashOf('shop:2')}=2`]); // 60% of 5 with surge 1: canary up first
+  });
+
+  it('an indefinite pause waits for promote; clearing pauseConditions (the promote patch) moves on', () => {
+    const paused = withHash(canary, inProgress(3, { pauseConditions: [{ reason: 'CanaryPauseStep', startTime: '2026-01-01T00:00:00Z' }], controllerPause: true }));
+    const rss = [rs('shop:1', 1, 2), rs('shop:2', 2, 3)];
+    const waiting = reconcileRollout(observe(rollout(canary, { status: paused }), rss, { now: T0 + 3_600_000 }));
+    expect(waiting.status.currentStepIndex).toBe(3);
+    expect(waiting.requeueAfterMs).toBeUndefined();
+    const promoted = reconcileRollout(observe(rollout(canary, { status: { ...paused, pauseConditions: [] } }), rss));
+    expect(promoted.status.currentStepIndex).toBe(4);
+    expect(promoted.status.controllerPause).toBeUndefined();
+  });
+
+  it('spec.paused holds the rollout at its step', () => {
+    const status = withHash(canary, inProgress(0));
+    const r = reconcileRollout(observe(rollout(canary, { status, paused: true }), [rs('shop:1', 1, 4), rs('shop:2', 2, 1)]));
+    expect(r.status.currentStepIndex).toBe(0);
+    expect(r.status.phase).toBe('Paused');
+    expect(r.status.message).toBe('manually paused');
+  });
+
+  it('after the last step, the canary at full size becomes stable and the old ReplicaSet drains', () => {
+    const status = withHash(canary, inProgress(4));
+    const r = reconcileRollout(observe(rollout(canary, { status }), [rs('shop:1', 1, 0), rs('shop:2', 2, 5)]));
+    expect(r.status.stableRS).toBe(hashOf('shop:2'));
+    expect(r.intents.some((i) => i._tag === 'RecordEvent' && i.eventReason === 'RolloutCompleted')).toBe(true);
+    expect(r.status.phase).toBe('Healthy');
+  });
+});
+
+describe('reconcileRollout: analysis and abort', () => {
+  const tmpl: AnalysisTemplate = {
+    apiVersion: 'argoproj.io/v1alpha1',
+    kind: 'AnalysisTemplate',
+    metadata: { name: 'success-rate' },
+    spec: { args: [{ name: 'svc' }], metrics: [{ name: 'rate', provider: { web: { url: 'http://x/{{args.svc}}' } } }] },
+  };
+  const canary = { steps: [{ setWeight: 20 }, { analysis: { templates: [{ templateName: 'success-rate' }], args: [{ name: 'svc', value: 'shop-canary' }] } }, { setWeight: 100 }], maxSurge: 1, maxUnavailable: 0 };
+  const rss = [rs('shop:1', 1, 4), rs('shop:2', 2, 1)];
+
+  it('creates the step AnalysisRun from the template with the rollout args, named <ro>-<hash>-<rev>-<step>', () => {
+    const status = withHash(canary, inProgress(1));
+    const r = reconcileRollout(observe(rollout(canary, { status }), rss, { analysisTemplates: [tmpl] }));
+    const create = r.intents.find((i) => i._tag === 'CreateAnalysisRun');
+    const run = create?._tag === 'CreateAnalysisRun' ? create.analysisRun : undefined;
+    expect(run?.metadata?.name).toBe(`shop-${hashOf('shop:2')}-2-1`);
+    expect(run?.metadata?.labels).toEqual({ app: 'shop', 'rollouts-pod-template-hash': hashOf('shop:2'), 'rollout-type': 'Step', 'step-index': '1' });
+    expect(run?.spec.args).toEqual([{ name: 'svc', value: 'shop-canary' }]);
+    expect(r.status.canary?.currentStepAnalysisRunStatus).toEqual({ name: `shop-${hashOf('shop:2')}-2-1`, status: 'Pending' });
+  });
+
+  const withRun = (phase: string): { status: RolloutStatus; run: AnalysisRun } => {
+    const name = `shop-${hashOf('shop:2')}-2-1`;
+    return {
+      status: withHash(canary, inProgress(1, { canary: { currentStepAnalysisRunStatus: { name, status: 'Running' } } })),
+      run: { apiVersion: 'argoproj.io/v1alpha1', kind: 'AnalysisRun', metadata: { name }, spec: { metrics: [] }, status: { phase, message: phase === 'Failed' ? 'Metric "rate" assessed Failed due to failed (1) > failureLimit (0)' : '' } } as AnalysisRun,
+    };
+  };
+
+  it('a successful run completes the step', () => {
+    const { status, run } = withRun('Successful');
+    const r = reconcileRollout(observe(rollout(canary, { status }), rss, { analysisTemplates: [tmpl], analysisRuns: [run] }));
+    expect(r.status.currentStepIndex).toBe(2);
+  });
+
+  it('a failed run aborts: Degraded, canary scaled to 0, stable back to full, with the metric in the message', () => {
+    const { status, run } = withRun('Failed');
+    const r = reconcileRollout(observe(rollout(canary, { status }), rss, { analysisTemplates: [tmpl], analysisRuns: [run] }));
+    expect(r.status.abort).toBe(true);
+    expect(r.status.abortedAt).toBe('2026-01-01T00:00:00Z');
+    expect(r.status.phase).toBe('Degraded');
+    expect(r.status.message).toContain('RolloutAborted: Rollout aborted update to revision 2: Step-based analysis phase failed');
+    expect(r.status.message).toContain('Metric "rate" assessed Failed due to failed (1) > failureLimit (0)');
+    expect(scales(r)).toEqual([`shop-${hashOf('shop:1')}=5`]); // stable first (surge 1); the canary drains next
+  });
+
+  it('an inconclusive run pauses the rollout', () => {
+    const { status, run } = withRun('Inconclusive');
+    const r = reconcileRollout(observe(rollout(canary, { status }), rss, { analysisTemplates: [tmpl], analysisRuns: [run] }));
+    expect(r.status.pauseConditions?.map((p) => p.reason)).toEqual(['InconclusiveAnalysisRun']);
+    expect(r.status.phase).toBe('Paused');
+  });
+
+  it('a missing template is InvalidSpec naming the step, and nothing is done', () => {
+    const status = withHash(canary, inProgress(1));
+    const r = reconcileRollout(observe(rollout(canary, { status }), rss));
+    expect(tags(r)).toEqual(['RecordEvent', 'UpdateStatus']);
+    expect(r.status.phase).toBe('Degraded');
+    expect(r.status.message).toBe(
+      `InvalidSpec: The Rollout "shop" is invalid: spec.strategy.canary.steps[1].analysis.templates: Invalid value: "success-rate": AnalysisTemplate 'success-rate' not found`,
+    );
+  });
+});
+
+describe('reconcileRollout: traffic routing', () => {
+  const canary = { canaryService: 'shop-canary', stableService: 'shop-stable', trafficRouting: { nginx: { stableIngress: 'shop' } }, steps: [{ setWeight: 40 }, { pause: {} }] };
+  const routers = { routers: [{ kind: 'nginx', supports: [] as const }] };
+  const services = [svc('shop-stable', hashOf('shop:1')), svc('shop-canary', hashOf('shop:2'))];
+
+  it('scales the canary first and sends no traffic until its pods are available', () => {
+    const status = withHash(canary, inProgress(0, { canary: { weights: { canary: { weight: 0, serviceName: 'shop-canary', podTemplateHash: hashOf('shop:2') }, stable: { weight: 100, serviceName: 'shop-stable', podTemplateHash: hashOf('shop:1') } } } }));
+    const r = reconcileRollout(observe(rollout(canary, { status }), [rs('shop:1', 1, 5), rs('shop:2', 2, 2, 0)], { services, trafficRouting: routers }));
+    expect(tags(r)).not.toContain('SetWeight');
+    expect(r.status.currentStepIndex).toBe(0);
+  });
+
+  it('sets the weight once the canary carries it, and the step completes', () => {
+    const status = withHash(canary, inProgress(0, { canary: { weights: { canary: { weight: 0, serviceName: 'shop-canary', podTemplateHash: hashOf('shop:2') }, stable: { weight: 100, serviceName: 'shop-stable', podTemplateHash: hashOf('shop:1') } } } }));
+    const r = reconcileRollout(observe(rollout(canary, { status }), [rs('shop:1', 1, 5), rs('shop:2', 2, 2)], { services, trafficRouting: routers }));
+    const sw = r.intents.find((i) => i._tag === 'SetWeight');
+    expect(sw?._tag === 'SetWeight' && [sw.weight, sw.maxWeight]).toEqual([40, 100]);
+    expect(r.status.canary?.weights?.canary.weight).toBe(40);
+    expect(r.status.canary?.weights?.stable.weight).toBe(60);
+    expect(r.status.currentStepIndex).toBe(1);
+  });
+
+  it('a router that cannot do a step makes the Rollout InvalidSpec, naming the step and the router', () => {
+    // A third-party router plugin that implements weights only.
+    const withHeader = { trafficRouting: { plugins: { 'acme/router': {} }, managedRoutes: [{ name: 'h' }] }, steps: [{ setHeaderRoute: { name: 'h', match: [{ headerName: 'x', headerValue: { exact: '1' } }] } }] };
+    const r = reconcileRollout(observe(rollout(withHeader), [rs('shop:1', 1, 5)], { trafficRouting: { routers: [{ kind: 'acme/router', supports: [] }] } }));
+    expect(r.status.phase).toBe('Degraded');
+    expect(r.status.message).toBe('InvalidSpec: The Rollout "shop" is invalid: spec.strategy.canary.steps[0].setHeaderRoute: Invalid value: null: the acme/router traffic router cannot perform setHeaderRoute');
+    expect(r.intents.map((i) => i._tag)).toEqual(['RecordEvent', 'UpdateStatus']);
+  });
+
+  it('a missing Service is InvalidSpec', () => {
+    const r = reconcileRollout(observe(rollout(canary), [rs('shop:1', 1, 5)], { trafficRouting: routers }));
+    expect(r.status.message).toContain('spec.strategy.canary.stableService: Invalid value: "shop-stable": service "shop-stable" not found');
+  });
+});
+
+describe('reconcileRollout: minimum writes', () => {
+  it('a second reconcile of an unchanged, settled Rollout writes nothing', () => {
+    const ro = rollout({ steps: [{ setWeight: 50 }] }, { image: 'shop:1' });
+    const first = reconcileRollout(observe(ro, [rs('shop:1', 1, 5)]));
+    const again = reconcileRollout(observe({ ...ro, status: first.status }, [rs('shop:1', 1, 5)], { now: T0 + 60_000 }));
+    expect(again.intents).toEqual([]);
+    expect(again.status.phase).toBe('Healthy');
+  });
+
+  it('is deterministic: the same observation gives the same result', () => {
+    const canary = { steps: [{ setWeight: 20 }, { pause: {} }], maxSurge: 1 };
+    const obs = observe(rollout(canary, { status: { stableRS: hashOf('shop:1'), currentPodHash: hashOf('shop:1') } }), [rs('shop:1', 1, 5)]);
+    expect(reconcileRollout(obs)).toEqual(reconcileRollout(JSON.parse(JSON.stringify(obs))));
+  });
+});

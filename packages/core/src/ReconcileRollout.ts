@@ -1,0 +1,128 @@
+/**
+ * `reconcileRollout`: the core's one entry point for Rollouts. Same observation in, same decision out.
+ *
+ * Before deciding anything it checks the Rollout as the controller must: the spec (Argo's InvalidSpec rules),
+ * the objects it references (Services, AnalysisTemplates, the workloadRef target) and what the configured
+ * routers and plugins can do. A Rollout that fails any of these is not acted on: its status gets the
+ * `InvalidSpec` condition naming the field and the problem, and the phase becomes Degraded.
+ */
+import {
+  type Rollout,
+  type RolloutStatus,
+  type ValidationError,
+  formatValidationError,
+  validateRollout,
+  validateTrafficRoutingConfig,
+} from '@rollouts/api';
+import { reconcileCanary } from './CanaryReconcile';
+import { setCondition } from './Conditions';
+import type { ReconcileResult } from './Intent';
+import type { RolloutObservation } from './Observation';
+import { canonicalJson } from './PodTemplateHash';
+import { rolloutPhaseOf } from './RolloutStatusPhase';
+
+const CANARY = 'spec.strategy.canary';
+
+/** Problems that make a Rollout impossible to act on in this observation (beyond its own spec). */
+export function environmentProblems(rollout: Rollout, obs: RolloutObservation): ValidationError[] {
+  const out: ValidationError[] = [];
+  const err = (path: string, message: string, rule: string, value?: unknown): void => {
+    out.push({ path, type: 'Invalid', rule, message, ...(value !== undefined ? { value } : {}) });
+  };
+  const canary = rollout.spec.strategy?.canary;
+  const bg = rollout.spec.strategy?.blueGreen;
+  if (bg != null) out.push({ path: 'spec.strategy.blueGreen', type: 'Forbidden', rule: 'UNSUPPORTED', message: 'the blue-green strategy is not supported by this controller version yet' });
+
+  // F1: named Services must exist.
+  const services: Array<[string, string | null | undefined]> = [
+    [`${CANARY}.stableService`, canary?.stableService],
+    [`${CANARY}.canaryService`, canary?.canaryService],
+    [`${CANARY}.pingPong.pingService`, canary?.pingPong?.pingService],
+    [`${CANARY}.pingPong.pongService`, canary?.pingPong?.pongService],
+  ];
+  for (const [path, name] of services) {
+    if (name != null && name !== '' && !obs.services.some((s) => s.metadata?.name === name)) err(path, `service "${name}" not found`, 'F1', name);
+  }
+
+  // F2: referenced analysis templates must exist.
+  type Refs = ReadonlyArray<{ templateName?: string | null; clusterScope?: boolean | null }> | null | undefined;
+  const refs: Array<[string, Refs]> = [
+    [`${CANARY}.analysis.templates`, canary?.analysis?.templates],
+    ...(canary?.steps ?? []).map((s, i): [string, Refs] => [`${CANARY}.steps[${i}].analysis.templates`, s.analysis?.templates]),
+  ];
+  for (const [path, list] of refs) {
+    for (const ref of list ?? []) {
+      const name = ref.templateName ?? '';
+      const found = ref.clusterScope === true ? obs.clusterAnalysisTemplates.some((t) => t.metadata?.name === name) : obs.analysisTemplates.some((t) => t.metadata?.name === name);
+      if (!found) err(path, ref.clusterScope === true ? `ClusterAnalysisTemplate '${name}' not found` : `AnalysisTemplate '${name}' not found`, 'F2', name);
+    }
+  }
+
+  // What the routers and plugins can do: an unsupported step is an error, never a silent no-op.
+  const routers = obs.trafficRouting?.routers ?? [];
+  (canary?.steps ?? []).forEach((step, i) => {
+    const at = `${CANARY}.steps[${i}]`;
+    for (const [field, capability] of [
+      ['setHeaderRoute', 'setHeaderRoute'],
+      ['setMirrorRoute', 'setMirrorRoute'],
+    ] as const) {
+      if (step[field] == null || canary?.trafficRouting == null) continue;
+      for (const r of routers) {
+        if (!r.supports.includes(capability)) err(`${at}.${field}`, `the ${r.kind} traffic router cannot perform ${field}`, 'CAP1');
+      }
+    }
+    if (step.plugin != null && !(obs.stepPlugins ?? []).includes(step.plugin.name))
+      err(`${at}.plugin.name`, `step plugin "${step.plugin.name}" is not configured in this controller`, 'CAP2', step.plugin.name);
+    (step.experiment?.templates ?? []).forEach((t, k) => {
+      if (t.weight != null) err(`${at}.experiment.templates[${k}].weight`, 'experiment traffic weights are not supported by this controller version yet', 'CAP3', t.weight);
+    });
+  });
+  if (rollout.spec.restartAt != null && rollout.spec.restartAt !== rollout.status?.restartedAt)
+    err('spec.restartAt', 'restarting pods (spec.restartAt) is not supported by this controller version yet', 'CAP4', rollout.spec.restartAt);
+  if (rollout.spec.workloadRef != null && obs.workload === undefined)
+    err('spec.workloadRef', `${rollout.spec.workloadRef.kind ?? 'workload'} "${rollout.spec.workloadRef.name ?? ''}" not found`, 'W3');
+  return out;
+}
+
+/** The status of a Rollout that cannot be acted on. Nothing else is done. */
+function invalid(obs: RolloutObservation, problems: ReadonlyArray<ValidationError>): ReconcileResult {
+  const ro = obs.rollout;
+  const prev: RolloutStatus = ro.status ?? {};
+  const first = problems[0] as ValidationError;
+  const more = problems.length > 1 ? ` (and ${problems.length - 1} more problem${problems.length > 2 ? 's' : ''})` : '';
+  const message = `The Rollout "${ro.metadata?.name ?? ''}" is invalid: ${formatValidationError(first)}${more}`;
+  const conditions = setCondition(prev.conditions, { type: 'InvalidSpec', status: 'True', reason: 'InvalidSpec', message }, obs.now);
+  const draft: RolloutStatus = { ...prev, conditions, observedGeneration: String(ro.metadata?.generation ?? 0) };
+  const { phase, message: phaseMessage } = rolloutPhaseOf(ro, draft);
+  const status: RolloutStatus = { ...draft, phase, message: phaseMessage };
+  const changed = canonicalJson(status) !== canonicalJson(prev);
+  return {
+    status,
+    intents: changed
+      ? [
+          { _tag: 'RecordEvent', type: 'Warning', eventReason: 'InvalidSpec', message, reason: message },
+          { _tag: 'UpdateStatus', status, reason: message },
+        ]
+      : [],
+  };
+}
+
+/**
+ * Decide what to do for one Rollout. Pure: the observation holds everything, `now` included.
+ */
+export function reconcileRollout(obs: RolloutObservation): ReconcileResult {
+  const ro = obs.rollout;
+  const ref = ro.spec.workloadRef;
+  const template = ref != null && obs.workload !== undefined ? obs.workload.template : (ro.spec.template ?? {});
+  const effective: Rollout =
+    ref != null && obs.workload !== undefined
+      ? { ...ro, spec: { ...ro.spec, template, selector: ro.spec.selector ?? obs.workload.selector ?? null } }
+      : ro;
+  const problems = [
+    ...validateRollout(effective, { templateResolvedFromRef: ref != null && obs.workload !== undefined }),
+    ...validateTrafficRoutingConfig(effective),
+    ...environmentProblems(effective, obs),
+  ];
+  if (problems.length > 0) return invalid(obs, problems);
+  return reconcileCanary({ ...obs, rollout: effective }, template);
+}
