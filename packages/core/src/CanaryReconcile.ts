@@ -24,7 +24,8 @@ import {
 } from '@rollouts/api';
 import { buildAnalysisRun } from './AnalysisRunBuilder';
 import { canaryReplicaCounts } from './CanaryReplicas';
-import { setCondition } from './Conditions';
+import { getCondition, setCondition } from './Conditions';
+import { nextProgressDeadlineMs, progressDeadlineExceeded } from './ProgressDeadline';
 import { canaryFenceposts } from './Fenceposts';
 import type { Intent, ReconcileResult } from './Intent';
 import * as L from './Labels';
@@ -269,7 +270,14 @@ export function reconcileCanary(obs: RolloutObservation, template: PodTemplateSp
     labels: Record<string, string>,
     why: string,
   ): E.Either<string, RolloutAnalysisRunStatus> => {
-    const existing = findRun(current?.name);
+    const candidate = findRun(current?.name);
+    // A run belongs to this step only if it was made for this revision and step (a promote may have moved on).
+    const existing =
+      candidate !== undefined &&
+      candidate.metadata?.labels?.[L.POD_TEMPLATE_HASH] === labels[L.POD_TEMPLATE_HASH] &&
+      candidate.metadata?.labels?.[L.STEP_INDEX] === labels[L.STEP_INDEX]
+        ? candidate
+        : undefined;
     if (existing !== undefined) {
       const phase = existing.status?.phase ?? 'Pending';
       return E.right({ name: existing.metadata?.name ?? base, status: phase === '' ? 'Pending' : phase, ...(existing.status?.message ? { message: existing.status.message } : {}) });
@@ -698,11 +706,31 @@ export function reconcileCanary(obs: RolloutObservation, template: PodTemplateSp
     conditions = setCondition(conditions, { type: 'Progressing', status: 'True', reason: 'NewReplicaSetAvailable', message: `ReplicaSet "${newRSLabel}" has successfully progressed.` }, now);
   } else {
     const reason = progressingReason ?? (newRS === undefined ? 'NewReplicaSetCreated' : 'ReplicaSetUpdated');
-    const message =
-      reason === 'NewReplicaSetCreated'
-        ? `Created new replica set "${newRSLabel}"`
-        : `ReplicaSet "${newRSLabel}" is progressing: ${rsAvailable(newRS)}/${R} new pods available${steps.length > 0 ? `, step ${Math.min(stepIndex + 1, steps.length)}/${steps.length}` : ''}.`;
-    conditions = setCondition(conditions, { type: 'Progressing', status: 'True', reason, message }, now);
+    const detail = `${rsAvailable(newRS)}/${R} new pods available${steps.length > 0 ? `, step ${Math.min(stepIndex + 1, steps.length)}/${steps.length}` : ''}`;
+    const timedOut = `ReplicaSet "${newRSLabel}" has timed out progressing: ${detail}.`;
+    const before = getCondition(prev.conditions, 'Progressing');
+    const step = steps[stepIndex];
+    // The deadline does not run while the rollout waits on purpose (pause, analysis, experiment).
+    const waitingOnPurpose = step != null && (step.pause != null || step.analysis != null || step.experiment != null);
+    if (before?.reason === 'ProgressDeadlineExceeded' && before.message === timedOut) {
+      // Still no progress since the deadline passed.
+    } else {
+      const message = reason === 'NewReplicaSetCreated' ? `Created new replica set "${newRSLabel}"` : `ReplicaSet "${newRSLabel}" is progressing: ${detail}.`;
+      conditions = setCondition(conditions, { type: 'Progressing', status: 'True', reason, message }, now);
+      const progressing = getCondition(conditions, 'Progressing');
+      const deadline = { progressing, progressDeadlineSeconds: spec.progressDeadlineSeconds ?? null };
+      if (!waitingOnPurpose && progressDeadlineExceeded({ ...deadline, now })) {
+        conditions = setCondition(conditions, { type: 'Progressing', status: 'False', reason: 'ProgressDeadlineExceeded', message: timedOut }, now);
+        event('RolloutNotCompleted', `Rollout did not progress within progressDeadlineSeconds ${spec.progressDeadlineSeconds ?? 600}: ${detail}`, 'Warning');
+        if (spec.progressDeadlineAbort === true) {
+          abort = true;
+          requeueAt.push(now);
+        }
+      } else if (!waitingOnPurpose) {
+        const at = nextProgressDeadlineMs(deadline);
+        if (at !== undefined) requeueAt.push(at);
+      }
+    }
   }
   if (abort || paused || (prev.conditions ?? []).some((c) => c.type === 'Paused'))
     conditions = setCondition(conditions, { type: 'Paused', status: paused ? 'True' : 'False', reason: 'RolloutPaused', message: paused ? 'Rollout is paused' : 'Rollout is resumed' }, now);
@@ -720,7 +748,7 @@ export function reconcileCanary(obs: RolloutObservation, template: PodTemplateSp
       : { type: 'Completed', status: 'False', reason: 'RolloutCompleted', message: 'Rollout not completed, started update to revision ' + newRevision + ` (${newHash})` },
     now,
   );
-  const withConditions: RolloutStatus = { ...draft, conditions };
+  const withConditions: RolloutStatus = { ...draft, ...(abort ? { abort: true } : {}), conditions };
   const { phase, message, healthy } = rolloutPhaseOf(ro, withConditions);
   conditions = setCondition(
     conditions,

@@ -4,7 +4,9 @@
  */
 
 /** On ReplicaSets, their pods, and in Service selectors / DestinationRule subsets: which revision. */
-export const POD_TEMPLATE_HASH = 'rollouts-pod-template-hash';
+export { POD_TEMPLATE_HASH_LABEL as POD_TEMPLATE_HASH } from '@rollouts/api';
+/** On Services the Rollout selects, value = rollout name. */
+export { MANAGED_BY_ROLLOUTS_ANNOTATION as MANAGED_BY } from '@rollouts/api';
 /** Revision number, on the Rollout, its ReplicaSets and AnalysisRuns. */
 export const REVISION = 'rollout.argoproj.io/revision';
 /** `spec.replicas` of the Rollout when the ReplicaSet was last scaled (used by saturation checks). */
@@ -13,8 +15,6 @@ export const DESIRED_REPLICAS = 'rollout.argoproj.io/desired-replicas';
 export const EPHEMERAL_METADATA = 'rollout.argoproj.io/ephemeral-metadata';
 /** Bare key (no prefix), as upstream: RFC 3339 time after which an old ReplicaSet is scaled to 0. */
 export const SCALE_DOWN_DEADLINE = 'scale-down-deadline';
-/** On Services the Rollout selects, value = rollout name. */
-export const MANAGED_BY = 'argo-rollouts.argoproj.io/managed-by-rollouts';
 /** AnalysisRun labels. */
 export const ROLLOUT_TYPE = 'rollout-type';
 export const STEP_INDEX = 'step-index';

@@ -197,7 +197,7 @@ describe('reconcileRollout: analysis and abort', () => {
     const name = `shop-${hashOf('shop:2')}-2-1`;
     return {
       status: withHash(canary, inProgress(1, { canary: { currentStepAnalysisRunStatus: { name, status: 'Running' } } })),
-      run: { apiVersion: 'argoproj.io/v1alpha1', kind: 'AnalysisRun', metadata: { name }, spec: { metrics: [] }, status: { phase, message: phase === 'Failed' ? 'Metric "rate" assessed Failed due to failed (1) > failureLimit (0)' : '' } } as AnalysisRun,
+      run: { apiVersion: 'argoproj.io/v1alpha1', kind: 'AnalysisRun', metadata: { name, labels: { 'rollouts-pod-template-hash': hashOf('shop:2'), 'rollout-type': 'Step', 'step-index': '1' } }, spec: { metrics: [] }, status: { phase, message: phase === 'Failed' ? 'Metric "rate" assessed Failed due to failed (1) > failureLimit (0)' : '' } } as AnalysisRun,
     };
   };
 
@@ -216,6 +216,15 @@ describe('reconcileRollout: analysis and abort', () => {
     expect(r.status.message).toContain('RolloutAborted: Rollout aborted update to revision 2: Step-based analysis phase failed');
     expect(r.status.message).toContain('Metric "rate" assessed Failed due to failed (1) > failureLimit (0)');
     expect(scales(r)).toEqual([`shop-${hashOf('shop:1')}=5`]); // stable first (surge 1); the canary drains next
+  });
+
+  it('a run made for another step is not taken for this one (a promote moved on)', () => {
+    const { status, run } = withRun('Successful');
+    const other = { ...run, metadata: { ...run.metadata, labels: { ...run.metadata?.labels, 'step-index': '0' } } } as AnalysisRun;
+    const r = reconcileRollout(observe(rollout(canary, { status }), rss, { analysisTemplates: [tmpl], analysisRuns: [other] }));
+    expect(r.status.currentStepIndex).toBe(1);
+    const create = r.intents.find((i) => i._tag === 'CreateAnalysisRun');
+    expect(create?._tag === 'CreateAnalysisRun' && create.analysisRun.metadata?.name).toBe(`shop-${hashOf('shop:2')}-2-1.1`);
   });
 
   it('an inconclusive run pauses the rollout', () => {
@@ -270,6 +279,50 @@ describe('reconcileRollout: traffic routing', () => {
   it('a missing Service is InvalidSpec', () => {
     const r = reconcileRollout(observe(rollout(canary), [rs('shop:1', 1, 5)], { trafficRouting: routers }));
     expect(r.status.message).toContain('spec.strategy.canary.stableService: Invalid value: "shop-stable": service "shop-stable" not found');
+  });
+});
+
+describe('reconcileRollout: progress deadline', () => {
+  const canary = { steps: [{ setWeight: 20 }, { pause: {} }], maxSurge: 1, maxUnavailable: 0 };
+  const stuck = [rs('shop:1', 1, 5), rs('shop:2', 2, 1, 0)]; // the canary pod never becomes available
+
+  const settle = (ro: Rollout) => reconcileRollout(observe(ro, stuck)).status;
+
+  it('no progress for progressDeadlineSeconds: Progressing False ProgressDeadlineExceeded, Degraded', () => {
+    const ro = rollout(canary, { status: withHash(canary, inProgress(0)) });
+    const first = settle(ro);
+    const before = reconcileRollout(observe({ ...ro, status: first }, stuck, { now: T0 + 600_000 }));
+    expect(before.status.phase).toBe('Progressing');
+    expect(before.requeueAfterMs).toBe(1);
+    const after = reconcileRollout(observe({ ...ro, status: first }, stuck, { now: T0 + 600_001 }));
+    expect(after.status.phase).toBe('Degraded');
+    expect(after.status.message).toBe(`ProgressDeadlineExceeded: ReplicaSet "shop-${hashOf('shop:2')}" has timed out progressing: 0/5 new pods available, step 1/2.`);
+    expect(after.status.abort).toBeUndefined();
+    // and it stays so while nothing moves
+    const later = reconcileRollout(observe({ ...ro, status: after.status }, stuck, { now: T0 + 900_000 }));
+    expect(later.status.phase).toBe('Degraded');
+    expect(later.intents).toEqual([]);
+  });
+
+  it('progress after the deadline clears it', () => {
+    const ro = rollout(canary, { status: withHash(canary, inProgress(0)) });
+    const timedOut = reconcileRollout(observe({ ...ro, status: settle(ro) }, stuck, { now: T0 + 700_000 })).status;
+    const moving = reconcileRollout(observe({ ...ro, status: timedOut }, [rs('shop:1', 1, 4), rs('shop:2', 2, 1, 1)], { now: T0 + 710_000 }));
+    expect(moving.status.phase).not.toBe('Degraded');
+  });
+
+  it('with progressDeadlineAbort, the rollout aborts', () => {
+    const base = rollout(canary, { status: withHash(canary, inProgress(0)) });
+    const ro: Rollout = { ...base, spec: { ...base.spec, progressDeadlineAbort: true, progressDeadlineSeconds: 60 } };
+    const r = reconcileRollout(observe({ ...ro, status: settle(ro) }, stuck, { now: T0 + 61_000 }));
+    expect(r.status.abort).toBe(true);
+    expect(r.requeueAfterMs).toBe(0);
+  });
+
+  it('does not run while paused at a pause step', () => {
+    const status = withHash(canary, inProgress(1, { pauseConditions: [{ reason: 'CanaryPauseStep', startTime: '2026-01-01T00:00:00Z' }], controllerPause: true }));
+    const r = reconcileRollout(observe(rollout(canary, { status }), [rs('shop:1', 1, 4), rs('shop:2', 2, 1)], { now: T0 + 86_400_000 }));
+    expect(r.status.phase).toBe('Paused');
   });
 });
 
