@@ -31,6 +31,8 @@ import type { Intent, ReconcileResult } from './Intent';
 import * as L from './Labels';
 import type { RolloutObservation } from './Observation';
 import { canonicalJson, fnv32a, podTemplateHash, safeEncodeString } from './PodTemplateHash';
+import { jsonEqual } from './internal/DeepEqual';
+import { memoByIdentity } from './internal/Memo';
 import { replicaProgressThresholdMet } from './ReplicaProgressThreshold';
 import { byRevisionDesc, countsOf, formatLabelSelector, rsAvailable, rsHash, rsName, rsReady, rsRevision, rsScaleDownDeadline, rsSpecReplicas, rsStatusReplicas } from './ReplicaSetView';
 import { rolloutPhaseOf } from './RolloutStatusPhase';
@@ -40,8 +42,9 @@ import { trafficWeightToReplicas } from './WeightedReplicas';
 
 /** `currentStepHash`: a hash of the steps, so that editing the steps mid-rollout restarts them. */
 export function stepsHash(steps: ReadonlyArray<CanaryStep>): string {
-  return safeEncodeString(String(fnv32a(new TextEncoder().encode(canonicalJson(steps)))));
+  return cachedStepsHash(steps);
 }
+const cachedStepsHash = memoByIdentity((steps: ReadonlyArray<CanaryStep>) => safeEncodeString(String(fnv32a(new TextEncoder().encode(canonicalJson(steps))))));
 
 /** A one-line description of a step, for messages (`setWeight: 20`, `pause: 30s`, `analysis`). */
 export function describeStep(step: CanaryStep): string {
@@ -760,7 +763,7 @@ export function reconcileCanary(obs: RolloutObservation, template: PodTemplateSp
   const status: RolloutStatus = { ...withConditions, conditions, phase, message };
 
   const intents: Intent[] = [...scaleUps, ...starts, ...traffic, ...scaleDowns, ...deletes, ...events];
-  const changed = canonicalJson(status) !== canonicalJson(prev);
+  const changed = !jsonEqual(status, prev);
   if (changed) intents.push({ _tag: 'UpdateStatus', status, reason: `${phase}${message ? `: ${message}` : ''}` });
   const nextRequeue = requeueAt.length > 0 ? Math.max(0, Math.min(...requeueAt) - now) : undefined;
   return { status, intents, ...(nextRequeue !== undefined ? { requeueAfterMs: nextRequeue } : {}) };

@@ -9,6 +9,7 @@
  * semantic template equality instead (`TemplateEquality.ts`).
  */
 import { POD_TEMPLATE_HASH_LABEL, type PodTemplateSpec } from '@rollouts/api';
+import { memoByIdentityAnd } from './internal/Memo';
 import { requireWholeNumber } from './internal/WholeNumber';
 
 const FNV32_OFFSET_BASIS = 0x811c9dc5;
@@ -87,6 +88,14 @@ function write(value: unknown, ancestors: Set<object>): string | undefined {
  * @throws RangeError when `collisionCount` is not a non-negative integer.
  */
 export function podTemplateHash(template: PodTemplateSpec, collisionCount?: number | null): string {
+  if (collisionCount != null) requireWholeNumber('collisionCount', collisionCount);
+  return cachedHash(template, collisionCount ?? -1);
+}
+
+// Templates are immutable snapshots: hash each (template, collisionCount) once. -1 stands for "not set".
+const cachedHash = memoByIdentityAnd((template: PodTemplateSpec, count: number) => computeHash(template, count < 0 ? null : count));
+
+function computeHash(template: PodTemplateSpec, collisionCount: number | null): string {
   const json = new TextEncoder().encode(canonicalJson(withoutHashLabel(template)));
   let bytes = json;
   if (collisionCount != null) {

@@ -18,7 +18,8 @@ import { reconcileCanary } from './CanaryReconcile';
 import { setCondition } from './Conditions';
 import type { ReconcileResult } from './Intent';
 import type { RolloutObservation } from './Observation';
-import { canonicalJson } from './PodTemplateHash';
+import { jsonEqual } from './internal/DeepEqual';
+import { memoByIdentity } from './internal/Memo';
 import { rolloutPhaseOf } from './RolloutStatusPhase';
 
 const CANARY = 'spec.strategy.canary';
@@ -95,7 +96,7 @@ function invalid(obs: RolloutObservation, problems: ReadonlyArray<ValidationErro
   const draft: RolloutStatus = { ...prev, conditions, observedGeneration: String(ro.metadata?.generation ?? 0) };
   const { phase, message: phaseMessage } = rolloutPhaseOf(ro, draft);
   const status: RolloutStatus = { ...draft, phase, message: phaseMessage };
-  const changed = canonicalJson(status) !== canonicalJson(prev);
+  const changed = !jsonEqual(status, prev);
   return {
     status,
     intents: changed
@@ -106,6 +107,13 @@ function invalid(obs: RolloutObservation, problems: ReadonlyArray<ValidationErro
       : [],
   };
 }
+
+/** Argo's InvalidSpec rules and the routers' configuration shape: a function of the spec alone. */
+function specProblems(rollout: Rollout, templateResolvedFromRef: boolean): ValidationError[] {
+  return [...validateRollout(rollout, { templateResolvedFromRef }), ...validateTrafficRoutingConfig(rollout)];
+}
+// Specs are immutable snapshots: validate each once (a Rollout without workloadRef is validated as it is).
+const cachedSpecProblems = memoByIdentity((spec: Rollout['spec']) => specProblems({ spec } as Rollout, false));
 
 /**
  * Decide what to do for one Rollout. Pure: the observation holds everything, `now` included.
@@ -119,8 +127,7 @@ export function reconcileRollout(obs: RolloutObservation): ReconcileResult {
       ? { ...ro, spec: { ...ro.spec, template, selector: ro.spec.selector ?? obs.workload.selector ?? null } }
       : ro;
   const problems = [
-    ...validateRollout(effective, { templateResolvedFromRef: ref != null && obs.workload !== undefined }),
-    ...validateTrafficRoutingConfig(effective),
+    ...(ref != null ? specProblems(effective, obs.workload !== undefined) : cachedSpecProblems(ro.spec)),
     ...environmentProblems(effective, obs),
   ];
   if (problems.length > 0) return invalid(obs, problems);

@@ -40,7 +40,24 @@ export interface TemplateEqualityOptions {
  * `divisor: "0"` (written by the API server for an unset divisor) equals absent.
  */
 export function podTemplatesEqual(a: PodTemplateSpec, b: PodTemplateSpec, options: TemplateEqualityOptions = {}): boolean {
-  return comparableTemplate(a, options) === comparableTemplate(b, options);
+  const key = `${(options.ignoreLabels ?? []).join('\u0000')}\u0001${(options.ignoreAnnotations ?? []).join('\u0000')}`;
+  return cachedComparable(a, key, options) === cachedComparable(b, key, options);
+}
+
+// Templates are immutable snapshots: compute each one's comparable form once per set of ignored keys.
+const comparableCache = new WeakMap<PodTemplateSpec, Map<string, string>>();
+function cachedComparable(template: PodTemplateSpec, key: string, options: TemplateEqualityOptions): string {
+  let byOptions = comparableCache.get(template);
+  if (byOptions === undefined) {
+    byOptions = new Map();
+    comparableCache.set(template, byOptions);
+  }
+  let value = byOptions.get(key);
+  if (value === undefined) {
+    value = comparableTemplate(template, options);
+    byOptions.set(key, value);
+  }
+  return value;
 }
 
 /**

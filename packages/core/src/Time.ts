@@ -13,6 +13,18 @@ const RFC3339 = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(?:\.(\d+))?(?:
  * @throws RangeError for a non-finite value or a year outside 0000–9999 (which Go refuses to marshal).
  */
 export function toRfc3339(ms: number): string {
+  const second = Math.floor(ms / 1000);
+  // A reconcile formats "now" many times: remember the last second formatted.
+  if (second === lastSecond && lastText !== undefined) return lastText;
+  const text = formatRfc3339(ms);
+  lastSecond = second;
+  lastText = text;
+  return text;
+}
+let lastSecond = Number.NaN;
+let lastText: string | undefined;
+
+function formatRfc3339(ms: number): string {
   if (typeof ms !== 'number' || !Number.isFinite(ms)) {
     throw new RangeError(`time must be a finite number of epoch milliseconds, got ${String(ms)}`);
   }

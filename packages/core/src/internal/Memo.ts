@@ -1,0 +1,30 @@
+/**
+ * Caches keyed by object identity. API objects are immutable snapshots here (readonly types; the
+ * controller's caches hand out a new object for every new version), so a value derived from an object can
+ * be kept for as long as the object lives. A WeakMap lets the entry go with the object.
+ */
+export function memoByIdentity<K extends object, A>(derive: (key: K) => A): (key: K) => A {
+  const cache = new WeakMap<K, A>();
+  return (key) => {
+    if (cache.has(key)) return cache.get(key) as A;
+    const value = derive(key);
+    cache.set(key, value);
+    return value;
+  };
+}
+
+/** Like `memoByIdentity`, with a second, primitive key. */
+export function memoByIdentityAnd<K extends object, P extends string | number, A>(derive: (key: K, p: P) => A): (key: K, p: P) => A {
+  const cache = new WeakMap<K, Map<P, A>>();
+  return (key, p) => {
+    let inner = cache.get(key);
+    if (inner === undefined) {
+      inner = new Map();
+      cache.set(key, inner);
+    }
+    if (inner.has(p)) return inner.get(p) as A;
+    const value = derive(key, p);
+    inner.set(p, value);
+    return value;
+  };
+}
