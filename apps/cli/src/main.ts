@@ -7,6 +7,7 @@ import * as E from 'fp-ts/lib/Either';
 import { Command, CommanderError } from 'commander';
 import { parseDocuments, type SourceDocument } from './Documents';
 import { formatProblem, lintDocuments } from './Lint';
+import { planCommand, type PlanCommandOptions } from './Plan';
 
 export interface Io {
   readonly stdout: { write(s: string): unknown };
@@ -65,6 +66,23 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
       const documents = `${docs.length} document${docs.length === 1 ? '' : 's'}`;
       io.stderr.write(problems.length === 0 ? `lint: ${documents} in ${files}, no problems\n` : `lint: ${documents} in ${files}, ${problems.length} problem${problems.length === 1 ? '' : 's'}\n`);
       exitCode = problems.length === 0 ? EXIT.ok : EXIT.problems;
+    });
+
+  program
+    .command('plan')
+    .description('Simulate an update of a canary Rollout (a new image) and print what it does over time: steps, phase, ReplicaSets and traffic weights')
+    .requiredOption('-f, --filename <file>', 'manifest file with the Rollout and its Services and AnalysisTemplates (- for stdin); repeatable', collect, [])
+    .option('--rollout <name>', 'the Rollout to plan when the files hold several')
+    .option('--pod-ready-seconds <n>', 'seconds a new pod takes to become ready (default 0)')
+    .option('--analysis <outcome@step>', 'make the analysis of a step fail or be inconclusive: fail@STEP or inconclusive@STEP; repeatable', collect, [])
+    .option('--abort-at <step>', 'abort when the Rollout reaches this step')
+    .option('--promote-at <step>', 'promote when the Rollout is paused at this step')
+    .option('--set-image <container=image>', 'the template change to plan (default: the first container\'s tag with -next appended)')
+    .option('--no-auto-promote', 'stop at the first indefinite pause instead of promoting it')
+    .option('-o, --output <format>', 'text or json', 'text')
+    .action((opts: PlanCommandOptions) => {
+      const docs = readManifests(opts.filename, io);
+      exitCode = docs === undefined ? EXIT.unreadable : planCommand(docs, opts, io);
     });
 
   try {

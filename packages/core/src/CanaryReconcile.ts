@@ -22,21 +22,20 @@ import {
   pauseDurationSeconds,
   abortScaleDownDelaySecondsOrDefault,
 } from '@rollouts/api';
-import { buildAnalysisRun } from './AnalysisRunBuilder';
 import { canaryReplicaCounts } from './CanaryReplicas';
 import { getCondition, setCondition } from './Conditions';
 import { nextProgressDeadlineMs, progressDeadlineExceeded } from './ProgressDeadline';
 import { canaryFenceposts } from './Fenceposts';
-import type { Intent, ReconcileResult } from './Intent';
+import type { Intent, ReconcileResult, TrafficDestination } from './Intent';
 import * as L from './Labels';
 import type { RolloutObservation } from './Observation';
-import { canonicalJson, fnv32a, podTemplateHash, safeEncodeString } from './PodTemplateHash';
-import { jsonEqual } from './internal/DeepEqual';
+import { canonicalJson, fnv32a, safeEncodeString } from './PodTemplateHash';
 import { memoByIdentity } from './internal/Memo';
 import { replicaProgressThresholdMet } from './ReplicaProgressThreshold';
 import { byRevisionDesc, countsOf, formatLabelSelector, rsAvailable, rsHash, rsName, rsReady, rsRevision, rsScaleDownDeadline, rsSpecReplicas, rsStatusReplicas } from './ReplicaSetView';
-import { rolloutPhaseOf } from './RolloutStatusPhase';
-import { findReplicaSetForTemplate } from './TemplateEquality';
+import { finishStatus, resultOf } from './RolloutStatusPhase';
+import { newReplicaSet, resolveRevision } from './Revisions';
+import { TERMINAL_RUN_PHASES, followOrCreateRun, freeName, runAbortMessage, runVerdict } from './RolloutAnalysisRuns';
 import { toRfc3339 } from './Time';
 import { trafficWeightToReplicas } from './WeightedReplicas';
 
@@ -71,6 +70,8 @@ export function weightAtStep(steps: ReadonlyArray<CanaryStep>, index: number, ma
 
 /** The setCanaryScale in force at step `index`, unless a later one matches the traffic weight. */
 export function canaryScaleAtStep(steps: ReadonlyArray<CanaryStep>, index: number): { replicas?: number; weight?: number; matchTrafficWeight?: boolean } | undefined {
+  // Past the last step there is no current step, and no setCanaryScale is in force.
+  if (index >= steps.length) return undefined;
   for (let i = Math.min(index, steps.length - 1); i >= 0; i--) {
     const s = steps[i]?.setCanaryScale;
     if (s != null) {
@@ -81,7 +82,7 @@ export function canaryScaleAtStep(steps: ReadonlyArray<CanaryStep>, index: numbe
   return undefined;
 }
 
-const TERMINAL = new Set(['Successful', 'Failed', 'Error', 'Inconclusive']);
+const TERMINAL = TERMINAL_RUN_PHASES;
 
 type StepOutcome =
   | { readonly _tag: 'Done' }
@@ -116,23 +117,10 @@ export function reconcileCanary(obs: RolloutObservation, template: PodTemplateSp
     events.push({ _tag: 'RecordEvent', type, eventReason, message, reason: message });
 
   // ---- Revisions: which ReplicaSet runs the current template? -------------------------------------------
-  const owned = obs.replicaSets.filter((rs) => rs.metadata?.deletionTimestamp == null);
-  const collisionCount = prev.collisionCount ?? null;
-  const computedHash = podTemplateHash(template, collisionCount);
-  const found = findReplicaSetForTemplate(owned, template, computedHash);
-  if (found === undefined && owned.some((rs) => rsName(rs) === `${name}-${computedHash}`)) {
-    // A different template already owns this name: bump collisionCount and hash again next time.
-    const status: RolloutStatus = { ...prev, collisionCount: (collisionCount ?? 0) + 1 };
-    return {
-      status,
-      intents: [{ _tag: 'UpdateStatus', status, reason: `hash collision on ReplicaSet ${name}-${computedHash}: collisionCount ${(collisionCount ?? 0) + 1}` }],
-      requeueAfterMs: 0,
-    };
-  }
-  const newHash = found !== undefined ? (rsHash(found) ?? computedHash) : computedHash;
-  const maxRevision = owned.reduce((m, rs) => Math.max(m, rsRevision(rs)), 0);
-  const newRevision = found !== undefined ? rsRevision(found) || maxRevision + 1 : maxRevision + 1;
-  const newRSName = found !== undefined ? rsName(found) : `${name}-${newHash}`;
+  const revision = resolveRevision(obs, template);
+  if (revision._tag === 'Collision') return revision.result;
+  const { owned, newHash, newRevision, newRSName, collisionCount } = revision;
+  const found = revision.newRS;
 
   // ---- Where the update stands ---------------------------------------------------------------------------
   const currentStepsHash = stepsHash(steps);
@@ -234,7 +222,13 @@ export function reconcileCanary(obs: RolloutObservation, template: PodTemplateSp
   const weightVerification = (obs.trafficRouting?.routers ?? []).some((r) => r.supports.includes('verifyWeight'));
 
   /** Whether the canary has the available pods a traffic weight needs. */
-  const canaryCarries = (w: number) => w === 0 || newAvail >= trafficWeightToReplicas(R, w, maxWeight);
+  // With a setCanaryScale in force the user chose the canary's size: it carries the weight once those pods
+  // are available. Otherwise it needs the pods the weight stands for.
+  const canaryCarries = (w: number, index: number) =>
+    w === 0 ||
+    (routed && canaryScaleAtStep(steps, index) !== undefined
+      ? newAvail >= countsFor(w, index, { aborted: false, promoteFull: false }).canary
+      : newAvail >= trafficWeightToReplicas(R, w, maxWeight));
   const stableCarries = (w: number) => w >= maxWeight || rsAvailable(stableRS) >= trafficWeightToReplicas(R, maxWeight - w, maxWeight);
 
   /** At the replica counts a setWeight step asks for (§2.7 AtDesiredReplicaCountsForCanary). */
@@ -259,13 +253,8 @@ export function reconcileCanary(obs: RolloutObservation, template: PodTemplateSp
   });
   const findRun = (runName: string | undefined): AnalysisRun | undefined =>
     runName === undefined ? undefined : obs.analysisRuns.find((r) => r.metadata?.name === runName);
-  const freeName = (base: string, existing: ReadonlyArray<{ metadata?: { name?: string | null } | null }>): string => {
-    const taken = new Set(existing.map((o) => o.metadata?.name));
-    if (!taken.has(base)) return base;
-    for (let i = 1; ; i++) if (!taken.has(`${base}.${i}`)) return `${base}.${i}`;
-  };
 
-  /** Start (or follow) an AnalysisRun; returns its phase, or an error message. */
+  /** Start (or follow) an AnalysisRun; returns its status, or an error message. */
   const ensureRun = (
     current: RolloutAnalysisRunStatus | undefined,
     base: string,
@@ -273,45 +262,21 @@ export function reconcileCanary(obs: RolloutObservation, template: PodTemplateSp
     labels: Record<string, string>,
     why: string,
   ): E.Either<string, RolloutAnalysisRunStatus> => {
-    const candidate = findRun(current?.name);
-    // A run belongs to this step only if it was made for this revision and step (a promote may have moved on).
-    const existing =
-      candidate !== undefined &&
-      candidate.metadata?.labels?.[L.POD_TEMPLATE_HASH] === labels[L.POD_TEMPLATE_HASH] &&
-      candidate.metadata?.labels?.[L.STEP_INDEX] === labels[L.STEP_INDEX]
-        ? candidate
-        : undefined;
-    if (existing !== undefined) {
-      const phase = existing.status?.phase ?? 'Pending';
-      return E.right({ name: existing.metadata?.name ?? base, status: phase === '' ? 'Pending' : phase, ...(existing.status?.message ? { message: existing.status.message } : {}) });
-    }
-    const runName = freeName(base, obs.analysisRuns);
-    const built = buildAnalysisRun({
-      rollout: ro,
-      analysis,
-      name: runName,
-      labels,
-      annotations: { [L.REVISION]: String(newRevision) },
-      templates: obs.analysisTemplates,
-      clusterTemplates: obs.clusterAnalysisTemplates,
-      stablePodHash: stableHash,
-      latestPodHash: newHash,
-    });
-    if (E.isLeft(built)) return built;
-    starts.push({ _tag: 'CreateAnalysisRun', analysisRun: built.right, reason: `${why}: created AnalysisRun ${runName}` });
-    return E.right({ name: runName, status: 'Pending' });
+    const r = followOrCreateRun({ obs, current, base, analysis, labels, revision: newRevision, stableHash, latestHash: newHash });
+    if (E.isLeft(r)) return r;
+    if (r.right.create !== undefined) starts.push({ _tag: 'CreateAnalysisRun', analysisRun: r.right.create, reason: `${why}: created AnalysisRun ${r.right.status.name}` });
+    return E.right(r.right.status);
   };
 
   const judgeRun = (run: RolloutAnalysisRunStatus, kind: string): StepOutcome => {
-    switch (run.status) {
-      case 'Successful':
+    switch (runVerdict(run)) {
+      case 'Done':
         return { _tag: 'Done' };
-      case 'Failed':
-      case 'Error':
-        return { _tag: 'Abort', message: `${kind} analysis phase ${run.status === 'Failed' ? 'failed' : 'error'}: AnalysisRun ${run.name}${run.message ? `: ${run.message}` : ''}` };
-      case 'Inconclusive':
+      case 'Abort':
+        return { _tag: 'Abort', message: runAbortMessage(run, kind) };
+      case 'Pause':
         return { _tag: 'Pause', reason: 'InconclusiveAnalysisRun' };
-      default:
+      case 'Wait':
         return { _tag: 'Wait' };
     }
   };
@@ -322,7 +287,7 @@ export function reconcileCanary(obs: RolloutObservation, template: PodTemplateSp
       const w = step.setWeight;
       if (!atDesiredCounts(w, index)) return { _tag: 'Wait' };
       if (routed) {
-        if (!canaryCarries(w) || (canary.dynamicStableScale === true && !stableCarries(w))) return { _tag: 'Wait' };
+        if (!canaryCarries(w, index) || (canary.dynamicStableScale === true && !stableCarries(w))) return { _tag: 'Wait' };
         // The weight is set in this reconcile (if not already); a verifying router must confirm it first.
         if (weightVerification && (currentTrafficWeight !== w || obs.trafficRouting?.weightVerified !== true)) return { _tag: 'Wait' };
       }
@@ -636,19 +601,37 @@ export function reconcileCanary(obs: RolloutObservation, template: PodTemplateSp
     if (promoted) w = 0;
     else if (abort) w = canary.dynamicStableScale === true ? Math.min(currentTrafficWeight, stableCarries(desiredWeight) ? desiredWeight : currentTrafficWeight) : 0;
     else if (newAvail === 0) w = 0;
-    else if (desiredWeight > currentTrafficWeight) w = canaryCarries(desiredWeight) ? desiredWeight : currentTrafficWeight;
+    else if (desiredWeight > currentTrafficWeight) w = canaryCarries(desiredWeight, stepIndex) ? desiredWeight : currentTrafficWeight;
     else w = canary.dynamicStableScale === true && !stableCarries(desiredWeight) ? currentTrafficWeight : desiredWeight;
     const stableSvcHash = stableHash;
+    // Experiment templates with a weight get their own share while the experiment step runs.
+    const additional: TrafficDestination[] = [];
+    const xStep = !promoted && !abort ? steps[stepIndex]?.experiment : undefined;
+    const running = xStep != null ? obs.experiments.find((x) => x.metadata?.name === currentExperiment) : undefined;
+    if (xStep != null && running !== undefined && !TERMINAL.has(running.status?.phase ?? '')) {
+      for (const t of xStep.templates) {
+        const ts = (running.status?.templateStatuses ?? []).find((s) => s.name === t.name);
+        if (t.weight != null && ts?.serviceName != null && ts.podTemplateHash != null && ts.status === 'Running')
+          additional.push({ serviceName: ts.serviceName, podTemplateHash: ts.podTemplateHash, weight: t.weight });
+      }
+    }
+    const extra = additional.reduce((sum, d) => sum + d.weight, 0);
     const next: TrafficWeights = {
       canary: { weight: w, serviceName: canary.canaryService ?? '', podTemplateHash: promoted ? stableHash : newHash },
-      stable: { weight: maxWeight - w, serviceName: canary.stableService ?? '', podTemplateHash: stableSvcHash },
+      stable: { weight: Math.max(0, maxWeight - w - extra), serviceName: canary.stableService ?? '', podTemplateHash: stableSvcHash },
+      ...(additional.length > 0 ? { additional } : {}),
       ...(weightVerification ? { verified: w === currentTrafficWeight && obs.trafficRouting?.weightVerified === true } : {}),
     };
-    if (weights == null || (weights.canary.weight ?? 0) !== w || weights.canary.podTemplateHash !== next.canary.podTemplateHash || weights.stable.podTemplateHash !== next.stable.podTemplateHash) {
-      if (weights == null || (weights.canary.weight ?? 0) !== w) {
-        traffic.push({ _tag: 'SetWeight', weight: w, maxWeight, additionalDestinations: [], reason: `traffic to canary ${currentTrafficWeight} -> ${w} of ${maxWeight} (${newAvail}/${R} canary pods available)` });
-        event('TrafficWeightUpdated', `Traffic weight updated from ${currentTrafficWeight} to ${w}`);
-      }
+    const sameAdditional = JSON.stringify(weights?.additional ?? []) === JSON.stringify(additional);
+    if (weights == null || (weights.canary.weight ?? 0) !== w || !sameAdditional) {
+      traffic.push({
+        _tag: 'SetWeight',
+        weight: w,
+        maxWeight,
+        additionalDestinations: additional,
+        reason: `traffic to canary ${currentTrafficWeight} -> ${w} of ${maxWeight}${extra > 0 ? `, ${extra} to experiment` : ''} (${newAvail}/${R} canary pods available)`,
+      });
+      event('TrafficWeightUpdated', `Traffic weight updated from ${currentTrafficWeight} to ${w}${extra > 0 ? ` (+${extra} experiment)` : ''}`);
     }
     newWeights = next;
   }
@@ -735,62 +718,6 @@ export function reconcileCanary(obs: RolloutObservation, template: PodTemplateSp
       }
     }
   }
-  if (abort || paused || (prev.conditions ?? []).some((c) => c.type === 'Paused'))
-    conditions = setCondition(conditions, { type: 'Paused', status: paused ? 'True' : 'False', reason: 'RolloutPaused', message: paused ? 'Rollout is paused' : 'Rollout is resumed' }, now);
-  conditions = setCondition(
-    conditions,
-    available >= R
-      ? { type: 'Available', status: 'True', reason: 'AvailableReason', message: 'Rollout has minimum availability' }
-      : { type: 'Available', status: 'False', reason: 'AvailableReason', message: 'Rollout does not have minimum availability' },
-    now,
-  );
-  conditions = setCondition(
-    conditions,
-    stableHash === newHash
-      ? { type: 'Completed', status: 'True', reason: 'RolloutCompleted', message: 'Rollout completed update to revision ' + newRevision + ` (${newHash}): Rollout is Healthy` }
-      : { type: 'Completed', status: 'False', reason: 'RolloutCompleted', message: 'Rollout not completed, started update to revision ' + newRevision + ` (${newHash})` },
-    now,
-  );
-  const withConditions: RolloutStatus = { ...draft, ...(abort ? { abort: true } : {}), conditions };
-  const { phase, message, healthy } = rolloutPhaseOf(ro, withConditions);
-  conditions = setCondition(
-    conditions,
-    healthy
-      ? { type: 'Healthy', status: 'True', reason: 'RolloutHealthy', message: 'Rollout is healthy' }
-      : { type: 'Healthy', status: 'False', reason: 'RolloutHealthy', message: 'Rollout is not healthy' },
-    now,
-  );
-  const status: RolloutStatus = { ...withConditions, conditions, phase, message };
-
-  const intents: Intent[] = [...scaleUps, ...starts, ...traffic, ...scaleDowns, ...deletes, ...events];
-  const changed = !jsonEqual(status, prev);
-  if (changed) intents.push({ _tag: 'UpdateStatus', status, reason: `${phase}${message ? `: ${message}` : ''}` });
-  const nextRequeue = requeueAt.length > 0 ? Math.max(0, Math.min(...requeueAt) - now) : undefined;
-  return { status, intents, ...(nextRequeue !== undefined ? { requeueAfterMs: nextRequeue } : {}) };
-}
-
-/** The ReplicaSet object for a new revision, owned by the Rollout. */
-function newReplicaSet(obs: RolloutObservation, template: PodTemplateSpec, hash: string, name: string, revision: number, replicas: number): ReplicaSet {
-  const ro = obs.rollout;
-  const labels = { ...(template.metadata?.labels ?? {}), [L.POD_TEMPLATE_HASH]: hash };
-  const selector = ro.spec.selector ?? {};
-  return {
-    apiVersion: 'apps/v1',
-    kind: 'ReplicaSet',
-    metadata: {
-      name,
-      ...(ro.metadata?.namespace != null ? { namespace: ro.metadata.namespace } : {}),
-      labels,
-      annotations: { [L.REVISION]: String(revision), [L.DESIRED_REPLICAS]: String(ro.spec.replicas ?? 1) },
-      ...(ro.metadata?.uid != null
-        ? { ownerReferences: [{ apiVersion: 'argoproj.io/v1alpha1', kind: 'Rollout', name: ro.metadata?.name ?? '', uid: ro.metadata.uid, controller: true, blockOwnerDeletion: true }] }
-        : {}),
-    },
-    spec: {
-      replicas,
-      ...(ro.spec.minReadySeconds != null ? { minReadySeconds: ro.spec.minReadySeconds } : {}),
-      selector: { ...selector, matchLabels: { ...(selector.matchLabels ?? {}), [L.POD_TEMPLATE_HASH]: hash } },
-      template: { ...template, metadata: { ...(template.metadata ?? {}), labels } },
-    },
-  };
+  const status = finishStatus({ rollout: ro, draft, conditions, paused, aborted: abort, availableReplicas: available, newHash, stableHash, newRevision, now });
+  return resultOf(ro, status, [...scaleUps, ...starts, ...traffic, ...scaleDowns, ...deletes, ...events], requeueAt, now);
 }

@@ -14,6 +14,7 @@ import {
   validateRollout,
   validateTrafficRoutingConfig,
 } from '@rollouts/api';
+import { reconcileBlueGreen } from './BlueGreenReconcile';
 import { reconcileCanary } from './CanaryReconcile';
 import { setCondition } from './Conditions';
 import type { ReconcileResult } from './Intent';
@@ -32,7 +33,6 @@ export function environmentProblems(rollout: Rollout, obs: RolloutObservation): 
   };
   const canary = rollout.spec.strategy?.canary;
   const bg = rollout.spec.strategy?.blueGreen;
-  if (bg != null) out.push({ path: 'spec.strategy.blueGreen', type: 'Forbidden', rule: 'UNSUPPORTED', message: 'the blue-green strategy is not supported by this controller version yet' });
 
   // F1: named Services must exist.
   const services: Array<[string, string | null | undefined]> = [
@@ -40,6 +40,8 @@ export function environmentProblems(rollout: Rollout, obs: RolloutObservation): 
     [`${CANARY}.canaryService`, canary?.canaryService],
     [`${CANARY}.pingPong.pingService`, canary?.pingPong?.pingService],
     [`${CANARY}.pingPong.pongService`, canary?.pingPong?.pongService],
+    ['spec.strategy.blueGreen.activeService', bg?.activeService],
+    ['spec.strategy.blueGreen.previewService', bg?.previewService],
   ];
   for (const [path, name] of services) {
     if (name != null && name !== '' && !obs.services.some((s) => s.metadata?.name === name)) err(path, `service "${name}" not found`, 'F1', name);
@@ -50,6 +52,8 @@ export function environmentProblems(rollout: Rollout, obs: RolloutObservation): 
   const refs: Array<[string, Refs]> = [
     [`${CANARY}.analysis.templates`, canary?.analysis?.templates],
     ...(canary?.steps ?? []).map((s, i): [string, Refs] => [`${CANARY}.steps[${i}].analysis.templates`, s.analysis?.templates]),
+    ['spec.strategy.blueGreen.prePromotionAnalysis.templates', bg?.prePromotionAnalysis?.templates],
+    ['spec.strategy.blueGreen.postPromotionAnalysis.templates', bg?.postPromotionAnalysis?.templates],
   ];
   for (const [path, list] of refs) {
     for (const ref of list ?? []) {
@@ -74,9 +78,6 @@ export function environmentProblems(rollout: Rollout, obs: RolloutObservation): 
     }
     if (step.plugin != null && !(obs.stepPlugins ?? []).includes(step.plugin.name))
       err(`${at}.plugin.name`, `step plugin "${step.plugin.name}" is not configured in this controller`, 'CAP2', step.plugin.name);
-    (step.experiment?.templates ?? []).forEach((t, k) => {
-      if (t.weight != null) err(`${at}.experiment.templates[${k}].weight`, 'experiment traffic weights are not supported by this controller version yet', 'CAP3', t.weight);
-    });
   });
   if (rollout.spec.restartAt != null && rollout.spec.restartAt !== rollout.status?.restartedAt)
     err('spec.restartAt', 'restarting pods (spec.restartAt) is not supported by this controller version yet', 'CAP4', rollout.spec.restartAt);
@@ -131,5 +132,6 @@ export function reconcileRollout(obs: RolloutObservation): ReconcileResult {
     ...environmentProblems(effective, obs),
   ];
   if (problems.length > 0) return invalid(obs, problems);
+  if (effective.spec.strategy?.blueGreen != null) return reconcileBlueGreen({ ...obs, rollout: effective }, template);
   return reconcileCanary({ ...obs, rollout: effective }, template);
 }

@@ -1,14 +1,73 @@
 /**
- * The phase, message and health of a Rollout status the reconcile is about to write.
+ * The last part of every reconcile, shared by both strategies: the Paused, Available, Completed and Healthy
+ * conditions, the phase and message, and the intents list with at most one status write.
  *
  * Health is judged against the status being written (its observedGeneration and pause conditions), not the
  * one read: upstream judges the previous status, which costs every update one extra status write that only
  * flips Healthy. Both agree once the write has landed.
  */
-import type { Rollout, RolloutStatus } from '@rollouts/api';
+import type { Condition, Rollout, RolloutStatus } from '@rollouts/api';
+import { setCondition } from './Conditions';
+import type { Intent, ReconcileResult } from './Intent';
+import { jsonEqual } from './internal/DeepEqual';
 import { calculateRolloutPhase, rolloutHealthy, type RolloutPhase } from './RolloutPhase';
 
 export function rolloutPhaseOf(rollout: Rollout, status: RolloutStatus): { phase: RolloutPhase; message: string; healthy: boolean } {
   const { phase, message } = calculateRolloutPhase({ spec: rollout.spec, status });
   return { phase, message, healthy: rolloutHealthy({ rollout: { ...rollout, status }, newStatus: status }) };
+}
+
+export interface StatusDraft {
+  readonly rollout: Rollout;
+  /** The status without conditions, phase and message. */
+  readonly draft: RolloutStatus;
+  /** Conditions so far (Progressing, InvalidSpec set by the strategy). */
+  readonly conditions: Condition[];
+  readonly paused: boolean;
+  readonly aborted: boolean;
+  readonly availableReplicas: number;
+  readonly newHash: string;
+  readonly stableHash: string;
+  readonly newRevision: number;
+  readonly now: number;
+}
+
+/** Finish the status: the remaining conditions, phase, message and Healthy. */
+export function finishStatus(d: StatusDraft): RolloutStatus {
+  const prev = d.rollout.status ?? {};
+  const R = d.rollout.spec.replicas ?? 1;
+  let conditions = d.conditions;
+  if (d.aborted || d.paused || (prev.conditions ?? []).some((c) => c.type === 'Paused'))
+    conditions = setCondition(conditions, { type: 'Paused', status: d.paused ? 'True' : 'False', reason: 'RolloutPaused', message: d.paused ? 'Rollout is paused' : 'Rollout is resumed' }, d.now);
+  conditions = setCondition(
+    conditions,
+    d.availableReplicas >= R
+      ? { type: 'Available', status: 'True', reason: 'AvailableReason', message: 'Rollout has minimum availability' }
+      : { type: 'Available', status: 'False', reason: 'AvailableReason', message: 'Rollout does not have minimum availability' },
+    d.now,
+  );
+  conditions = setCondition(
+    conditions,
+    d.stableHash === d.newHash
+      ? { type: 'Completed', status: 'True', reason: 'RolloutCompleted', message: `Rollout completed update to revision ${d.newRevision} (${d.newHash}): Rollout is Healthy` }
+      : { type: 'Completed', status: 'False', reason: 'RolloutCompleted', message: `Rollout not completed, started update to revision ${d.newRevision} (${d.newHash})` },
+    d.now,
+  );
+  const withConditions: RolloutStatus = { ...d.draft, ...(d.aborted ? { abort: true } : {}), conditions };
+  const { phase, message, healthy } = rolloutPhaseOf(d.rollout, withConditions);
+  conditions = setCondition(
+    conditions,
+    healthy
+      ? { type: 'Healthy', status: 'True', reason: 'RolloutHealthy', message: 'Rollout is healthy' }
+      : { type: 'Healthy', status: 'False', reason: 'RolloutHealthy', message: 'Rollout is not healthy' },
+    d.now,
+  );
+  return { ...withConditions, conditions, phase, message };
+}
+
+/** The result: intents in order, then the status write only when the status changed. */
+export function resultOf(rollout: Rollout, status: RolloutStatus, intents: Intent[], requeueAt: readonly number[], now: number): ReconcileResult {
+  if (!jsonEqual(status, rollout.status ?? {})) intents.push({ _tag: 'UpdateStatus', status, reason: `${status.phase ?? ''}${status.message ? `: ${status.message}` : ''}` });
+  const next = requeueAt.length > 0 ? Math.max(0, Math.min(...requeueAt) - now) : undefined;
+  return { status, intents, ...(next !== undefined ? { requeueAfterMs: next } : {}) };
 }

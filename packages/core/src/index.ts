@@ -58,3 +58,26 @@ export type {
 } from './Intent';
 export * as Labels from './Labels';
 export { formatLabelSelector, rsAvailable, rsHash, rsName, rsRevision, rsSpecReplicas } from './ReplicaSetView';
+export { reconcileBlueGreen } from './BlueGreenReconcile';
+export {
+  planRollout,
+  runPlan,
+  formatPlanTime,
+  DEFAULT_PLAN_MAX_RECONCILES,
+  DEFAULT_PLAN_MAX_VIRTUAL_SECONDS,
+  DEFAULT_PLAN_START_AT,
+} from './Plan';
+export type {
+  PlanAnalysisOutcome,
+  PlanError,
+  PlanFrame,
+  PlanInitialDeployStuck,
+  PlanManifestInvalid,
+  PlanNoProgress,
+  PlanOptionInvalid,
+  PlanOptions,
+  PlanReplicaSet,
+  PlanStrategyUnsupported,
+  RolloutPlan,
+  Reconcile,
+} from './Plan';

@@ -15,7 +15,6 @@ const { parseAllDocuments } = require('yaml');
 
 const root = path.resolve(__dirname, '../../..');
 const core = require(path.join(root, 'packages/core/dist'));
-const { runPlan } = require(path.join(root, 'packages/core/dist/Plan.js'));
 
 function loadFixture(file) {
   return parseAllDocuments(fs.readFileSync(path.join(__dirname, '..', 'fixtures', file), 'utf8')).map((d) => d.toJS());
@@ -38,7 +37,7 @@ function buildCorpus() {
     else runs.push([`${ro.metadata.name} (aborted at step 2)`, { objects, podReadySeconds: 5, abortAt: 2 }]);
     for (const [label, options] of runs.splice(0)) {
       const before = corpus.length;
-      const r = runPlan(ro, options, record);
+      const r = core.runPlan(ro, options, record);
       if (r._tag === 'Left') throw new Error(`plan of ${label} failed: ${r.left.message}`);
       const last = r.right.frames[r.right.frames.length - 1];
       console.log(`  corpus: ${label}: ${corpus.length - before} observations, ends ${last.phase}`);

@@ -1,0 +1,347 @@
+/**
+ * The blue-green strategy: the new revision comes up beside the active one behind the preview Service, is
+ * analysed and (optionally) paused for judgement, scaled to full size, and only then does the active Service
+ * switch to it; the old revision keeps its pods for `scaleDownDelaySeconds` so a rollback is instant.
+ *
+ * Level-triggered like the canary: where the update stands is read from the status and the cluster —
+ * `status.blueGreen.scaleUpPreviewCheckPoint` records that the pause and pre-promotion analysis are done,
+ * `status.blueGreen.activeSelector` that the switch happened, `status.stableRS` that the update completed.
+ */
+import * as E from 'fp-ts/lib/Either';
+import type { BlueGreenStatus, Condition, PauseCondition, PodTemplateSpec, ReplicaSet, RolloutAnalysisRunStatus, RolloutStatus } from '@rollouts/api';
+import { setCondition } from './Conditions';
+import type { Intent, ReconcileResult } from './Intent';
+import * as L from './Labels';
+import type { RolloutObservation } from './Observation';
+import { nextProgressDeadlineMs, progressDeadlineExceeded } from './ProgressDeadline';
+import { byRevisionDesc, formatLabelSelector, rsAvailable, rsHash, rsName, rsReady, rsRevision, rsScaleDownDeadline, rsSpecReplicas, rsStatusReplicas } from './ReplicaSetView';
+import { newReplicaSet, resolveRevision } from './Revisions';
+import { TERMINAL_RUN_PHASES, followOrCreateRun, runAbortMessage, runVerdict } from './RolloutAnalysisRuns';
+import { finishStatus, resultOf } from './RolloutStatusPhase';
+import { toRfc3339 } from './Time';
+
+export function reconcileBlueGreen(obs: RolloutObservation, template: PodTemplateSpec): ReconcileResult {
+  const ro = obs.rollout;
+  const now = obs.now;
+  const nowStr = toRfc3339(now);
+  const name = ro.metadata?.name ?? '';
+  const spec = ro.spec;
+  const bg = spec.strategy?.blueGreen ?? {};
+  const prev: RolloutStatus = ro.status ?? {};
+  const R = spec.replicas ?? 1;
+
+  const scaleUps: Intent[] = [];
+  const starts: Intent[] = [];
+  const traffic: Intent[] = [];
+  const scaleDowns: Intent[] = [];
+  const deletes: Intent[] = [];
+  const events: Intent[] = [];
+  const requeueAt: number[] = [];
+  const event = (eventReason: string, message: string, type: 'Normal' | 'Warning' = 'Normal') =>
+    events.push({ _tag: 'RecordEvent', type, eventReason, message, reason: message });
+
+  const revision = resolveRevision(obs, template);
+  if (revision._tag === 'Collision') return revision.result;
+  const { owned, newHash, newRevision, newRSName, collisionCount } = revision;
+  const newRS = revision.newRS;
+
+  const isNewUpdate = prev.currentPodHash !== newHash;
+  let stableHash = prev.stableRS ?? '';
+  let stableRS = stableHash === '' ? undefined : owned.find((rs) => rsHash(rs) === stableHash);
+  const firstDeploy = stableRS === undefined;
+  if (firstDeploy) stableHash = newHash;
+  const prevBG: BlueGreenStatus = prev.blueGreen ?? {};
+
+  let pauseConditions: PauseCondition[] = isNewUpdate ? [] : [...(prev.pauseConditions ?? [])];
+  let controllerPause = isNewUpdate ? false : (prev.controllerPause ?? false);
+  let abort = isNewUpdate ? false : (prev.abort ?? false);
+  let abortedAt = isNewUpdate ? undefined : (prev.abortedAt ?? undefined);
+  let promoteFull = isNewUpdate ? false : (prev.promoteFull ?? false);
+  let checkpoint = isNewUpdate ? false : (prevBG.scaleUpPreviewCheckPoint ?? false);
+  let preRun: RolloutAnalysisRunStatus | undefined = isNewUpdate ? undefined : (prevBG.prePromotionAnalysisRunStatus ?? undefined);
+  let postRun: RolloutAnalysisRunStatus | undefined = isNewUpdate ? undefined : (prevBG.postPromotionAnalysisRunStatus ?? undefined);
+  // Which revision the active Service serves: recorded in status, else what the Service selects now.
+  const activeSvc = bg.activeService ? obs.services.find((s) => s.metadata?.name === bg.activeService) : undefined;
+  let activeHash = prevBG.activeSelector ?? activeSvc?.spec?.selector?.[L.POD_TEMPLATE_HASH] ?? (firstDeploy ? newHash : stableHash);
+  let abortMessage: string | undefined;
+  let invalidMessage: string | undefined;
+  let progressingReason: string | undefined;
+
+  if (isNewUpdate && prev.currentPodHash != null && !firstDeploy) event('RolloutUpdated', `Rollout updated to revision ${newRevision}`);
+
+  // Retry after abort.
+  if (!abort && abortedAt !== undefined) {
+    abortedAt = undefined;
+    checkpoint = false;
+    preRun = undefined;
+    postRun = undefined;
+    pauseConditions = [];
+    controllerPause = false;
+    progressingReason = 'RolloutRetry';
+    event('RolloutRetry', `Rollout retried: restarting update to revision ${newRevision}`);
+  }
+
+  let fullyPromoted = firstDeploy || stableHash === newHash;
+  if (fullyPromoted) activeHash = newHash;
+  // Promote: the user cleared the pause conditions the controller set.
+  let pauseDone = false;
+  if (controllerPause && pauseConditions.length === 0 && spec.paused !== true) {
+    controllerPause = false;
+    pauseDone = true;
+    if (preRun?.status === 'Inconclusive') preRun = { ...preRun, status: 'Successful', message: 'promoted past an inconclusive result' };
+    if (postRun?.status === 'Inconclusive') postRun = { ...postRun, status: 'Successful', message: 'promoted past an inconclusive result' };
+    progressingReason = 'RolloutResumed';
+    event('RolloutResumed', 'Rollout is resumed');
+  }
+
+  const switched = !fullyPromoted && activeHash === newHash;
+  const newSpec = rsSpecReplicas(newRS);
+  const newAvail = rsAvailable(newRS);
+  const previewCount = bg.previewReplicaCount ?? null;
+
+  const labelsFor = (type: string): Record<string, string> => ({ ...(spec.selector?.matchLabels ?? {}), [L.POD_TEMPLATE_HASH]: newHash, [L.ROLLOUT_TYPE]: type });
+  const follow = (current: RolloutAnalysisRunStatus | undefined, suffix: string, analysis: NonNullable<typeof bg.prePromotionAnalysis>, type: string) => {
+    const r = followOrCreateRun({ obs, current, base: `${name}-${newHash}-${newRevision}-${suffix}`, analysis, labels: labelsFor(type), revision: newRevision, stableHash, latestHash: newHash });
+    if (E.isLeft(r)) {
+      invalidMessage = r.left;
+      return current;
+    }
+    if (r.right.create !== undefined) starts.push({ _tag: 'CreateAnalysisRun', analysisRun: r.right.create, reason: `${type} analysis: created AnalysisRun ${r.right.status.name}` });
+    return r.right.status;
+  };
+  const addPause = (reason: PauseCondition['reason'], why: string) => {
+    if (!pauseConditions.some((p) => p.reason === reason)) {
+      pauseConditions = [...pauseConditions, { reason, startTime: nowStr }];
+      event('RolloutPaused', `Rollout is paused (${reason}): ${why}`);
+    }
+    controllerPause = true;
+  };
+
+  if (!fullyPromoted && !abort) {
+    const desiredPreview = checkpoint || promoteFull ? R : (previewCount ?? R);
+    const previewReady = newRS !== undefined && newSpec === desiredPreview && newAvail >= desiredPreview;
+    if (!switched && !checkpoint && previewReady && spec.paused !== true) {
+      // Pre-promotion analysis, then the pause (auto-promotion), then the scale-up checkpoint.
+      let preDone = bg.prePromotionAnalysis == null || (bg.prePromotionAnalysis.templates ?? []).length === 0 || promoteFull;
+      if (!preDone && bg.prePromotionAnalysis != null) {
+        preRun = follow(preRun, 'pre', bg.prePromotionAnalysis, L.ROLLOUT_TYPE_PRE_PROMOTION);
+        if (preRun !== undefined) {
+          const v = runVerdict(preRun);
+          if (v === 'Done') preDone = true;
+          else if (v === 'Abort') {
+            abort = true;
+            abortMessage = runAbortMessage(preRun, 'Pre-promotion');
+          } else if (v === 'Pause') addPause('InconclusiveAnalysisRun', `pre-promotion analysis ${preRun.name} is inconclusive`);
+        }
+      }
+      if (preDone && !abort && invalidMessage === undefined) {
+        const autoPromotion = bg.autoPromotionEnabled ?? true;
+        const existing = pauseConditions.find((p) => p.reason === 'BlueGreenPause');
+        if (promoteFull) pauseDone = true;
+        else if (!pauseDone && (!autoPromotion || (bg.autoPromotionSeconds ?? 0) > 0)) {
+          if (existing === undefined) addPause('BlueGreenPause', `preview ${newRSName} is ready (${newAvail}/${desiredPreview})`);
+          if (autoPromotion && (bg.autoPromotionSeconds ?? 0) > 0) {
+            const started = existing !== undefined ? Date.parse(existing.startTime) : now;
+            const until = (Number.isNaN(started) ? now : started) + (bg.autoPromotionSeconds ?? 0) * 1000;
+            if (now >= until) {
+              pauseConditions = pauseConditions.filter((p) => p.reason !== 'BlueGreenPause');
+              controllerPause = false;
+              pauseDone = true;
+              event('RolloutResumed', `Rollout auto-promoted after autoPromotionSeconds ${bg.autoPromotionSeconds}`);
+            } else requeueAt.push(until);
+          }
+        } else pauseDone = true;
+        if (pauseDone && pauseConditions.length === 0) {
+          checkpoint = true;
+          event('RolloutStepCompleted', `Pause and pre-promotion analysis done: scaling ${newRSName} to ${R}`);
+        }
+      }
+    }
+    // The switch: only to a saturated ReplicaSet.
+    if (!switched && !abort && invalidMessage === undefined && (checkpoint || promoteFull) && newRS !== undefined && newSpec === R && newAvail >= R) {
+      activeHash = newHash;
+      event('SwitchService', `Switched active Service ${bg.activeService ?? ''} to revision ${newRevision} (${newHash}): ${newAvail}/${R} pods available`);
+    }
+    // After the switch: post-promotion analysis, then the update completes.
+    if (activeHash === newHash && !abort && invalidMessage === undefined) {
+      let postDone = bg.postPromotionAnalysis == null || (bg.postPromotionAnalysis.templates ?? []).length === 0 || promoteFull;
+      if (!postDone && bg.postPromotionAnalysis != null) {
+        postRun = follow(postRun, 'post', bg.postPromotionAnalysis, L.ROLLOUT_TYPE_POST_PROMOTION);
+        if (postRun !== undefined) {
+          const v = runVerdict(postRun);
+          if (v === 'Done') postDone = true;
+          else if (v === 'Abort') {
+            abort = true;
+            abortMessage = runAbortMessage(postRun, 'Post-promotion');
+          } else if (v === 'Pause') addPause('InconclusiveAnalysisRun', `post-promotion analysis ${postRun.name} is inconclusive`);
+        }
+      }
+      if (postDone && !abort) {
+        fullyPromoted = true;
+        event('RolloutCompleted', `Rollout completed update to revision ${newRevision} (${newHash}): ${R}/${R} pods available`);
+      }
+    }
+  }
+
+  const oldStable = fullyPromoted && !firstDeploy && stableHash !== newHash ? stableRS : undefined;
+  if (fullyPromoted) {
+    stableHash = newHash;
+    stableRS = newRS;
+    promoteFull = false;
+    pauseConditions = [];
+    controllerPause = false;
+    checkpoint = false;
+  }
+
+  // ---- Abort: the active Service goes back to the stable revision ----------------------------------------
+  if (abort && !fullyPromoted) {
+    activeHash = stableHash;
+    if (abortedAt === undefined) {
+      abortedAt = nowStr;
+      pauseConditions = [];
+      controllerPause = false;
+      event('RolloutAborted', `Rollout aborted update to revision ${newRevision}${abortMessage ? `: ${abortMessage}` : ''}`, 'Warning');
+    }
+    for (const run of [preRun, postRun]) {
+      if (run !== undefined && !TERMINAL_RUN_PHASES.has(run.status)) starts.push({ _tag: 'TerminateAnalysisRun', name: run.name, reason: 'rollout aborted' });
+    }
+  }
+
+  // ---- Replica counts ------------------------------------------------------------------------------------
+  let newTarget = fullyPromoted || checkpoint || promoteFull || activeHash === newHash ? R : (previewCount ?? R);
+  if (abort && !fullyPromoted && newRS !== undefined) {
+    const delay = bg.abortScaleDownDelaySeconds ?? 30;
+    const deadline = rsScaleDownDeadline(newRS);
+    if (delay === 0) newTarget = newSpec;
+    else if (deadline === undefined) {
+      newTarget = newSpec;
+      const at = now + delay * 1000;
+      scaleDowns.push({ _tag: 'AnnotateReplicaSet', name: newRSName, annotations: { [L.SCALE_DOWN_DEADLINE]: toRfc3339(at) }, reason: `aborted: preview ${newRSName} scales down in ${delay}s` });
+      requeueAt.push(at);
+    } else if (now < deadline) {
+      newTarget = newSpec;
+      requeueAt.push(deadline);
+    } else newTarget = 0;
+  }
+  if (newRS === undefined) {
+    scaleUps.push({ _tag: 'CreateReplicaSet', replicaSet: newReplicaSet(obs, template, newHash, newRSName, newRevision, newTarget), reason: `created ReplicaSet ${newRSName} (revision ${newRevision}) with ${newTarget}/${R} pods` });
+    event('ScalingReplicaSet', `Created ReplicaSet ${newRSName} (revision ${newRevision}) with ${newTarget} replicas`);
+    progressingReason ??= 'NewReplicaSetCreated';
+  } else if (newSpec !== newTarget) {
+    (newTarget > newSpec ? scaleUps : scaleDowns).push({
+      _tag: 'ScaleReplicaSet',
+      name: newRSName,
+      replicas: newTarget,
+      annotations: { [L.DESIRED_REPLICAS]: String(R) },
+      reason: `${fullyPromoted ? 'active' : 'preview'} ${newRSName} scaled from ${newSpec} to ${newTarget}/${R}`,
+    });
+    event('ScalingReplicaSet', `Scaled ${newTarget > newSpec ? 'up' : 'down'} ReplicaSet ${newRSName} (revision ${newRevision}) from ${newSpec} to ${newTarget}`);
+  }
+  // The revision the active Service serves keeps full size.
+  if (!fullyPromoted && stableRS !== undefined && stableRS !== newRS && rsSpecReplicas(stableRS) !== R) {
+    scaleUps.push({ _tag: 'ScaleReplicaSet', name: rsName(stableRS), replicas: R, annotations: { [L.DESIRED_REPLICAS]: String(R), [L.SCALE_DOWN_DEADLINE]: null }, reason: `active ${rsName(stableRS)} back to ${R}/${R}` });
+  }
+  // Older revisions: the previous active keeps its pods for scaleDownDelaySeconds, then goes to 0.
+  const delay = bg.scaleDownDelaySeconds ?? 30;
+  const limit = bg.scaleDownDelayRevisionLimit ?? undefined;
+  let kept = 0;
+  const olds = owned.filter((rs) => rs !== newRS && rs !== stableRS).sort(byRevisionDesc);
+  for (const rs of olds) {
+    if (rsSpecReplicas(rs) === 0) continue;
+    const deadline = rsScaleDownDeadline(rs);
+    const delayed = (rs === oldStable || deadline !== undefined) && delay > 0 && (limit === undefined || kept < limit);
+    if (delayed) {
+      kept += 1;
+      if (deadline === undefined) {
+        const at = now + delay * 1000;
+        scaleDowns.push({ _tag: 'AnnotateReplicaSet', name: rsName(rs), annotations: { [L.SCALE_DOWN_DEADLINE]: toRfc3339(at) }, reason: `previous active ${rsName(rs)} keeps its pods for scaleDownDelaySeconds ${delay}` });
+        requeueAt.push(at);
+        continue;
+      }
+      if (now < deadline) {
+        requeueAt.push(deadline);
+        continue;
+      }
+    }
+    scaleDowns.push({ _tag: 'ScaleReplicaSet', name: rsName(rs), replicas: 0, annotations: { [L.SCALE_DOWN_DEADLINE]: null }, reason: `old ReplicaSet ${rsName(rs)} (revision ${rsRevision(rs)}) scaled from ${rsSpecReplicas(rs)} to 0` });
+    event('ScalingReplicaSet', `Scaled down ReplicaSet ${rsName(rs)} (revision ${rsRevision(rs)}) from ${rsSpecReplicas(rs)} to 0`);
+  }
+  const historyLimit = spec.revisionHistoryLimit ?? 10;
+  const idle = olds.filter((rs) => rsSpecReplicas(rs) === 0 && rsStatusReplicas(rs) === 0);
+  for (const rs of idle.slice(historyLimit)) deletes.push({ _tag: 'DeleteReplicaSet', name: rsName(rs), reason: `revisionHistoryLimit ${historyLimit}: deleted ReplicaSet ${rsName(rs)} (revision ${rsRevision(rs)})` });
+
+  // ---- Services --------------------------------------------------------------------------------------------
+  const previewHash = newHash;
+  const targets: Array<[string | null | undefined, string]> = [
+    [bg.activeService, activeHash],
+    [bg.previewService, previewHash],
+  ];
+  for (const [svcName, hash] of targets) {
+    if (svcName == null || svcName === '') continue;
+    const svc = obs.services.find((s) => s.metadata?.name === svcName);
+    if (svc === undefined || svc.spec?.selector?.[L.POD_TEMPLATE_HASH] === hash) continue;
+    traffic.push({ _tag: 'PatchServiceSelector', service: svcName, podTemplateHash: hash, rollout: name, reason: `Service ${svcName} now selects revision ${hash}` });
+  }
+
+  // ---- Status ----------------------------------------------------------------------------------------------
+  const sum = (f: (rs: ReplicaSet) => number) => owned.reduce((s, rs) => s + f(rs), 0);
+  const available = sum(rsAvailable);
+  const bgStatus: BlueGreenStatus = {
+    ...(bg.previewService ? { previewSelector: previewHash } : {}),
+    activeSelector: activeHash,
+    ...(checkpoint ? { scaleUpPreviewCheckPoint: true } : {}),
+    ...(preRun !== undefined ? { prePromotionAnalysisRunStatus: preRun } : {}),
+    ...(postRun !== undefined && !fullyPromoted ? { postPromotionAnalysisRunStatus: postRun } : {}),
+  };
+  const paused = spec.paused === true || pauseConditions.length > 0;
+  const draft: RolloutStatus = {
+    ...(abort ? { abort: true } : {}),
+    ...(pauseConditions.length > 0 ? { pauseConditions } : {}),
+    ...(controllerPause ? { controllerPause: true } : {}),
+    ...(abortedAt !== undefined ? { abortedAt } : {}),
+    currentPodHash: newHash,
+    replicas: sum(rsStatusReplicas),
+    updatedReplicas: rsStatusReplicas(newRS),
+    readyReplicas: sum(rsReady),
+    availableReplicas: available,
+    ...(collisionCount !== null ? { collisionCount } : {}),
+    observedGeneration: String(ro.metadata?.generation ?? 0),
+    blueGreen: bgStatus,
+    HPAReplicas: sum(rsStatusReplicas),
+    selector: formatLabelSelector(spec.selector),
+    stableRS: stableHash,
+    ...(promoteFull ? { promoteFull: true } : {}),
+    ...(prev.restartedAt != null ? { restartedAt: prev.restartedAt } : {}),
+  };
+
+  let conditions: Condition[] = [...(prev.conditions ?? [])].filter((c) => c.type !== 'InvalidSpec');
+  const completed = fullyPromoted && newAvail >= R;
+  if (invalidMessage !== undefined) {
+    conditions = setCondition(conditions, { type: 'InvalidSpec', status: 'True', reason: 'InvalidSpec', message: `The Rollout "${name}" is invalid: ${invalidMessage}` }, now);
+  } else if (abort) {
+    conditions = setCondition(conditions, { type: 'Progressing', status: 'False', reason: 'RolloutAborted', message: `Rollout aborted update to revision ${newRevision}${abortMessage ? `: ${abortMessage}` : ''}` }, now);
+  } else if (paused) {
+    conditions = setCondition(conditions, { type: 'Progressing', status: 'Unknown', reason: 'RolloutPaused', message: 'Rollout is paused' }, now);
+  } else if (completed) {
+    conditions = setCondition(conditions, { type: 'Progressing', status: 'True', reason: 'NewReplicaSetAvailable', message: `ReplicaSet "${newRSName}" has successfully progressed.` }, now);
+  } else {
+    const reason = progressingReason ?? (newRS === undefined ? 'NewReplicaSetCreated' : 'ReplicaSetUpdated');
+    const detail = `${newAvail}/${newTarget} new pods available, active ${activeHash === newHash ? 'switched' : 'not switched'}`;
+    const message = reason === 'NewReplicaSetCreated' ? `Created new replica set "${newRSName}"` : `ReplicaSet "${newRSName}" is progressing: ${detail}.`;
+    conditions = setCondition(conditions, { type: 'Progressing', status: 'True', reason, message }, now);
+    const deadline = { progressing: conditions.find((c) => c.type === 'Progressing'), progressDeadlineSeconds: spec.progressDeadlineSeconds ?? null };
+    const analysing = preRun !== undefined && !TERMINAL_RUN_PHASES.has(preRun.status);
+    if (!analysing && progressDeadlineExceeded({ ...deadline, now })) {
+      conditions = setCondition(conditions, { type: 'Progressing', status: 'False', reason: 'ProgressDeadlineExceeded', message: `ReplicaSet "${newRSName}" has timed out progressing: ${detail}.` }, now);
+      if (spec.progressDeadlineAbort === true) {
+        abort = true;
+        requeueAt.push(now);
+      }
+    } else if (!analysing) {
+      const at = nextProgressDeadlineMs(deadline);
+      if (at !== undefined) requeueAt.push(at);
+    }
+  }
+  const status = finishStatus({ rollout: ro, draft, conditions, paused, aborted: abort, availableReplicas: available, newHash, stableHash, newRevision, now });
+  return resultOf(ro, status, [...scaleUps, ...starts, ...traffic, ...scaleDowns, ...deletes, ...events], requeueAt, now);
+}

@@ -1,0 +1,80 @@
+/**
+ * Which ReplicaSet runs the Rollout's current template, under which hash and revision number, shared by both
+ * strategies. A ReplicaSet is found by semantic pod-template equality (so ReplicaSets made by Argo Rollouts
+ * are adopted); a new one is named `<rollout>-<hash>`, and a name taken by a different template bumps
+ * `status.collisionCount`.
+ */
+import type { PodTemplateSpec, ReplicaSet, RolloutStatus } from '@rollouts/api';
+import type { ReconcileResult } from './Intent';
+import * as L from './Labels';
+import type { RolloutObservation } from './Observation';
+import { podTemplateHash } from './PodTemplateHash';
+import { rsHash, rsName, rsRevision } from './ReplicaSetView';
+import { findReplicaSetForTemplate } from './TemplateEquality';
+
+export interface Revision {
+  /** ReplicaSets the Rollout owns that are not being deleted. */
+  readonly owned: ReadonlyArray<ReplicaSet>;
+  /** The ReplicaSet running the current template, if it exists. */
+  readonly newRS: ReplicaSet | undefined;
+  readonly newHash: string;
+  readonly newRevision: number;
+  readonly newRSName: string;
+  readonly collisionCount: number | null;
+}
+
+export type RevisionResolution = { readonly _tag: 'Collision'; readonly result: ReconcileResult } | ({ readonly _tag: 'Resolved' } & Revision);
+
+export function resolveRevision(obs: RolloutObservation, template: PodTemplateSpec): RevisionResolution {
+  const name = obs.rollout.metadata?.name ?? '';
+  const prev: RolloutStatus = obs.rollout.status ?? {};
+  const owned = obs.replicaSets.filter((rs) => rs.metadata?.deletionTimestamp == null);
+  const collisionCount = prev.collisionCount ?? null;
+  const computedHash = podTemplateHash(template, collisionCount);
+  const found = findReplicaSetForTemplate(owned, template, computedHash);
+  if (found === undefined && owned.some((rs) => rsName(rs) === `${name}-${computedHash}`)) {
+    const next = (collisionCount ?? 0) + 1;
+    const status: RolloutStatus = { ...prev, collisionCount: next };
+    return {
+      _tag: 'Collision',
+      result: { status, intents: [{ _tag: 'UpdateStatus', status, reason: `hash collision on ReplicaSet ${name}-${computedHash}: collisionCount ${next}` }], requeueAfterMs: 0 },
+    };
+  }
+  const newHash = found !== undefined ? (rsHash(found) ?? computedHash) : computedHash;
+  const maxRevision = owned.reduce((m, rs) => Math.max(m, rsRevision(rs)), 0);
+  return {
+    _tag: 'Resolved',
+    owned,
+    newRS: found,
+    newHash,
+    newRevision: found !== undefined ? rsRevision(found) || maxRevision + 1 : maxRevision + 1,
+    newRSName: found !== undefined ? rsName(found) : `${name}-${newHash}`,
+    collisionCount,
+  };
+}
+
+/** The ReplicaSet object for a new revision, owned by the Rollout. */
+export function newReplicaSet(obs: RolloutObservation, template: PodTemplateSpec, hash: string, name: string, revision: number, replicas: number): ReplicaSet {
+  const ro = obs.rollout;
+  const labels = { ...(template.metadata?.labels ?? {}), [L.POD_TEMPLATE_HASH]: hash };
+  const selector = ro.spec.selector ?? {};
+  return {
+    apiVersion: 'apps/v1',
+    kind: 'ReplicaSet',
+    metadata: {
+      name,
+      ...(ro.metadata?.namespace != null ? { namespace: ro.metadata.namespace } : {}),
+      labels,
+      annotations: { [L.REVISION]: String(revision), [L.DESIRED_REPLICAS]: String(ro.spec.replicas ?? 1) },
+      ...(ro.metadata?.uid != null
+        ? { ownerReferences: [{ apiVersion: 'argoproj.io/v1alpha1', kind: 'Rollout', name: ro.metadata?.name ?? '', uid: ro.metadata.uid, controller: true, blockOwnerDeletion: true }] }
+        : {}),
+    },
+    spec: {
+      replicas,
+      ...(ro.spec.minReadySeconds != null ? { minReadySeconds: ro.spec.minReadySeconds } : {}),
+      selector: { ...selector, matchLabels: { ...(selector.matchLabels ?? {}), [L.POD_TEMPLATE_HASH]: hash } },
+      template: { ...template, metadata: { ...(template.metadata ?? {}), labels } },
+    },
+  };
+}

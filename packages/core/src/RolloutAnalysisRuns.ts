@@ -1,0 +1,89 @@
+/**
+ * The AnalysisRuns a Rollout starts (step, background, pre- and post-promotion): follow the one in status if it
+ * still belongs to this revision (and step), else build a new one with a free name (`<base>`, `<base>.1`, ...).
+ */
+import * as E from 'fp-ts/lib/Either';
+import type { AnalysisRun, RolloutAnalysis, RolloutAnalysisRunStatus } from '@rollouts/api';
+import { buildAnalysisRun } from './AnalysisRunBuilder';
+import * as L from './Labels';
+import type { RolloutObservation } from './Observation';
+
+export interface RunRequest {
+  readonly obs: RolloutObservation;
+  /** The run recorded in status for this purpose, if any. */
+  readonly current: RolloutAnalysisRunStatus | null | undefined;
+  /** `<rollout>-<hash>-<revision>[-<step>|-pre|-post]` */
+  readonly base: string;
+  readonly analysis: RolloutAnalysis;
+  readonly labels: Readonly<Record<string, string>>;
+  readonly revision: number;
+  readonly stableHash: string;
+  readonly latestHash: string;
+}
+
+export interface RunFollowed {
+  readonly status: RolloutAnalysisRunStatus;
+  /** Present when the run must be created now. */
+  readonly create?: AnalysisRun;
+}
+
+/** A name not taken by any of `existing`. */
+export function freeName(base: string, existing: ReadonlyArray<{ metadata?: { name?: string | null } | null }>): string {
+  const taken = new Set(existing.map((o) => o.metadata?.name));
+  if (!taken.has(base)) return base;
+  for (let i = 1; ; i++) if (!taken.has(`${base}.${i}`)) return `${base}.${i}`;
+}
+
+/** Follow the current run, or build a new one; Left is a build error (a missing template, an unresolved arg). */
+export function followOrCreateRun(req: RunRequest): E.Either<string, RunFollowed> {
+  const candidate = req.current == null ? undefined : req.obs.analysisRuns.find((r) => r.metadata?.name === req.current?.name);
+  // A run counts only if it was made for this revision and purpose (a promote or retry may have moved on).
+  const labels = candidate?.metadata?.labels ?? {};
+  const belongs =
+    candidate !== undefined &&
+    labels[L.POD_TEMPLATE_HASH] === req.labels[L.POD_TEMPLATE_HASH] &&
+    labels[L.ROLLOUT_TYPE] === req.labels[L.ROLLOUT_TYPE] &&
+    labels[L.STEP_INDEX] === req.labels[L.STEP_INDEX];
+  if (belongs) {
+    const phase = candidate.status?.phase ?? '';
+    return E.right({
+      status: { name: candidate.metadata?.name ?? req.base, status: phase === '' ? 'Pending' : phase, ...(candidate.status?.message ? { message: candidate.status.message } : {}) },
+    });
+  }
+  const name = freeName(req.base, req.obs.analysisRuns);
+  const built = buildAnalysisRun({
+    rollout: req.obs.rollout,
+    analysis: req.analysis,
+    name,
+    labels: req.labels,
+    annotations: { [L.REVISION]: String(req.revision) },
+    templates: req.obs.analysisTemplates,
+    clusterTemplates: req.obs.clusterAnalysisTemplates,
+    stablePodHash: req.stableHash,
+    latestPodHash: req.latestHash,
+  });
+  return E.map((run: AnalysisRun): RunFollowed => ({ status: { name, status: 'Pending' }, create: run }))(built);
+}
+
+/** What a run's phase means for the Rollout waiting on it. */
+export type RunVerdict = 'Done' | 'Wait' | 'Pause' | 'Abort';
+
+export function runVerdict(run: RolloutAnalysisRunStatus): RunVerdict {
+  switch (run.status) {
+    case 'Successful':
+      return 'Done';
+    case 'Failed':
+    case 'Error':
+      return 'Abort';
+    case 'Inconclusive':
+      return 'Pause';
+    default:
+      return 'Wait';
+  }
+}
+
+/** `<kind> analysis phase failed: AnalysisRun x: <message>` for an abort. */
+export const runAbortMessage = (run: RolloutAnalysisRunStatus, kind: string): string =>
+  `${kind} analysis phase ${run.status === 'Failed' ? 'failed' : 'error'}: AnalysisRun ${run.name}${run.message ? `: ${run.message}` : ''}`;
+
+export const TERMINAL_RUN_PHASES: ReadonlySet<string> = new Set(['Successful', 'Failed', 'Error', 'Inconclusive']);
