@@ -1,22 +1,30 @@
 #!/usr/bin/env node
 'use strict';
-// `npm start`: what a newcomer sees first. Until the controller lands, the demo is the linter on two
-// bundled manifests: one clean, one with the mistakes people make.
+// `npm start`: what a newcomer sees first. Until the controller lands, the demo is the linter and the
+// planner on bundled manifests: a clean canary, one with the mistakes people make, and the canary's plan
+// (what the controller will do, step by step, in virtual time) with and without a failing analysis.
 const path = require('path');
 const { main } = require('../dist/main.js');
 
 const examples = path.join(__dirname, '..', 'examples');
 const rel = (f) => path.relative(process.cwd(), path.join(examples, f));
-// One stream, so the summary lines stay in order with the problems when piped.
+// One stream, so the summary lines stay in order with the output when piped.
 const io = { stdout: process.stdout, stderr: process.stdout };
 
+const runs = [
+  ['lint', '-f', rel('canary.yaml')],
+  ['lint', '-f', rel('broken.yaml')],
+  ['plan', '-f', rel('canary.yaml'), '--pod-ready-seconds', '10'],
+  ['plan', '-f', rel('canary.yaml'), '--pod-ready-seconds', '10', '--analysis', 'fail@2'],
+];
+
 (async () => {
-  for (const file of ['canary.yaml', 'broken.yaml']) {
-    console.log(`\n$ kubectl-rollouts lint -f ${rel(file)}`);
-    const code = await main(['lint', '-f', rel(file)], io);
+  for (const argv of runs) {
+    console.log(`\n$ kubectl-rollouts ${argv.join(' ')}`);
+    const code = await main(argv, io);
     console.log(`(exit code ${code})`);
   }
-  console.log('\nTry your own manifests: npx kubectl-rollouts lint -f my-rollout.yaml');
+  console.log('\nTry your own manifests: npx kubectl-rollouts lint -f my-rollout.yaml; npx kubectl-rollouts plan -f my-rollout.yaml');
 })().catch((e) => {
   console.error(e);
   process.exit(2);

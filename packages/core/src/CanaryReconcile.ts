@@ -33,7 +33,7 @@ import { canonicalJson, fnv32a, safeEncodeString } from './PodTemplateHash';
 import { memoByIdentity } from './internal/Memo';
 import { replicaProgressThresholdMet } from './ReplicaProgressThreshold';
 import { byRevisionDesc, countsOf, formatLabelSelector, rsAvailable, rsHash, rsName, rsReady, rsRevision, rsScaleDownDeadline, rsSpecReplicas, rsStatusReplicas } from './ReplicaSetView';
-import { finishStatus, resultOf } from './RolloutStatusPhase';
+import { abortedCondition, finishStatus, resultOf } from './RolloutStatusPhase';
 import { newReplicaSet, resolveRevision } from './Revisions';
 import { TERMINAL_RUN_PHASES, followOrCreateRun, freeName, runAbortMessage, runVerdict } from './RolloutAnalysisRuns';
 import { toRfc3339 } from './Time';
@@ -685,7 +685,7 @@ export function reconcileCanary(obs: RolloutObservation, template: PodTemplateSp
   if (invalidMessage !== undefined) {
     conditions = setCondition(conditions, { type: 'InvalidSpec', status: 'True', reason: 'InvalidSpec', message: `The Rollout "${name}" is invalid: ${invalidMessage}` }, now);
   } else if (abort) {
-    conditions = setCondition(conditions, { type: 'Progressing', status: 'False', reason: 'RolloutAborted', message: `Rollout aborted update to revision ${newRevision}${abortMessage ? `: ${abortMessage}` : ''}` }, now);
+    conditions = setCondition(conditions, abortedCondition(prev.conditions, newRevision, abortMessage), now);
   } else if (paused) {
     conditions = setCondition(conditions, { type: 'Progressing', status: 'Unknown', reason: 'RolloutPaused', message: 'Rollout is paused' }, now);
   } else if (completed) {

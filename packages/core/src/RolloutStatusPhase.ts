@@ -32,6 +32,17 @@ export interface StatusDraft {
   readonly now: number;
 }
 
+/**
+ * The Progressing condition of an aborted update. The reason for the abort (the failed metric, the timed-out
+ * deadline) is known on the reconcile that aborts; later reconciles keep the message that condition has.
+ */
+export function abortedCondition(prevConditions: ReadonlyArray<Condition> | null | undefined, revision: number, why: string | undefined) {
+  const before = (prevConditions ?? []).find((c) => c.type === 'Progressing');
+  const base = `Rollout aborted update to revision ${revision}`;
+  const message = why !== undefined ? `${base}: ${why}` : before?.reason === 'RolloutAborted' && (before.message ?? '').startsWith(base) ? (before.message ?? base) : base;
+  return { type: 'Progressing', status: 'False' as const, reason: 'RolloutAborted', message };
+}
+
 /** Finish the status: the remaining conditions, phase, message and Healthy. */
 export function finishStatus(d: StatusDraft): RolloutStatus {
   const prev = d.rollout.status ?? {};
