@@ -81,6 +81,9 @@ export function environmentProblems(rollout: Rollout, obs: RolloutObservation): 
   });
   if (rollout.spec.restartAt != null && rollout.spec.restartAt !== rollout.status?.restartedAt)
     err('spec.restartAt', 'restarting pods (spec.restartAt) is not supported by this controller version yet', 'CAP4', rollout.spec.restartAt);
+  const scaleDown = rollout.spec.workloadRef?.scaleDown;
+  if (scaleDown != null && scaleDown !== 'never')
+    err('spec.workloadRef.scaleDown', `scaleDown "${scaleDown}" is not supported by this controller version yet (only "never")`, 'CAP5', scaleDown);
   if (rollout.spec.workloadRef != null && obs.workload === undefined)
     err('spec.workloadRef', `${rollout.spec.workloadRef.kind ?? 'workload'} "${rollout.spec.workloadRef.name ?? ''}" not found`, 'W3');
   return out;
