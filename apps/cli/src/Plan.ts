@@ -1,7 +1,13 @@
 /**
- * `kubectl-rollouts plan`: what an update of a canary Rollout will do, simulated with `planRollout` against an
- * in-memory cluster (see `@rollouts/core`). One Rollout per run: the only one in the files, or `--rollout`.
- * The other documents are the plan's cluster (Services, AnalysisTemplates, the workloadRef target).
+ * `kubectl-rollouts plan`: what an update of a canary or blue-green Rollout will do, simulated with
+ * `planRollout` against an in-memory cluster (see `@rollouts/core`). One Rollout per run: the only one in the
+ * files, or `--rollout`. The other documents are the plan's cluster (Services, AnalysisTemplates, the
+ * workloadRef target).
+ *
+ * A canary is scripted by step index (`--analysis fail@2`, `--abort-at 1`, `--promote-at 3`); a blue-green
+ * Rollout by promotion phase: `--analysis fail@pre` / `fail@post` for its pre- and post-promotion analyses,
+ * `--abort-at pre` (before the active Service switches) or `--abort-at post` (after it, during the
+ * post-promotion analysis). It has no steps, so `--promote-at` is refused for it.
  *
  * Output: `-o text` (default) an aligned table, `-o json` the plan as one JSON document. Exit 0 when the
  * plan ends Healthy, 1 when it ends Degraded or Paused (or never finishes), 2 on bad input.
@@ -36,11 +42,23 @@ export interface PlanCommandOptions {
 // ---------------------------------------------------------------------------------------------------------
 // Option parsing
 
-/** `fail@2` or `inconclusive@0`. */
+/** Where a run is made: a canary step index, or `pre` / `post` for a blue-green promotion analysis. */
+const parsePoint = (s: string): PlanAnalysisOutcome['step'] => (s === 'pre' || s === 'post' ? s : Number(s));
+
+/** `fail@2` or `inconclusive@0` (a canary step index); `fail@pre` or `inconclusive@post` (blue-green). */
 export function parseAnalysisOption(value: string): E.Either<string, PlanAnalysisOutcome> {
-  const m = /^(fail|inconclusive)@(\d+)$/.exec(value);
-  if (m === null) return E.left(`--analysis: expected fail@STEP or inconclusive@STEP, got ${JSON.stringify(value)}`);
-  return E.right({ phase: m[1] === 'fail' ? 'Failed' : 'Inconclusive', step: Number(m[2]) });
+  const m = /^(fail|inconclusive)@(\d+|pre|post)$/.exec(value);
+  if (m === null || m[2] === undefined)
+    return E.left(`--analysis: expected fail@STEP or inconclusive@STEP (STEP: a canary step index, or pre or post for blue-green), got ${JSON.stringify(value)}`);
+  return E.right({ phase: m[1] === 'fail' ? 'Failed' : 'Inconclusive', step: parsePoint(m[2]) });
+}
+
+/** `--abort-at`: a canary step index, or `pre` / `post` for a blue-green Rollout. */
+export function parseAbortAtOption(value: string): E.Either<string, NonNullable<PlanOptions['abortAt']>> {
+  if (value === 'pre' || value === 'post') return E.right(value);
+  if (!/^\d+$/.test(value) || !Number.isSafeInteger(Number(value)))
+    return E.left(`--abort-at: expected a step index (a whole number >= 0), or pre or post for blue-green, got ${JSON.stringify(value)}`);
+  return E.right(Number(value));
 }
 
 /** `CONTAINER=IMAGE`, both non-empty. */
@@ -74,14 +92,15 @@ export function planOptionsOf(opts: PlanCommandOptions): E.Either<string, PlanOp
     analysis.push(parsed.right);
   }
   if (analysis.length > 0) out.analysis = analysis;
-  for (const [flag, value, key] of [
-    ['--abort-at', opts.abortAt, 'abortAt'],
-    ['--promote-at', opts.promoteAt, 'promoteAt'],
-  ] as const) {
-    if (value === undefined) continue;
-    const n = parseWholeNumberOption(flag, 'a step index', value);
+  if (opts.abortAt !== undefined) {
+    const at = parseAbortAtOption(opts.abortAt);
+    if (E.isLeft(at)) return at;
+    out.abortAt = at.right;
+  }
+  if (opts.promoteAt !== undefined) {
+    const n = parseWholeNumberOption('--promote-at', 'a step index', opts.promoteAt);
     if (E.isLeft(n)) return n;
-    out[key] = n.right;
+    out.promoteAt = n.right;
   }
   if (opts.setImage !== undefined) {
     const parsed = parseSetImageOption(opts.setImage);
@@ -105,18 +124,27 @@ export function framePhase(frame: PlanFrame): string {
   return marks.length === 0 ? frame.phase : `${frame.phase} (${marks.join(', ')})`;
 }
 
-/** The frames as an aligned table with a header: `T STEP PHASE STABLE CANARY WEIGHT MESSAGE`. */
+/**
+ * The frames as an aligned table with a header: `T STEP PHASE STABLE CANARY WEIGHT MESSAGE` for a canary;
+ * `T PHASE STABLE NEW ACTIVE PREVIEW MESSAGE` for blue-green frames (those with `services`), where NEW is the
+ * new revision's ReplicaSet until it is stable and ACTIVE / PREVIEW the pod-template hash each Service selects.
+ */
 export function formatPlanTable(frames: ReadonlyArray<PlanFrame>): string {
-  const header = ['T', 'STEP', 'PHASE', 'STABLE', 'CANARY', 'WEIGHT', 'MESSAGE'];
-  const rows = frames.map((f) => [
-    formatPlanTime(f.t),
-    f.stepIndex === null ? '-' : String(f.stepIndex),
-    framePhase(f),
-    counts(f.replicaSets.stable),
-    counts(f.replicaSets.canary),
-    f.weights === null ? '-' : `${f.weights.canary}/${f.weights.stable}`,
-    f.message,
-  ]);
+  const blueGreen = frames.some((f) => f.services !== undefined);
+  const header = blueGreen ? ['T', 'PHASE', 'STABLE', 'NEW', 'ACTIVE', 'PREVIEW', 'MESSAGE'] : ['T', 'STEP', 'PHASE', 'STABLE', 'CANARY', 'WEIGHT', 'MESSAGE'];
+  const rows = frames.map((f) =>
+    blueGreen
+      ? [formatPlanTime(f.t), framePhase(f), counts(f.replicaSets.stable), counts(f.replicaSets.canary), f.services?.active ?? '-', f.services?.preview ?? '-', f.message]
+      : [
+          formatPlanTime(f.t),
+          f.stepIndex === null ? '-' : String(f.stepIndex),
+          framePhase(f),
+          counts(f.replicaSets.stable),
+          counts(f.replicaSets.canary),
+          f.weights === null ? '-' : `${f.weights.canary}/${f.weights.stable}`,
+          f.message,
+        ],
+  );
   const all = [header, ...rows];
   const widths = header.map((_, i) => Math.max(...all.map((r) => (r[i] ?? '').length)));
   return all.map((r) => r.map((cell, i) => (i === r.length - 1 ? cell : cell.padEnd(widths[i] ?? 0))).join('  ').trimEnd()).join('\n') + '\n';

@@ -70,12 +70,12 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
 
   program
     .command('plan')
-    .description('Simulate an update of a canary Rollout (a new image) and print what it does over time: steps, phase, ReplicaSets and traffic weights')
+    .description('Simulate an update of a canary or blue-green Rollout (a new image) and print what it does over time: steps, phase, ReplicaSets, traffic weights and Services')
     .requiredOption('-f, --filename <file>', 'manifest file with the Rollout and its Services and AnalysisTemplates (- for stdin); repeatable', collect, [])
     .option('--rollout <name>', 'the Rollout to plan when the files hold several')
     .option('--pod-ready-seconds <n>', 'seconds a new pod takes to become ready (default 0)')
-    .option('--analysis <outcome@step>', 'make the analysis of a step fail or be inconclusive: fail@STEP or inconclusive@STEP; repeatable', collect, [])
-    .option('--abort-at <step>', 'abort when the Rollout reaches this step')
+    .option('--analysis <outcome@step>', 'make an analysis fail or be inconclusive: fail@STEP or inconclusive@STEP (pre or post for blue-green pre/post-promotion analysis); repeatable', collect, [])
+    .option('--abort-at <step>', 'abort when the Rollout reaches this step (pre or post for blue-green)')
     .option('--promote-at <step>', 'promote when the Rollout is paused at this step')
     .option('--set-image <container=image>', 'the template change to plan (default: the first container\'s tag with -next appended)')
     .option('--no-auto-promote', 'stop at the first indefinite pause instead of promoting it')

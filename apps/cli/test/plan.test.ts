@@ -3,7 +3,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import * as E from 'fp-ts/lib/Either';
 import { main } from '../src/main';
-import { formatPlanTable, parseAnalysisOption, parseSetImageOption, planOptionsOf, type PlanCommandOptions } from '../src/Plan';
+import { formatPlanTable, parseAbortAtOption, parseAnalysisOption, parseSetImageOption, planOptionsOf, type PlanCommandOptions } from '../src/Plan';
 
 /** Run the CLI in-process and capture what a user would see. */
 async function run(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
@@ -21,6 +21,8 @@ interface Frame {
   aborted: boolean;
   replicaSets: { stable: { replicas: number; available: number } | null; canary: { replicas: number; available: number } | null };
   weights: { canary: number; stable: number } | null;
+  /** Blue-green frames only. */
+  services?: { active: string | null; preview: string | null };
   message: string;
 }
 interface Plan {
@@ -32,6 +34,7 @@ interface Plan {
 
 const shop = path.join(__dirname, 'fixtures', 'plan-shop.yaml');
 const canaryExample = path.join(__dirname, '..', 'examples', 'canary.yaml');
+const blueGreenExample = path.join(__dirname, '..', 'examples', 'bluegreen.yaml');
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'rollouts-plan-'));
 afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
 const write = (name: string, text: string): string => {
@@ -128,11 +131,21 @@ describe('kubectl-rollouts plan: arguments', () => {
   it.each([
     ['fail@2', { phase: 'Failed', step: 2 }],
     ['inconclusive@0', { phase: 'Inconclusive', step: 0 }],
+    ['fail@pre', { phase: 'Failed', step: 'pre' }],
+    ['inconclusive@post', { phase: 'Inconclusive', step: 'post' }],
   ])('--analysis %s', (value, expected) => expect(parseAnalysisOption(value)).toEqual(E.right(expected)));
 
-  it.each(['x', 'fail', 'fail@', 'fail@-1', 'error@1', 'fail@1.5', 'Fail@1', ' fail@1'])('--analysis %j is refused', (value) =>
-    expect(parseAnalysisOption(value)).toEqual(E.left(`--analysis: expected fail@STEP or inconclusive@STEP, got ${JSON.stringify(value)}`)),
+  it.each(['x', 'fail', 'fail@', 'fail@-1', 'error@1', 'fail@1.5', 'Fail@1', ' fail@1', 'fail@PRE', 'fail@switch'])('--analysis %j is refused', (value) =>
+    expect(parseAnalysisOption(value)).toEqual(
+      E.left(`--analysis: expected fail@STEP or inconclusive@STEP (STEP: a canary step index, or pre or post for blue-green), got ${JSON.stringify(value)}`),
+    ),
   );
+
+  it.each([
+    ['3', 3],
+    ['pre', 'pre'],
+    ['post', 'post'],
+  ])('--abort-at %s', (value, expected) => expect(parseAbortAtOption(value)).toEqual(E.right(expected)));
 
   it.each([
     ['app=repo/app:2', { container: 'app', image: 'repo/app:2' }],
@@ -146,7 +159,8 @@ describe('kubectl-rollouts plan: arguments', () => {
   it.each<[Partial<PlanCommandOptions>, string]>([
     [{ podReadySeconds: '-1' }, '--pod-ready-seconds: expected seconds (a whole number >= 0), got "-1"'],
     [{ podReadySeconds: '1.5' }, '--pod-ready-seconds: expected seconds (a whole number >= 0), got "1.5"'],
-    [{ abortAt: 'two' }, '--abort-at: expected a step index (a whole number >= 0), got "two"'],
+    [{ abortAt: 'two' }, '--abort-at: expected a step index (a whole number >= 0), or pre or post for blue-green, got "two"'],
+    [{ abortAt: '-1' }, '--abort-at: expected a step index (a whole number >= 0), or pre or post for blue-green, got "-1"'],
     [{ promoteAt: '' }, '--promote-at: expected a step index (a whole number >= 0), got ""'],
     [{ output: 'yaml' }, '--output: expected json or text, got "yaml"'],
   ])('refuses %j', (over, message) => expect(planOptionsOf(opts(over))).toEqual(E.left(message)));
@@ -171,7 +185,7 @@ describe('kubectl-rollouts plan: arguments', () => {
 
   it('exits 2 with the message on a bad option, before reading the plan', async () => {
     const r = await run('plan', '-f', shop, '--analysis', 'x');
-    expect(r).toEqual({ code: 2, out: '', err: 'plan: --analysis: expected fail@STEP or inconclusive@STEP, got "x"\n' });
+    expect(r).toEqual({ code: 2, out: '', err: 'plan: --analysis: expected fail@STEP or inconclusive@STEP (STEP: a canary step index, or pre or post for blue-green), got "x"\n' });
   });
 
   it('exits 2 when an option does not fit the Rollout', async () => {
@@ -226,10 +240,119 @@ describe('kubectl-rollouts plan: choosing and checking the Rollout', () => {
     expect(r.out).toBe(`${f}:1 Rollout/bad: spec.replicas: expected integer, got "two"\n`);
   });
 
-  it('refuses a blue-green Rollout with an error, exit 2', async () => {
+  it('plans a blue-green Rollout: strategy blueGreen, services after weights, preview null without a preview Service', async () => {
     const f = write('bg.yaml', rolloutYaml('bg', '  strategy: {blueGreen: {activeService: bg-active}}'));
-    const r = await run('plan', '-f', f);
-    expect(r).toEqual({ code: 2, out: '', err: 'plan: Rollout "bg": blue-green planning is not supported yet (spec.strategy.blueGreen): only canary Rollouts can be planned\n' });
+    const r = await run('plan', '-o', 'json', '-f', f);
+    expect(r.code).toBe(0);
+    const plan = JSON.parse(r.out) as Plan;
+    const [first, end] = [plan.frames[0] as Frame, lastFrame(plan)];
+    const old = first.services?.active ?? '';
+    expect(r.out.startsWith(`{"kind":"RolloutPlan","rollout":"bg","strategy":"blueGreen","frames":[{"t":0,"stepIndex":null,"phase":"Progressing","paused":false,"aborted":false,"replicaSets":{"stable":{"replicas":2,"available":2},"canary":{"replicas":2,"available":0}},"weights":null,"services":{"active":"${old}","preview":null},"message":`)).toBe(true);
+    expect(end).toMatchObject({ phase: 'Healthy', replicaSets: { stable: { replicas: 2, available: 2 }, canary: null }, services: { preview: null } });
+    expect(end.services?.active).toMatch(/^[a-z0-9]+$/);
+    expect(end.services?.active).not.toBe(old);
+  });
+
+  it.each([
+    [['--promote-at', '1'], 'plan: Rollout "bg": --promote-at 1: a blue-green Rollout has no steps; the plan promotes its BlueGreenPause and inconclusive analyses itself (--no-auto-promote stops there instead)\n'],
+    [['--abort-at', '2'], 'plan: Rollout "bg": --abort-at 2: a blue-green Rollout has no steps; use --abort-at pre (before the active Service switches) or --abort-at post (during the post-promotion analysis)\n'],
+    [['--analysis', 'fail@1'], 'plan: Rollout "bg": --analysis fail@1: a blue-green Rollout has no steps; use @pre (the pre-promotion analysis) or @post (the post-promotion analysis)\n'],
+    [['--analysis', 'fail@pre'], 'plan: Rollout "bg": --analysis fail@pre: the Rollout has no prePromotionAnalysis (spec.strategy.blueGreen.prePromotionAnalysis), so no such AnalysisRun is created\n'],
+  ])('refuses step options for a blue-green Rollout naming the strategy, exit 2: %j', async (args, err) => {
+    const f = write('bg-options.yaml', rolloutYaml('bg', '  strategy: {blueGreen: {activeService: bg-active}}'));
+    expect(await run('plan', '-f', f, ...args)).toEqual({ code: 2, out: '', err });
+  });
+
+  it('refuses blue-green phases for a canary Rollout, exit 2', async () => {
+    const r = await run('plan', '-f', shop, '--abort-at', 'pre');
+    expect(r).toEqual({ code: 2, out: '', err: 'plan: Rollout "shop": --abort-at pre: pre and post name the promotion phases of a blue-green Rollout; a canary Rollout takes a step index\n' });
+  });
+});
+
+describe('kubectl-rollouts plan: examples/bluegreen.yaml end to end', () => {
+  /** The revision the active Service selects before the update, and the new one (the preview selects it from the start). */
+  const revisions = (p: Plan): { old: string; next: string } => ({ old: p.frames[0]?.services?.active ?? '?', next: p.frames[0]?.services?.preview ?? '?' });
+
+  it('prints the blue-green table: preview at 1, smoke test, the pause promoted, full size, the switch, post-promotion analysis', async () => {
+    const json = await planJson('-f', blueGreenExample, '--pod-ready-seconds', '10');
+    const { old, next } = revisions(json.plan);
+    expect(old).not.toBe(next);
+    const r = await run('plan', '-f', blueGreenExample, '--pod-ready-seconds', '10');
+    expect(r.code).toBe(0);
+    const pad = (h: string) => h.padEnd(Math.max(old.length, next.length));
+    expect(r.out.split('\n')).toEqual(
+      [
+        ['T  ', 'PHASE      ', 'STABLE', 'NEW', 'ACTIVE'.padEnd(Math.max(old.length, next.length, 6)), 'PREVIEW'.padEnd(Math.max(next.length, 7)), 'MESSAGE'],
+        ['0s ', 'Progressing', '4/4   ', '0/1', pad(old), pad(next), 'more replicas need to be updated'],
+        ['10s', 'Progressing', '4/4   ', '1/1', pad(old), pad(next), 'more replicas need to be updated'],
+        ['10s', 'Paused     ', '4/4   ', '1/1', pad(old), pad(next), 'BlueGreenPause'],
+        ['10s', 'Progressing', '4/4   ', '1/4', pad(old), pad(next), 'plan: auto-promoted the BlueGreenPause (autoPromotionEnabled: false) (--no-auto-promote stops here); more replicas need to be updated'],
+        ['20s', 'Progressing', '4/4   ', '4/4', pad(next), pad(next), 'waiting for analysis to complete'],
+        ['20s', 'Healthy    ', '4/4   ', '-  ', pad(next), pad(next), `Rollout completed update to revision 2 (${next}): 4/4 pods available`],
+      ]
+        .map((cells) => cells.join('  '))
+        .concat(['']),
+    );
+    expect(r.err).toBe('plan: Rollout "checkout" ends Healthy at t=20s (6 frames)\n');
+    expect(r.out).toBe(formatPlanTable(json.plan.frames as never));
+  });
+
+  it('ends Healthy with the active Service on the new revision and the new ReplicaSet stable at full size', async () => {
+    const r = await planJson('-f', blueGreenExample);
+    expect(r.code).toBe(0);
+    expect(r.plan.strategy).toBe('blueGreen');
+    const { next } = revisions(r.plan);
+    expect(lastFrame(r.plan)).toMatchObject({ phase: 'Healthy', aborted: false, replicaSets: { stable: { replicas: 4, available: 4 }, canary: null }, services: { active: next, preview: next } });
+  });
+
+  it('with --analysis fail@pre ends Degraded: the active Service never left the old revision, stable 4/4, the preview at 0 after 30 s', async () => {
+    const r = await planJson('-f', blueGreenExample, '--analysis', 'fail@pre', '--pod-ready-seconds', '10');
+    expect(r.code).toBe(1);
+    const { old, next } = revisions(r.plan);
+    expect(r.plan.frames.map((f) => f.services?.active)).toEqual(r.plan.frames.map(() => old));
+    expect(lastFrame(r.plan)).toMatchObject({ t: 40, phase: 'Degraded', aborted: true, replicaSets: { stable: { replicas: 4, available: 4 }, canary: { replicas: 0, available: 0 } }, services: { active: old, preview: next } });
+    expect(lastFrame(r.plan).message).toBe(`RolloutAborted: Rollout aborted update to revision 2: Pre-promotion analysis phase failed: AnalysisRun checkout-${next}-2-pre: plan: scripted Failed for the pre-promotion analysis (--analysis fail@pre)`);
+    expect(r.err).toBe('plan: Rollout "checkout" ends Degraded (aborted) at t=40s (4 frames)\n');
+  });
+
+  it.each([
+    ['--analysis fail@post', ['--analysis', 'fail@post'], 'Post-promotion analysis phase failed'],
+    ['--abort-at post', ['--abort-at', 'post'], 'plan: aborted after the active Service switched, during the post-promotion analysis (--abort-at post)'],
+  ])('with %s the active Service switches, then goes back to the stable revision', async (_, args, says) => {
+    const r = await planJson('-f', blueGreenExample, ...args);
+    expect(r.code).toBe(1);
+    const { old, next } = revisions(r.plan);
+    expect(r.plan.frames.some((f) => f.services?.active === next)).toBe(true);
+    expect(r.plan.frames.some((f) => f.message.includes(says))).toBe(true);
+    expect(lastFrame(r.plan)).toMatchObject({ phase: 'Degraded', aborted: true, replicaSets: { stable: { replicas: 4, available: 4 }, canary: { replicas: 0 } }, services: { active: old } });
+  });
+
+  it('--abort-at pre aborts before the switch', async () => {
+    const r = await planJson('-f', blueGreenExample, '--abort-at', 'pre');
+    expect(r.code).toBe(1);
+    const { old } = revisions(r.plan);
+    expect(r.plan.frames.every((f) => f.services?.active === old)).toBe(true);
+    expect(r.plan.frames[1]?.message).toBe('plan: aborted before the active Service switched (--abort-at pre); RolloutAborted: Rollout aborted update to revision 2');
+    expect(lastFrame(r.plan)).toMatchObject({ t: 30, phase: 'Degraded', replicaSets: { stable: { replicas: 4, available: 4 }, canary: { replicas: 0 } } });
+  });
+
+  it('stops at the BlueGreenPause with --no-auto-promote, exit 1, the active Service unchanged', async () => {
+    const r = await planJson('-f', blueGreenExample, '--no-auto-promote');
+    expect(r.code).toBe(1);
+    expect(lastFrame(r.plan)).toMatchObject({ phase: 'Paused', paused: true, message: 'BlueGreenPause', replicaSets: { canary: { replicas: 1, available: 1 } }, services: { active: revisions(r.plan).old } });
+    expect(r.err).toBe('plan: Rollout "checkout" ends Paused at t=0s (3 frames)\n');
+  });
+
+  it('pauses on an inconclusive pre-promotion analysis and promotes past it (and past the BlueGreenPause)', async () => {
+    const r = await planJson('-f', blueGreenExample, '--analysis', 'inconclusive@pre');
+    expect(r.code).toBe(0);
+    expect(r.plan.frames.some((f) => f.phase === 'Paused' && f.message === 'InconclusiveAnalysisRun')).toBe(true);
+    expect(r.plan.frames.some((f) => f.message.startsWith('plan: auto-promoted the pause on an inconclusive analysis (--no-auto-promote stops here)'))).toBe(true);
+    expect(lastFrame(r.plan)).toMatchObject({ phase: 'Healthy', services: { active: revisions(r.plan).next } });
+  });
+
+  it('lints clean', async () => {
+    expect(await run('lint', '-f', blueGreenExample)).toEqual({ code: 0, out: '', err: 'lint: 5 documents in 1 file, no problems\n' });
   });
 });
 
@@ -320,5 +443,44 @@ describe('upstream examples', () => {
     }
     expect(problems).toEqual([]);
     expect([...seen].sort()).toEqual(Object.keys(KNOWN_NOT_PLANNED).sort());
+  });
+
+  it('every blue-green Rollout plans to Healthy with the active Service on the new revision, and an abort leaves the active unchanged', async () => {
+    if (!fs.existsSync(root)) {
+      console.log(`upstream examples not found at ${root}: blue-green plan check skipped`);
+      return;
+    }
+    const walk = (d: string): string[] => fs.readdirSync(d, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? walk(path.join(d, e.name)) : [path.join(d, e.name)]));
+    const templates = ['analysis-templates.yaml', 'cluster-analysis-templates.yaml'].flatMap((f) => ['-f', path.join(root, f)]);
+    const files = walk(root).filter((f) => /\.ya?ml$/.test(f) && /^kind:\s*Rollout\b/m.test(fs.readFileSync(f, 'utf8')) && /^\s+blueGreen:/m.test(fs.readFileSync(f, 'utf8')));
+    expect(files.length).toBeGreaterThan(0);
+    const problems: string[] = [];
+    for (const f of files) {
+      const rel = path.relative(root, f);
+      const ok = await run('plan', '-o', 'json', '-f', f, ...templates);
+      if (ok.code !== 0) {
+        problems.push(`${rel} (exit ${ok.code}): ${ok.err}`);
+        continue;
+      }
+      const plan = JSON.parse(ok.out) as Plan;
+      const old = plan.frames[0]?.services?.active;
+      const end = lastFrame(plan);
+      const full = (rs: Frame['replicaSets']['stable']) => rs !== null && rs.replicas > 0 && rs.available === rs.replicas;
+      if (plan.strategy !== 'blueGreen' || end.phase !== 'Healthy' || end.replicaSets.canary !== null || !full(end.replicaSets.stable) || end.services?.active == null || end.services.active === old)
+        problems.push(`${rel}: ends ${JSON.stringify(end)} (active before the update: ${old})`);
+      // Abort: through a failed pre-promotion analysis where the example has one, else by --abort-at pre.
+      const abortArgs = /^\s+prePromotionAnalysis:/m.test(fs.readFileSync(f, 'utf8')) ? ['--analysis', 'fail@pre'] : ['--abort-at', 'pre'];
+      const bad = await run('plan', '-o', 'json', '-f', f, ...templates, ...abortArgs);
+      if (bad.code !== 1) {
+        problems.push(`${rel} ${abortArgs.join(' ')} (exit ${bad.code}): ${bad.err}`);
+        continue;
+      }
+      const aborted = JSON.parse(bad.out) as Plan;
+      const stop = lastFrame(aborted);
+      const size = aborted.frames[0]?.replicaSets.stable?.replicas;
+      if (stop.phase !== 'Degraded' || !stop.aborted || aborted.frames.some((fr) => fr.services?.active !== old) || !full(stop.replicaSets.stable) || stop.replicaSets.stable?.replicas !== size)
+        problems.push(`${rel} ${abortArgs.join(' ')}: ends ${JSON.stringify(stop)} (active before the update: ${old})`);
+    }
+    expect(problems).toEqual([]);
   });
 });

@@ -17,7 +17,7 @@ import { nextProgressDeadlineMs, progressDeadlineExceeded } from './ProgressDead
 import { byRevisionDesc, formatLabelSelector, rsAvailable, rsHash, rsName, rsReady, rsRevision, rsScaleDownDeadline, rsSpecReplicas, rsStatusReplicas } from './ReplicaSetView';
 import { newReplicaSet, resolveRevision } from './Revisions';
 import { TERMINAL_RUN_PHASES, followOrCreateRun, runAbortMessage, runVerdict } from './RolloutAnalysisRuns';
-import { finishStatus, resultOf } from './RolloutStatusPhase';
+import { abortedCondition, finishStatus, resultOf } from './RolloutStatusPhase';
 import { toRfc3339 } from './Time';
 
 export function reconcileBlueGreen(obs: RolloutObservation, template: PodTemplateSpec): ReconcileResult {
@@ -63,6 +63,8 @@ export function reconcileBlueGreen(obs: RolloutObservation, template: PodTemplat
   // Which revision the active Service serves: recorded in status, else what the Service selects now.
   const activeSvc = bg.activeService ? obs.services.find((s) => s.metadata?.name === bg.activeService) : undefined;
   let activeHash = prevBG.activeSelector ?? activeSvc?.spec?.selector?.[L.POD_TEMPLATE_HASH] ?? (firstDeploy ? newHash : stableHash);
+  /** The revision the active Service served before this reconcile (it keeps its pods for a while when it stops). */
+  const servedHash = activeHash;
   let abortMessage: string | undefined;
   let invalidMessage: string | undefined;
   let progressingReason: string | undefined;
@@ -83,6 +85,14 @@ export function reconcileBlueGreen(obs: RolloutObservation, template: PodTemplat
 
   let fullyPromoted = firstDeploy || stableHash === newHash;
   if (fullyPromoted) activeHash = newHash;
+  // Fast rollback: back to a revision that still holds its pods (a previous active within its
+  // scaleDownDelaySeconds) or one within rollbackWindow skips the pause and the analyses, like promote-full.
+  if (!fullyPromoted && isNewUpdate && newRS !== undefined && stableRS !== undefined) {
+    const window = spec.rollbackWindow?.revisions ?? 0;
+    const stableRev = rsRevision(stableRS);
+    const rev = rsRevision(newRS);
+    if (hasScaleDownDeadline(newRS) || (window > 0 && rev < stableRev && stableRev - rev <= window)) promoteFull = true;
+  }
   // Promote: the user cleared the pause conditions the controller set.
   let pauseDone = false;
   if (controllerPause && pauseConditions.length === 0 && spec.paused !== true) {
@@ -109,6 +119,12 @@ export function reconcileBlueGreen(obs: RolloutObservation, template: PodTemplat
     if (r.right.create !== undefined) starts.push({ _tag: 'CreateAnalysisRun', analysisRun: r.right.create, reason: `${type} analysis: created AnalysisRun ${r.right.status.name}` });
     return r.right.status;
   };
+  /** Terminate a run that the cluster still shows running (once: a terminated run is not asked again). */
+  const stopRun = (run: RolloutAnalysisRunStatus | undefined, why: string) => {
+    const found = run === undefined ? undefined : obs.analysisRuns.find((r) => r.metadata?.name === run.name);
+    if (found === undefined || found.spec.terminate === true || TERMINAL_RUN_PHASES.has(found.status?.phase ?? '')) return;
+    starts.push({ _tag: 'TerminateAnalysisRun', name: run?.name ?? '', reason: why });
+  };
   const addPause = (reason: PauseCondition['reason'], why: string) => {
     if (!pauseConditions.some((p) => p.reason === reason)) {
       pauseConditions = [...pauseConditions, { reason, startTime: nowStr }];
@@ -124,7 +140,7 @@ export function reconcileBlueGreen(obs: RolloutObservation, template: PodTemplat
       // Pre-promotion analysis, then the pause (auto-promotion), then the scale-up checkpoint.
       let preDone = bg.prePromotionAnalysis == null || (bg.prePromotionAnalysis.templates ?? []).length === 0 || promoteFull;
       if (!preDone && bg.prePromotionAnalysis != null) {
-        preRun = follow(preRun, 'pre', bg.prePromotionAnalysis, L.ROLLOUT_TYPE_PRE_PROMOTION);
+        if (preRun === undefined || !TERMINAL_RUN_PHASES.has(preRun.status)) preRun = follow(preRun, 'pre', bg.prePromotionAnalysis, L.ROLLOUT_TYPE_PRE_PROMOTION);
         if (preRun !== undefined) {
           const v = runVerdict(preRun);
           if (v === 'Done') preDone = true;
@@ -166,7 +182,7 @@ export function reconcileBlueGreen(obs: RolloutObservation, template: PodTemplat
     if (activeHash === newHash && !abort && invalidMessage === undefined) {
       let postDone = bg.postPromotionAnalysis == null || (bg.postPromotionAnalysis.templates ?? []).length === 0 || promoteFull;
       if (!postDone && bg.postPromotionAnalysis != null) {
-        postRun = follow(postRun, 'post', bg.postPromotionAnalysis, L.ROLLOUT_TYPE_POST_PROMOTION);
+        if (postRun === undefined || !TERMINAL_RUN_PHASES.has(postRun.status)) postRun = follow(postRun, 'post', bg.postPromotionAnalysis, L.ROLLOUT_TYPE_POST_PROMOTION);
         if (postRun !== undefined) {
           const v = runVerdict(postRun);
           if (v === 'Done') postDone = true;
@@ -202,9 +218,9 @@ export function reconcileBlueGreen(obs: RolloutObservation, template: PodTemplat
       controllerPause = false;
       event('RolloutAborted', `Rollout aborted update to revision ${newRevision}${abortMessage ? `: ${abortMessage}` : ''}`, 'Warning');
     }
-    for (const run of [preRun, postRun]) {
-      if (run !== undefined && !TERMINAL_RUN_PHASES.has(run.status)) starts.push({ _tag: 'TerminateAnalysisRun', name: run.name, reason: 'rollout aborted' });
-    }
+    for (const run of [preRun, postRun]) stopRun(run, 'rollout aborted');
+  } else if (fullyPromoted || promoteFull) {
+    for (const run of [preRun, postRun]) stopRun(run, 'rollout fully promoted');
   }
 
   // ---- Replica counts ------------------------------------------------------------------------------------
@@ -223,6 +239,11 @@ export function reconcileBlueGreen(obs: RolloutObservation, template: PodTemplat
       requeueAt.push(deadline);
     } else newTarget = 0;
   }
+  // A deadline on the new ReplicaSet is left from an abort (now retried) or from its time as a previous active
+  // (now rolled back to): it must not scale the revision down later.
+  const clearNewDeadline = newRS !== undefined && !(abort && !fullyPromoted) && hasScaleDownDeadline(newRS);
+  if (clearNewDeadline && newSpec === newTarget)
+    scaleUps.push({ _tag: 'AnnotateReplicaSet', name: newRSName, annotations: { [L.SCALE_DOWN_DEADLINE]: null }, reason: `${newRSName} is the current revision again: scale-down deadline removed` });
   if (newRS === undefined) {
     scaleUps.push({ _tag: 'CreateReplicaSet', replicaSet: newReplicaSet(obs, template, newHash, newRSName, newRevision, newTarget), reason: `created ReplicaSet ${newRSName} (revision ${newRevision}) with ${newTarget}/${R} pods` });
     event('ScalingReplicaSet', `Created ReplicaSet ${newRSName} (revision ${newRevision}) with ${newTarget} replicas`);
@@ -232,24 +253,28 @@ export function reconcileBlueGreen(obs: RolloutObservation, template: PodTemplat
       _tag: 'ScaleReplicaSet',
       name: newRSName,
       replicas: newTarget,
-      annotations: { [L.DESIRED_REPLICAS]: String(R) },
+      annotations: { [L.DESIRED_REPLICAS]: String(R), ...(clearNewDeadline ? { [L.SCALE_DOWN_DEADLINE]: null } : {}) },
       reason: `${fullyPromoted ? 'active' : 'preview'} ${newRSName} scaled from ${newSpec} to ${newTarget}/${R}`,
     });
     event('ScalingReplicaSet', `Scaled ${newTarget > newSpec ? 'up' : 'down'} ReplicaSet ${newRSName} (revision ${newRevision}) from ${newSpec} to ${newTarget}`);
   }
-  // The revision the active Service serves keeps full size.
-  if (!fullyPromoted && stableRS !== undefined && stableRS !== newRS && rsSpecReplicas(stableRS) !== R) {
-    scaleUps.push({ _tag: 'ScaleReplicaSet', name: rsName(stableRS), replicas: R, annotations: { [L.DESIRED_REPLICAS]: String(R), [L.SCALE_DOWN_DEADLINE]: null }, reason: `active ${rsName(stableRS)} back to ${R}/${R}` });
+  // The stable revision (what an abort goes back to) and the revision the active Service serves keep full size;
+  // the latter can be neither new nor stable when an update arrives during post-promotion analysis.
+  const activeRS = fullyPromoted ? undefined : owned.find((rs) => rs !== newRS && rs !== stableRS && rsHash(rs) === activeHash);
+  for (const rs of [stableRS, activeRS]) {
+    if (fullyPromoted || rs === undefined || rs === newRS || rsSpecReplicas(rs) === R) continue;
+    scaleUps.push({ _tag: 'ScaleReplicaSet', name: rsName(rs), replicas: R, annotations: { [L.DESIRED_REPLICAS]: String(R), [L.SCALE_DOWN_DEADLINE]: null }, reason: `${rs === stableRS ? 'stable' : 'active'} ${rsName(rs)} back to ${R}/${R}` });
   }
   // Older revisions: the previous active keeps its pods for scaleDownDelaySeconds, then goes to 0.
   const delay = bg.scaleDownDelaySeconds ?? 30;
   const limit = bg.scaleDownDelayRevisionLimit ?? undefined;
   let kept = 0;
-  const olds = owned.filter((rs) => rs !== newRS && rs !== stableRS).sort(byRevisionDesc);
+  const olds = owned.filter((rs) => rs !== newRS && rs !== stableRS && rs !== activeRS).sort(byRevisionDesc);
+  const leftActive = (rs: ReplicaSet) => servedHash !== activeHash && rsHash(rs) === servedHash;
   for (const rs of olds) {
     if (rsSpecReplicas(rs) === 0) continue;
     const deadline = rsScaleDownDeadline(rs);
-    const delayed = (rs === oldStable || deadline !== undefined) && delay > 0 && (limit === undefined || kept < limit);
+    const delayed = (rs === oldStable || leftActive(rs) || deadline !== undefined) && delay > 0 && (limit === undefined || kept < limit);
     if (delayed) {
       kept += 1;
       if (deadline === undefined) {
@@ -319,7 +344,7 @@ export function reconcileBlueGreen(obs: RolloutObservation, template: PodTemplat
   if (invalidMessage !== undefined) {
     conditions = setCondition(conditions, { type: 'InvalidSpec', status: 'True', reason: 'InvalidSpec', message: `The Rollout "${name}" is invalid: ${invalidMessage}` }, now);
   } else if (abort) {
-    conditions = setCondition(conditions, { type: 'Progressing', status: 'False', reason: 'RolloutAborted', message: `Rollout aborted update to revision ${newRevision}${abortMessage ? `: ${abortMessage}` : ''}` }, now);
+    conditions = setCondition(conditions, abortedCondition(prev.conditions, newRevision, abortMessage), now);
   } else if (paused) {
     conditions = setCondition(conditions, { type: 'Progressing', status: 'Unknown', reason: 'RolloutPaused', message: 'Rollout is paused' }, now);
   } else if (completed) {
@@ -330,7 +355,7 @@ export function reconcileBlueGreen(obs: RolloutObservation, template: PodTemplat
     const message = reason === 'NewReplicaSetCreated' ? `Created new replica set "${newRSName}"` : `ReplicaSet "${newRSName}" is progressing: ${detail}.`;
     conditions = setCondition(conditions, { type: 'Progressing', status: 'True', reason, message }, now);
     const deadline = { progressing: conditions.find((c) => c.type === 'Progressing'), progressDeadlineSeconds: spec.progressDeadlineSeconds ?? null };
-    const analysing = preRun !== undefined && !TERMINAL_RUN_PHASES.has(preRun.status);
+    const analysing = [preRun, postRun].some((run) => run !== undefined && !TERMINAL_RUN_PHASES.has(run.status));
     if (!analysing && progressDeadlineExceeded({ ...deadline, now })) {
       conditions = setCondition(conditions, { type: 'Progressing', status: 'False', reason: 'ProgressDeadlineExceeded', message: `ReplicaSet "${newRSName}" has timed out progressing: ${detail}.` }, now);
       if (spec.progressDeadlineAbort === true) {
@@ -345,3 +370,6 @@ export function reconcileBlueGreen(obs: RolloutObservation, template: PodTemplat
   const status = finishStatus({ rollout: ro, draft, conditions, paused, aborted: abort, availableReplicas: available, newHash, stableHash, newRevision, now });
   return resultOf(ro, status, [...scaleUps, ...starts, ...traffic, ...scaleDowns, ...deletes, ...events], requeueAt, now);
 }
+
+/** Whether the ReplicaSet carries a `scale-down-deadline` annotation (parseable or not). */
+const hasScaleDownDeadline = (rs: ReplicaSet): boolean => (rs.metadata?.annotations?.[L.SCALE_DOWN_DEADLINE] ?? '') !== '';

@@ -24,6 +24,15 @@ function rolloutWith(steps: CanaryStep[], canary: Record<string, unknown> = {}, 
   };
 }
 
+/** A blue-green Rollout of 3 replicas with an active and a preview Service (created by the plan: not in the file). */
+function blueGreenRollout(blueGreen: Record<string, unknown> = {}): Rollout {
+  const base = rolloutWith([]);
+  return { ...base, spec: { ...base.spec, replicas: 3, strategy: { blueGreen: { activeService: 'app-active', previewService: 'app-preview', ...blueGreen } } } };
+}
+const smokeTemplate = { apiVersion: 'argoproj.io/v1alpha1', kind: 'AnalysisTemplate', metadata: { name: 'smoke' }, spec: { metrics: [{ name: 'ok', provider: { web: { url: 'http://app-preview/health' } } }] } };
+const PRE = { prePromotionAnalysis: { templates: [{ templateName: 'smoke' }] } };
+const POST = { postPromotionAnalysis: { templates: [{ templateName: 'smoke' }] } };
+
 // ---------------------------------------------------------------------------------------------------------
 // The scripted double: a toy canary controller (basic canary, one decision per reconcile) that records
 // every observation it is given. It knows setWeight, pause and analysis steps, promotion and abort.
@@ -406,14 +415,56 @@ describe('runPlan: refusals', () => {
     throw new Error('the reconcile must not run');
   };
   it.each<[string, Rollout, PlanOptions, PlanError['_tag'], string]>([
+    ['no strategy', { ...rolloutWith([]), spec: { ...rolloutWith([]).spec, strategy: {} } }, {}, 'PlanStrategyUnsupported', 'spec.strategy: the Rollout has neither a canary nor a blue-green strategy to plan'],
     [
-      'blue-green',
-      { ...rolloutWith([]), spec: { ...rolloutWith([]).spec, strategy: { blueGreen: { activeService: 'a' } } } },
-      {},
-      'PlanStrategyUnsupported',
-      'blue-green planning is not supported yet (spec.strategy.blueGreen): only canary Rollouts can be planned',
+      'a blue-green phase for a canary abort',
+      rolloutWith(steps),
+      { abortAt: 'pre' },
+      'PlanOptionInvalid',
+      '--abort-at pre: pre and post name the promotion phases of a blue-green Rollout; a canary Rollout takes a step index',
     ],
-    ['no strategy', { ...rolloutWith([]), spec: { ...rolloutWith([]).spec, strategy: {} } }, {}, 'PlanStrategyUnsupported', 'spec.strategy: the Rollout has no canary strategy to plan'],
+    [
+      'a blue-green phase for a canary analysis',
+      rolloutWith(steps),
+      { analysis: [{ phase: 'Failed', step: 'post' }] },
+      'PlanOptionInvalid',
+      '--analysis fail@post: pre and post name the promotion analyses of a blue-green Rollout; a canary Rollout takes a step index',
+    ],
+    [
+      'a step index for a blue-green abort',
+      blueGreenRollout(),
+      { abortAt: 1 },
+      'PlanOptionInvalid',
+      '--abort-at 1: a blue-green Rollout has no steps; use --abort-at pre (before the active Service switches) or --abort-at post (during the post-promotion analysis)',
+    ],
+    [
+      'abort-at post without post-promotion analysis',
+      blueGreenRollout(),
+      { abortAt: 'post' },
+      'PlanOptionInvalid',
+      '--abort-at post: the Rollout has no postPromotionAnalysis, so the update completes as the active Service switches and there is nothing to abort after it; use --abort-at pre',
+    ],
+    [
+      'promote-at for blue-green',
+      blueGreenRollout(),
+      { promoteAt: 0 },
+      'PlanOptionInvalid',
+      '--promote-at 0: a blue-green Rollout has no steps; the plan promotes its BlueGreenPause and inconclusive analyses itself (--no-auto-promote stops there instead)',
+    ],
+    [
+      'a step index for a blue-green analysis',
+      blueGreenRollout(PRE),
+      { analysis: [{ phase: 'Inconclusive', step: 0 }] },
+      'PlanOptionInvalid',
+      '--analysis inconclusive@0: a blue-green Rollout has no steps; use @pre (the pre-promotion analysis) or @post (the post-promotion analysis)',
+    ],
+    [
+      'a pre-promotion outcome without pre-promotion analysis',
+      blueGreenRollout(POST),
+      { analysis: [{ phase: 'Failed', step: 'pre' }] },
+      'PlanOptionInvalid',
+      '--analysis fail@pre: the Rollout has no prePromotionAnalysis (spec.strategy.blueGreen.prePromotionAnalysis), so no such AnalysisRun is created',
+    ],
     ['abort-at past the last step', rolloutWith(steps), { abortAt: 4 }, 'PlanOptionInvalid', '--abort-at 4: the Rollout has steps 0 to 3'],
     ['promote-at without steps', rolloutWith([]), { promoteAt: 0 }, 'PlanOptionInvalid', '--promote-at 0: the Rollout has no canary steps'],
     [
@@ -613,6 +664,18 @@ describe('PlanCluster', () => {
     expect(c.analysisRuns[3]?.run).toMatchObject({ spec: { terminate: true }, status: { phase: 'Successful', message: 'Run Terminated' } });
   });
 
+  it('matches scripted outcomes to blue-green runs by their rollout-type label', () => {
+    const run = (name: string, type: string): Intent => ({ _tag: 'CreateAnalysisRun', analysisRun: { metadata: { name, labels: { 'rollout-type': type } }, spec: { metrics: [] } }, reason: 'test' });
+    let c: PlanCluster = { ...base(), scripted: [{ phase: 'Inconclusive', step: 'post' }, { phase: 'Failed', step: 'pre' }] };
+    c = settle(apply(c, [run('a-pre', 'PrePromotion'), run('a-post', 'PostPromotion'), run('b-pre', 'PrePromotion')], null).cluster, START);
+    expect(c.analysisRuns.map((r) => [r.run.metadata?.name, r.step, r.run.status?.phase, r.run.status?.message])).toEqual([
+      ['a-pre', 'pre', 'Failed', 'plan: scripted Failed for the pre-promotion analysis (--analysis fail@pre)'],
+      ['a-post', 'post', 'Inconclusive', 'plan: scripted Inconclusive for the post-promotion analysis (--analysis inconclusive@post)'],
+      ['b-pre', 'pre', 'Successful', 'plan: every measurement assumed successful'],
+    ]);
+    expect(c.scripted).toEqual([]);
+  });
+
   it('runs an experiment for its duration once its pods are ready, or succeeds it on the next tick', () => {
     const exp = (name: string, duration?: string): Intent => ({
       _tag: 'CreateExperiment',
@@ -659,5 +722,122 @@ describe('planRollout (with reconcileRollout)', () => {
 
   it('is deterministic', () => {
     expect(planRollout(basic, { podReadySeconds: 3 })).toEqual(planRollout(basic, { podReadySeconds: 3 }));
+  });
+});
+
+describe('planRollout: blue-green (with reconcileRollout)', () => {
+  const objects = [smokeTemplate];
+  const plan = (blueGreen: Record<string, unknown>, options: PlanOptions = {}) => right(planRollout(blueGreenRollout(blueGreen), { objects, ...options }));
+  /** The old and new pod-template hashes: what the active Service selects first, and what the preview selects. */
+  const hashes = (p: RolloutPlan): { old: string; next: string } => ({ old: p.frames[0]?.services?.active ?? '?', next: p.frames[0]?.services?.preview ?? '?' });
+  const frame = (t: number, phase: string, stable: [number, number], preview: [number, number] | null, active: string, previewSvc: string, message: string, extra: Partial<PlanFrame> = {}): PlanFrame => ({
+    t,
+    stepIndex: null,
+    phase,
+    paused: phase === 'Paused',
+    aborted: phase === 'Degraded',
+    replicaSets: { stable: { replicas: stable[1], available: stable[0] }, canary: preview === null ? null : { replicas: preview[1], available: preview[0] } },
+    weights: null,
+    services: { active, preview: previewSvc },
+    message,
+    ...extra,
+  });
+
+  it('says blueGreen and adds services after weights; canary frames are unchanged', () => {
+    const p = plan({});
+    expect(p.strategy).toBe('blueGreen');
+    expect(Object.keys(p.frames[0] as object)).toEqual(['t', 'stepIndex', 'phase', 'paused', 'aborted', 'replicaSets', 'weights', 'services', 'message']);
+    const { old, next } = hashes(p);
+    expect(old).toMatch(/^[a-z0-9]+$/);
+    expect(next).not.toBe(old);
+    expect(last(p)).toEqual(frame(0, 'Healthy', [3, 3], null, next, next, `Rollout completed update to revision 2 (${next}): 3/3 pods available`));
+  });
+
+  it('previewReplicaCount and autoPromotionEnabled false: preview at 1, paused, promoted by the plan, full size, then the switch', () => {
+    const p = plan({ autoPromotionEnabled: false, previewReplicaCount: 1 }, { podReadySeconds: 5 });
+    const { old, next } = hashes(p);
+    expect(p.frames).toEqual([
+      frame(0, 'Progressing', [3, 3], [0, 1], old, next, 'more replicas need to be updated'),
+      frame(5, 'Paused', [3, 3], [1, 1], old, next, 'BlueGreenPause'),
+      frame(5, 'Progressing', [3, 3], [1, 3], old, next, 'plan: auto-promoted the BlueGreenPause (autoPromotionEnabled: false) (--no-auto-promote stops here); more replicas need to be updated'),
+      frame(10, 'Healthy', [3, 3], null, next, next, `Rollout completed update to revision 2 (${next}): 3/3 pods available`),
+    ]);
+  });
+
+  it('--no-auto-promote stops at the BlueGreenPause with the active Service unchanged', () => {
+    const p = plan({ autoPromotionEnabled: false }, { autoPromote: false });
+    const { old, next } = hashes(p);
+    expect(last(p)).toEqual(frame(0, 'Paused', [3, 3], [3, 3], old, next, 'BlueGreenPause'));
+  });
+
+  it('autoPromotionSeconds: the pause ends by itself, without the plan promoting', () => {
+    const p = plan({ autoPromotionSeconds: 20 }, { autoPromote: false });
+    expect(p.frames.map((f) => [f.t, f.phase])).toEqual([
+      [0, 'Progressing'],
+      [0, 'Paused'],
+      [20, 'Healthy'],
+    ]);
+    expect(p.frames.some((f) => f.message.includes('plan: auto-promoted'))).toBe(false);
+  });
+
+  it('pre- and post-promotion analysis succeed: cutover pending, the switch, then stable', () => {
+    const p = plan({ ...PRE, ...POST });
+    const { old, next } = hashes(p);
+    expect(p.frames.map((f) => [f.phase, f.message, f.services?.active === next ? 'new' : f.services?.active === old ? 'old' : '?'])).toEqual([
+      ['Progressing', 'more replicas need to be updated', 'old'],
+      ['Progressing', 'active service cutover pending', 'old'],
+      ['Progressing', 'waiting for analysis to complete', 'new'],
+      ['Healthy', `Rollout completed update to revision 2 (${next}): 3/3 pods available`, 'new'],
+    ]);
+  });
+
+  it('--analysis fail@pre: Degraded, the active Service never switched, the stable at full size, the preview down after 30 s', () => {
+    const p = plan({ ...PRE, previewReplicaCount: 1 }, { analysis: [{ phase: 'Failed', step: 'pre' }] });
+    const { old, next } = hashes(p);
+    expect(p.frames.every((f) => f.services?.active === old)).toBe(true);
+    expect(last(p)).toEqual(frame(30, 'Degraded', [3, 3], [0, 0], old, next, expect.stringContaining('Pre-promotion analysis phase failed') as unknown as string));
+    expect(last(p).message).toContain('plan: scripted Failed for the pre-promotion analysis (--analysis fail@pre)');
+  });
+
+  it('--analysis fail@post: the active Service switches, then goes back to the stable revision', () => {
+    const p = plan({ ...PRE, ...POST }, { analysis: [{ phase: 'Failed', step: 'post' }] });
+    const { old, next } = hashes(p);
+    expect(p.frames.map((f) => f.services?.active)).toContain(next);
+    expect(last(p)).toMatchObject({ phase: 'Degraded', aborted: true, services: { active: old }, replicaSets: { stable: { replicas: 3, available: 3 }, canary: { replicas: 0 } } });
+    expect(last(p).message).toContain('Post-promotion analysis phase failed');
+  });
+
+  it.each([
+    ['pre', { ...PRE }],
+    ['post', { ...POST }],
+  ] as const)('--analysis inconclusive@%s pauses, the plan promotes past it, and the update completes', (point, bg) => {
+    const p = plan(bg, { analysis: [{ phase: 'Inconclusive', step: point }] });
+    expect(p.frames.some((f) => f.phase === 'Paused' && f.message === 'InconclusiveAnalysisRun')).toBe(true);
+    expect(p.frames.some((f) => f.message.startsWith('plan: auto-promoted the pause on an inconclusive analysis (--no-auto-promote stops here)'))).toBe(true);
+    expect(last(p)).toMatchObject({ phase: 'Healthy', services: { active: hashes(p).next } });
+  });
+
+  it('--abort-at pre aborts as the preview comes up; --abort-at post right after the switch', () => {
+    const pre = plan({}, { abortAt: 'pre', podReadySeconds: 5 });
+    expect(pre.frames[1]).toMatchObject({ t: 0, phase: 'Degraded', aborted: true, message: 'plan: aborted before the active Service switched (--abort-at pre); RolloutAborted: Rollout aborted update to revision 2' });
+    expect(last(pre)).toMatchObject({ t: 30, phase: 'Degraded', services: { active: hashes(pre).old }, replicaSets: { stable: { replicas: 3, available: 3 }, canary: { replicas: 0 } } });
+    const post = plan({ ...POST }, { abortAt: 'post' });
+    expect(post.frames.some((f) => f.message.startsWith('plan: aborted after the active Service switched, during the post-promotion analysis (--abort-at post)'))).toBe(true);
+    expect(last(post)).toMatchObject({ phase: 'Degraded', services: { active: hashes(post).old } });
+  });
+
+  it('abortScaleDownDelaySeconds 0: the plan ends Degraded with the preview still up', () => {
+    const p = plan({ abortScaleDownDelaySeconds: 0 }, { abortAt: 'pre' });
+    expect(last(p)).toMatchObject({ t: 0, phase: 'Degraded', services: { active: hashes(p).old }, replicaSets: { canary: { replicas: 3, available: 3 } } });
+  });
+
+  it('uses the active Service of the file', () => {
+    const active = { apiVersion: 'v1', kind: 'Service', metadata: { name: 'app-active' }, spec: { selector: { app: 'app', tier: 'web' } } };
+    const p = plan({}, { objects: [active] });
+    expect(last(p).services?.active).toBe(hashes(p).next);
+  });
+
+  it('is deterministic', () => {
+    expect(plan({ ...PRE, previewReplicaCount: 1 }, { podReadySeconds: 3 })).toEqual(plan({ ...PRE, previewReplicaCount: 1 }, { podReadySeconds: 3 }));
   });
 });

@@ -4,10 +4,14 @@
  * `podReadySeconds` after they are asked for, analyses succeed (or fail as scripted), and an operator promotes
  * or aborts where told. The result is a list of frames, one whenever what a person would watch changes.
  *
+ * Both strategies plan: a canary by its steps, a blue-green Rollout by its promotion phases (the preview, the
+ * pre-promotion analysis and pause, the switch of the active Service, the post-promotion analysis); its frames
+ * also say which revision the active and preview Services select.
+ *
  * Pure: the clock is virtual, nothing is read or written outside the arguments.
  */
 import * as E from 'fp-ts/lib/Either';
-import { AnalysisTemplate, ClusterAnalysisTemplate, Deployment, Service, decode, replicasOrDefault } from '@rollouts/api';
+import { AnalysisTemplate, ClusterAnalysisTemplate, Deployment, POD_TEMPLATE_HASH_LABEL, Service, decode, replicasOrDefault } from '@rollouts/api';
 import type { CanaryStep, Codec, PodTemplateSpec, Rollout, RolloutStatus } from '@rollouts/api';
 import type { ReconcileResult } from './Intent';
 import type { ObservedWorkload, RolloutObservation } from './Observation';
@@ -32,8 +36,11 @@ import {
 /** An analysis outcome the plan forces: the first AnalysisRun created at canary step `step` ends in `phase`. */
 export interface PlanAnalysisOutcome {
   readonly phase: 'Failed' | 'Inconclusive';
-  /** The canary step index that creates the run (`step-index` label; for a background run, the step current when it is created). */
-  readonly step: number;
+  /**
+   * Canary: the step index that creates the run (`step-index` label; for a background run, the step current
+   * when it is created). Blue-green: `'pre'` or `'post'`, the pre- or post-promotion run (`rollout-type` label).
+   */
+  readonly step: number | 'pre' | 'post';
 }
 
 export interface PlanOptions {
@@ -41,13 +48,20 @@ export interface PlanOptions {
   readonly podReadySeconds?: number;
   /** Scripted analysis outcomes; every other AnalysisRun is Successful on the tick after its creation. */
   readonly analysis?: ReadonlyArray<PlanAnalysisOutcome>;
-  /** Abort (`status.abort = true`) once `status.currentStepIndex` reaches this step. */
-  readonly abortAt?: number;
-  /** Promote when the Rollout is paused at this step. */
+  /**
+   * Canary: abort (`status.abort = true`) once `status.currentStepIndex` reaches this step. Blue-green:
+   * `'pre'` aborts as soon as the new ReplicaSet exists, before the active Service switches; `'post'` aborts
+   * right after the switch, while the post-promotion analysis runs (only with a `postPromotionAnalysis`).
+   */
+  readonly abortAt?: number | 'pre' | 'post';
+  /** Promote when the Rollout is paused at this step (canary only: blue-green has no steps). */
   readonly promoteAt?: number;
   /** The template change to plan: this container gets this image. Default: the first container's tag gets `-next`. */
   readonly setImage?: { readonly container: string; readonly image: string };
-  /** Promote indefinite pauses (`pause: {}`, inconclusive analysis or experiment, `spec.paused`) as they come. Default true. */
+  /**
+   * Promote indefinite pauses (`pause: {}`, inconclusive analysis or experiment, `spec.paused`, the
+   * `BlueGreenPause` of `autoPromotionEnabled: false`) as they come. Default true.
+   */
   readonly autoPromote?: boolean;
   /** The other documents of the manifest file: Services, (Cluster)AnalysisTemplates, the workloadRef target. Others are ignored. */
   readonly objects?: ReadonlyArray<unknown>;
@@ -82,6 +96,11 @@ export interface PlanFrame {
   };
   /** What the traffic router was told last; null without traffic routing. */
   readonly weights: { readonly canary: number; readonly stable: number } | null;
+  /**
+   * Blue-green frames only (absent from canary frames): the pod-template hash the active Service selects, and
+   * the preview Service's (null without a preview Service).
+   */
+  readonly services?: { readonly active: string | null; readonly preview: string | null };
   /** The plan's own action if one took effect here, then the status message (or the latest event). */
   readonly message: string;
 }
@@ -89,7 +108,7 @@ export interface PlanFrame {
 export interface RolloutPlan {
   readonly kind: 'RolloutPlan';
   readonly rollout: string;
-  readonly strategy: 'canary';
+  readonly strategy: 'canary' | 'blueGreen';
   readonly frames: ReadonlyArray<PlanFrame>;
 }
 
@@ -99,7 +118,7 @@ interface PlanErrorBase {
   readonly retryable: false;
 }
 
-/** The Rollout uses a strategy the planner cannot simulate yet (blue-green), or none. */
+/** The Rollout has no strategy the planner can simulate (neither canary nor blue-green). */
 export interface PlanStrategyUnsupported extends PlanErrorBase {
   readonly _tag: 'PlanStrategyUnsupported';
 }
@@ -288,17 +307,27 @@ function describeStep(step: CanaryStep | undefined): string {
 
 const isWholeNumber = (n: number): boolean => Number.isInteger(n) && n >= 0;
 
+type BlueGreenStrategy = NonNullable<NonNullable<Rollout['spec']['strategy']>['blueGreen']>;
+type CanaryStrategy = NonNullable<NonNullable<Rollout['spec']['strategy']>['canary']>;
+const outcomeFlag = (a: PlanAnalysisOutcome): string => `--analysis ${a.phase === 'Failed' ? 'fail' : 'inconclusive'}@${a.step}`;
+const hasTemplates = (a: { templates?: ReadonlyArray<unknown> | null } | null | undefined): boolean => (a?.templates?.length ?? 0) > 0;
+
 function checkOptions(rollout: Rollout, options: PlanOptions): PlanError | undefined {
-  const canary = rollout.spec.strategy?.canary ?? {};
-  const steps = canary.steps ?? [];
   if (options.podReadySeconds !== undefined && !(Number.isFinite(options.podReadySeconds) && options.podReadySeconds >= 0))
     return optionError(`podReadySeconds: expected a number of seconds >= 0, got ${options.podReadySeconds}`);
   if (options.maxVirtualSeconds !== undefined && !(Number.isFinite(options.maxVirtualSeconds) && options.maxVirtualSeconds > 0))
     return optionError(`maxVirtualSeconds: expected a number of seconds > 0, got ${options.maxVirtualSeconds}`);
   if (options.maxReconciles !== undefined && !(isWholeNumber(options.maxReconciles) && options.maxReconciles > 0))
     return optionError(`maxReconciles: expected a whole number > 0, got ${options.maxReconciles}`);
-  const stepOption = (flag: string, step: number | undefined): PlanError | undefined => {
+  const bg = rollout.spec.strategy?.blueGreen;
+  return bg != null ? checkBlueGreenOptions(bg, options) : checkCanaryOptions(rollout.spec.strategy?.canary ?? {}, options);
+}
+
+function checkCanaryOptions(canary: CanaryStrategy, options: PlanOptions): PlanError | undefined {
+  const steps = canary.steps ?? [];
+  const stepOption = (flag: string, step: number | 'pre' | 'post' | undefined): PlanError | undefined => {
     if (step === undefined) return undefined;
+    if (typeof step !== 'number') return optionError(`${flag} ${step}: pre and post name the promotion phases of a blue-green Rollout; a canary Rollout takes a step index`);
     if (!isWholeNumber(step)) return optionError(`${flag}: expected a step index (a whole number), got ${step}`);
     if (steps.length === 0) return optionError(`${flag} ${step}: the Rollout has no canary steps`);
     if (step >= steps.length) return optionError(`${flag} ${step}: the Rollout has steps 0 to ${steps.length - 1}`);
@@ -312,9 +341,10 @@ function checkOptions(rollout: Rollout, options: PlanOptions): PlanError | undef
       return optionError(`--promote-at ${options.promoteAt}: step ${options.promoteAt} (${describeStep(step)}) never pauses; choose a pause, analysis or experiment step`);
   }
   const analysisSteps = steps.flatMap((s, i) => (s.analysis != null ? [i] : []));
-  const background = canary.analysis != null && (canary.analysis.templates?.length ?? 0) > 0 ? (canary.analysis.startingStep ?? 0) : undefined;
+  const background = canary.analysis != null && hasTemplates(canary.analysis) ? (canary.analysis.startingStep ?? 0) : undefined;
   for (const a of options.analysis ?? []) {
-    const flag = `--analysis ${a.phase === 'Failed' ? 'fail' : 'inconclusive'}@${a.step}`;
+    const flag = outcomeFlag(a);
+    if (typeof a.step !== 'number') return optionError(`${flag}: pre and post name the promotion analyses of a blue-green Rollout; a canary Rollout takes a step index`);
     if (!isWholeNumber(a.step)) return optionError(`${flag}: expected a step index (a whole number)`);
     if (!analysisSteps.includes(a.step) && a.step !== background) {
       const where = [
@@ -323,6 +353,26 @@ function checkOptions(rollout: Rollout, options: PlanOptions): PlanError | undef
       ].join('; ');
       return optionError(`${flag}: no AnalysisRun is created at step ${a.step} (${where})`);
     }
+  }
+  return undefined;
+}
+
+function checkBlueGreenOptions(bg: BlueGreenStrategy, options: PlanOptions): PlanError | undefined {
+  if (options.promoteAt !== undefined)
+    return optionError(
+      `--promote-at ${options.promoteAt}: a blue-green Rollout has no steps; the plan promotes its BlueGreenPause and inconclusive analyses itself (--no-auto-promote stops there instead)`,
+    );
+  const abortAt = options.abortAt;
+  if (typeof abortAt === 'number')
+    return optionError(`--abort-at ${abortAt}: a blue-green Rollout has no steps; use --abort-at pre (before the active Service switches) or --abort-at post (during the post-promotion analysis)`);
+  if (abortAt === 'post' && !hasTemplates(bg.postPromotionAnalysis))
+    return optionError('--abort-at post: the Rollout has no postPromotionAnalysis, so the update completes as the active Service switches and there is nothing to abort after it; use --abort-at pre');
+  for (const a of options.analysis ?? []) {
+    const flag = outcomeFlag(a);
+    if (typeof a.step === 'number') return optionError(`${flag}: a blue-green Rollout has no steps; use @pre (the pre-promotion analysis) or @post (the post-promotion analysis)`);
+    const analysis = a.step === 'pre' ? bg.prePromotionAnalysis : bg.postPromotionAnalysis;
+    const field = a.step === 'pre' ? 'prePromotionAnalysis' : 'postPromotionAnalysis';
+    if (!hasTemplates(analysis)) return optionError(`${flag}: the Rollout has no ${field} (spec.strategy.blueGreen.${field}), so no such AnalysisRun is created`);
   }
   return undefined;
 }
@@ -369,6 +419,8 @@ function indefinitePause(rollout: Rollout): string | undefined {
   if (reasons.includes('InconclusiveExperiment')) return 'the pause on an inconclusive experiment';
   const step = stepsOf(rollout)[st.currentStepIndex ?? -1];
   if (reasons.includes('CanaryPauseStep') && step?.pause != null && step.pause.duration == null) return 'the indefinite pause (pause: {})';
+  // With autoPromotionEnabled (the default) a BlueGreenPause ends by itself after autoPromotionSeconds.
+  if (reasons.includes('BlueGreenPause') && rollout.spec.strategy?.blueGreen?.autoPromotionEnabled === false) return 'the BlueGreenPause (autoPromotionEnabled: false)';
   return undefined;
 }
 
@@ -419,9 +471,18 @@ function operatorAction(cluster: PlanCluster, op: Operator, newHash: string | un
   const idx = st.currentStepIndex ?? null;
   const promotedFully = st.stableRS != null && st.stableRS === newHash;
   const { abortAt, promoteAt } = op.options;
-  if (abortAt !== undefined && !op.aborted && idx !== null && idx >= abortAt && !promotedFully) {
+  if (typeof abortAt === 'number' && !op.aborted && idx !== null && idx >= abortAt && !promotedFully) {
     op.aborted = true;
     if (st.abort !== true) return { cluster: { ...cluster, rollout: abortPatch(r) }, note: `plan: aborted at step ${idx} (--abort-at ${abortAt})` };
+  }
+  if ((abortAt === 'pre' || abortAt === 'post') && !op.aborted && newHash !== undefined && st.currentPodHash === newHash && !promotedFully) {
+    const switched = st.blueGreen?.activeSelector === newHash;
+    const due = abortAt === 'pre' ? !switched && replicaSetOfHash(cluster, newHash) !== undefined : switched;
+    if (due) {
+      op.aborted = true;
+      const when = abortAt === 'pre' ? 'before the active Service switched' : 'after the active Service switched, during the post-promotion analysis';
+      if (st.abort !== true) return { cluster: { ...cluster, rollout: abortPatch(r) }, note: `plan: aborted ${when} (--abort-at ${abortAt})` };
+    }
   }
   if (st.abort === true || !isPaused(r)) return undefined;
   if (promoteAt !== undefined && !op.promoted && idx === promoteAt) {
@@ -430,7 +491,7 @@ function operatorAction(cluster: PlanCluster, op: Operator, newHash: string | un
   }
   const pause = indefinitePause(r);
   if (op.options.autoPromote !== false && pause !== undefined)
-    return { cluster: { ...cluster, rollout: promotePatch(r) }, note: `plan: auto-promoted ${pause} at step ${idx ?? '-'} (--no-auto-promote stops here)` };
+    return { cluster: { ...cluster, rollout: promotePatch(r) }, note: `plan: auto-promoted ${pause}${idx === null ? '' : ` at step ${idx}`} (--no-auto-promote stops here)` };
   return undefined;
 }
 
@@ -446,8 +507,12 @@ function endOf(cluster: PlanCluster, op: Operator, newHash: string | undefined):
     const stable = replicaSetOfHash(cluster, st.stableRS);
     const canaryRs = st.currentPodHash === st.stableRS ? undefined : replicaSetOfHash(cluster, st.currentPodHash);
     const stableFull = stable !== undefined && replicaCounts(stable).replicas === desired && replicaCounts(stable).available >= desired;
-    const canaryDown = canaryRs === undefined || replicaCounts(canaryRs).replicas === 0 || r.spec.strategy?.canary?.abortScaleDownDelaySeconds === 0;
-    if (stableFull && canaryDown) return 'Aborted';
+    const bg = r.spec.strategy?.blueGreen;
+    const keepsPods = (bg != null ? bg.abortScaleDownDelaySeconds : r.spec.strategy?.canary?.abortScaleDownDelaySeconds) === 0;
+    const canaryDown = canaryRs === undefined || replicaCounts(canaryRs).replicas === 0 || keepsPods;
+    // Blue-green: the active Service is back on the stable revision.
+    const activeBack = bg == null || selectedHash(cluster, bg.activeService) === st.stableRS;
+    if (stableFull && canaryDown && activeBack) return 'Aborted';
   }
   if (op.options.autoPromote === false && st.abort !== true && isPaused(r) && indefinitePause(r) !== undefined) {
     const promoteHere = op.options.promoteAt !== undefined && !op.promoted && op.options.promoteAt === (st.currentStepIndex ?? null);
@@ -456,8 +521,15 @@ function endOf(cluster: PlanCluster, op: Operator, newHash: string | undefined):
   return undefined;
 }
 
+/** The pod-template hash a Service selects (null when it selects none, or there is no such Service). */
+function selectedHash(cluster: PlanCluster, service: string | null | undefined): string | null {
+  if (service == null || service === '') return null;
+  return cluster.services.find((s) => s.metadata?.name === service)?.spec?.selector?.[POD_TEMPLATE_HASH_LABEL] ?? null;
+}
+
 function frameOf(cluster: PlanCluster, t: number, notes: ReadonlyArray<string>): PlanFrame {
   const st = statusOf(cluster);
+  const bg = cluster.rollout.spec.strategy?.blueGreen;
   const stable = replicaSetOfHash(cluster, st.stableRS);
   const canary = st.currentPodHash != null && st.currentPodHash !== st.stableRS ? replicaSetOfHash(cluster, st.currentPodHash) : undefined;
   const base = st.message != null && st.message !== '' ? st.message : (cluster.lastEvent?.message ?? '');
@@ -472,6 +544,7 @@ function frameOf(cluster: PlanCluster, t: number, notes: ReadonlyArray<string>):
       canary: canary === undefined ? null : replicaCounts(canary),
     },
     weights: cluster.router === undefined ? null : { canary: cluster.router.canary, stable: cluster.router.stable },
+    ...(bg == null ? {} : { services: { active: selectedHash(cluster, bg.activeService), preview: selectedHash(cluster, bg.previewService) } }),
     message: [...notes, base].filter((m) => m !== '').join('; '),
   };
 }
@@ -497,11 +570,9 @@ function describeState(cluster: PlanCluster): string {
  *    changed and nothing is due, the clock jumps to the earliest requeue or pod/experiment event.
  */
 export function runPlan(rollout: Rollout, options: PlanOptions, reconcile: Reconcile): E.Either<PlanError, RolloutPlan> {
-  const canary = rollout.spec.strategy?.canary;
-  if (rollout.spec.strategy?.blueGreen != null)
-    return E.left({ _tag: 'PlanStrategyUnsupported', message: 'blue-green planning is not supported yet (spec.strategy.blueGreen): only canary Rollouts can be planned', retryable: false });
-  if (canary == null)
-    return E.left({ _tag: 'PlanStrategyUnsupported', message: 'spec.strategy: the Rollout has no canary strategy to plan', retryable: false });
+  const strategy: RolloutPlan['strategy'] | undefined = rollout.spec.strategy?.blueGreen != null ? 'blueGreen' : rollout.spec.strategy?.canary != null ? 'canary' : undefined;
+  if (strategy === undefined)
+    return E.left({ _tag: 'PlanStrategyUnsupported', message: 'spec.strategy: the Rollout has neither a canary nor a blue-green strategy to plan', retryable: false });
   const optionProblem = checkOptions(rollout, options);
   if (optionProblem !== undefined) return E.left(optionProblem);
   const read = readObjects(rollout, options.objects ?? []);
@@ -582,7 +653,7 @@ export function runPlan(rollout: Rollout, options: PlanOptions, reconcile: Recon
   let notes: string[] = [];
   let notedKey: string | undefined;
   const op: Operator = { options, aborted: false, promoted: false };
-  const plan = (): RolloutPlan => ({ kind: 'RolloutPlan', rollout: name, strategy: 'canary', frames });
+  const plan = (): RolloutPlan => ({ kind: 'RolloutPlan', rollout: name, strategy, frames });
   const noProgress = (why: string): E.Either<PlanError, RolloutPlan> =>
     E.left({ _tag: 'PlanNoProgress', message: `${why} at t=${formatPlanTime((now - start) / 1000)}, ${describeState(cluster)}`, retryable: false, frames });
   let newHash: string | undefined;
@@ -630,7 +701,8 @@ export function runPlan(rollout: Rollout, options: PlanOptions, reconcile: Recon
 /** The Services the Rollout names, as the file defines them, or with the Rollout's selector when the file does not. */
 function servicesOf(rollout: Rollout, objects: Objects): Service[] {
   const canary = rollout.spec.strategy?.canary;
-  const names = [canary?.canaryService, canary?.stableService, canary?.pingPong?.pingService, canary?.pingPong?.pongService].filter(
+  const bg = rollout.spec.strategy?.blueGreen;
+  const names = [canary?.canaryService, canary?.stableService, canary?.pingPong?.pingService, canary?.pingPong?.pongService, bg?.activeService, bg?.previewService].filter(
     (n): n is string => n != null && n !== '',
   );
   const selector = rollout.spec.selector?.matchLabels ?? objects.workload?.selector?.matchLabels ?? {};
@@ -646,12 +718,14 @@ function servicesOf(rollout: Rollout, objects: Objects): Service[] {
 }
 
 /**
- * Plan an update of a canary Rollout: the manifest's template deployed and Healthy, then changed (a new image),
- * then reconciled by `reconcileRollout` until the new revision is Healthy and stable, an abort has restored the
- * stable ReplicaSet, or (without auto-promote) an indefinite pause is reached. One frame per visible change.
+ * Plan an update of a canary or blue-green Rollout: the manifest's template deployed and Healthy, then changed
+ * (a new image), then reconciled by `reconcileRollout` until the new revision is Healthy and stable, an abort has
+ * restored the stable ReplicaSet (and, blue-green, the active Service), or (without auto-promote) an indefinite
+ * pause is reached. One frame per visible change.
  *
  * @example
  * const plan = planRollout(rollout, { podReadySeconds: 10, analysis: [{ phase: 'Failed', step: 2 }] });
+ * const blueGreen = planRollout(blueGreenRollout, { analysis: [{ phase: 'Failed', step: 'pre' }] });
  */
 export function planRollout(rollout: Rollout, options: PlanOptions = {}): E.Either<PlanError, RolloutPlan> {
   return runPlan(rollout, options, reconcileRollout);

@@ -81,6 +81,17 @@ export function environmentProblems(rollout: Rollout, obs: RolloutObservation): 
   });
   if (rollout.spec.restartAt != null && rollout.spec.restartAt !== rollout.status?.restartedAt)
     err('spec.restartAt', 'restarting pods (spec.restartAt) is not supported by this controller version yet', 'CAP4', rollout.spec.restartAt);
+  // Features not implemented yet are errors, not silently ignored.
+  const notYet: Array<[string, unknown]> = [
+    [`${CANARY}.canaryMetadata`, canary?.canaryMetadata],
+    [`${CANARY}.stableMetadata`, canary?.stableMetadata],
+    [`${CANARY}.antiAffinity`, canary?.antiAffinity],
+    [`${CANARY}.pingPong`, canary?.pingPong],
+    ['spec.strategy.blueGreen.activeMetadata', bg?.activeMetadata],
+    ['spec.strategy.blueGreen.previewMetadata', bg?.previewMetadata],
+    ['spec.strategy.blueGreen.antiAffinity', bg?.antiAffinity],
+  ];
+  for (const [path, value] of notYet) if (value != null) err(path, 'not supported by this controller version yet', 'CAP6');
   const scaleDown = rollout.spec.workloadRef?.scaleDown;
   if (scaleDown != null && scaleDown !== 'never')
     err('spec.workloadRef.scaleDown', `scaleDown "${scaleDown}" is not supported by this controller version yet (only "never")`, 'CAP5', scaleDown);

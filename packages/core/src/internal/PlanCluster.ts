@@ -6,7 +6,8 @@
  * What the cluster does on its own ({@link settle}):
  * - pods a ReplicaSet asks for exist on the next tick, are ready `podReadyMs` after they were requested and
  *   available `minReadySeconds` after that; scaling down removes pods at once (unavailable, newest first);
- * - an AnalysisRun gets its phase on the next tick: Successful, or the outcome scripted for its step;
+ * - an AnalysisRun gets its phase on the next tick: Successful, or the outcome scripted for its step (or, for
+ *   a blue-green pre- or post-promotion run, for `pre` / `post`);
  * - an Experiment is Running once its pods would be ready and Successful `spec.duration` later (on the next
  *   tick without a duration).
  */
@@ -27,16 +28,22 @@ export interface SimReplicaSet {
   readonly pods: ReadonlyArray<PodBatch>;
 }
 
-/** An outcome the plan forces on the first AnalysisRun created for a canary step. */
+/** Where an AnalysisRun is created: a canary step index, or a blue-green pre- or post-promotion analysis. */
+export type RunPoint = number | 'pre' | 'post';
+
+/** An outcome the plan forces on the first AnalysisRun created at a canary step or blue-green promotion phase. */
 export interface ScriptedOutcome {
   readonly phase: 'Failed' | 'Inconclusive';
-  readonly step: number;
+  readonly step: RunPoint;
 }
 
 export interface SimAnalysisRun {
   readonly run: AnalysisRun;
-  /** The step it belongs to: its `step-index` label, or the step current when it was created (background runs). */
-  readonly step: number | null;
+  /**
+   * The step it belongs to: its `step-index` label, or the step current when it was created (background runs);
+   * `pre` / `post` for a blue-green run labelled `rollout-type: PrePromotion` / `PostPromotion`.
+   */
+  readonly step: RunPoint | null;
   /** The phase it takes on the next tick. */
   readonly outcome: 'Successful' | 'Failed' | 'Inconclusive';
   readonly decided: boolean;
@@ -228,7 +235,7 @@ function decideRun(r: SimAnalysisRun, now: number): SimAnalysisRun {
   const message =
     r.outcome === 'Successful'
       ? 'plan: every measurement assumed successful'
-      : `plan: scripted ${r.outcome} for step ${r.step ?? '?'} (--analysis ${r.outcome === 'Failed' ? 'fail' : 'inconclusive'}@${r.step ?? '?'})`;
+      : `plan: scripted ${r.outcome} for ${r.step === 'pre' || r.step === 'post' ? `the ${r.step}-promotion analysis` : `step ${r.step ?? '?'}`} (--analysis ${r.outcome === 'Failed' ? 'fail' : 'inconclusive'}@${r.step ?? '?'})`;
   const at = timestamp(now);
   return {
     ...r,
@@ -399,8 +406,11 @@ function applyIntent(cluster: PlanCluster, intent: Intent, ctx: ApplyContext): S
       const name = run.metadata?.name;
       if (name == null || name === '') return fail('the AnalysisRun has no metadata.name');
       if (cluster.analysisRuns.some((r) => r.run.metadata?.name === name)) return fail(`AnalysisRun "${name}" already exists`);
-      const label = run.metadata?.labels?.['step-index'];
-      const step = label != null && /^\d+$/.test(label) ? Number(label) : ctx.stepIndex;
+      const labels = run.metadata?.labels ?? {};
+      const label = labels['step-index'];
+      const type = labels['rollout-type'];
+      const step: RunPoint | null =
+        type === 'PrePromotion' ? 'pre' : type === 'PostPromotion' ? 'post' : label != null && /^\d+$/.test(label) ? Number(label) : ctx.stepIndex;
       const scriptIndex = step === null ? -1 : cluster.scripted.findIndex((s) => s.step === step);
       const script = cluster.scripted[scriptIndex];
       const created: SimAnalysisRun = {

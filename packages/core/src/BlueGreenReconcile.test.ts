@@ -1,0 +1,535 @@
+import type { AnalysisRun, AnalysisTemplate, ReplicaSet, Rollout, RolloutStatus, Service } from '@rollouts/api';
+import type { Intent, ReconcileResult } from './Intent';
+import type { RolloutObservation } from './Observation';
+import { podTemplateHash } from './PodTemplateHash';
+import { reconcileRollout } from './ReconcileRollout';
+
+// ---- A small hand-driven cluster (as in ReconcileRollout.test.ts): each test states the observed objects. ---
+
+const T0 = Date.parse('2026-01-01T00:00:00Z');
+const at = (s: number): string => new Date(T0 + s * 1000).toISOString().replace('.000Z', 'Z');
+const template = (image: string) => ({ metadata: { labels: { app: 'shop' } }, spec: { containers: [{ name: 'shop', image }] } });
+const hashOf = (image: string) => podTemplateHash(template(image) as never);
+const OLD = hashOf('shop:1');
+const NEW = hashOf('shop:2');
+const OLD_RS = `shop-${OLD}`;
+const NEW_RS = `shop-${NEW}`;
+const HASH = 'rollouts-pod-template-hash';
+const DEADLINE = 'scale-down-deadline';
+
+type BlueGreen = Record<string, unknown>;
+const ACTIVE: BlueGreen = { activeService: 'shop-active', previewService: 'shop-preview' };
+
+function rollout(blueGreen: BlueGreen, opts: { image?: string; replicas?: number; status?: RolloutStatus; paused?: boolean } = {}): Rollout {
+  return {
+    apiVersion: 'argoproj.io/v1alpha1',
+    kind: 'Rollout',
+    metadata: { name: 'shop', namespace: 'default', uid: 'uid-1', generation: 2 },
+    spec: {
+      replicas: opts.replicas ?? 3,
+      selector: { matchLabels: { app: 'shop' } },
+      template: template(opts.image ?? 'shop:2'),
+      ...(opts.paused ? { paused: true } : {}),
+      strategy: { blueGreen: { ...ACTIVE, ...blueGreen } },
+    },
+    ...(opts.status ? { status: opts.status } : {}),
+  } as Rollout;
+}
+
+function rs(image: string, revision: number, replicas: number, available = replicas, extra: Record<string, string> = {}): ReplicaSet {
+  const hash = hashOf(image);
+  const t = template(image);
+  return {
+    apiVersion: 'apps/v1',
+    kind: 'ReplicaSet',
+    metadata: { name: `shop-${hash}`, labels: { app: 'shop', [HASH]: hash }, annotations: { 'rollout.argoproj.io/revision': String(revision), 'rollout.argoproj.io/desired-replicas': '3', ...extra } },
+    spec: { replicas, selector: { matchLabels: { app: 'shop', [HASH]: hash } }, template: { ...t, metadata: { labels: { ...t.metadata.labels, [HASH]: hash } } } },
+    status: { replicas, readyReplicas: available, availableReplicas: available },
+  };
+}
+
+const svc = (name: string, hash?: string): Service => ({ apiVersion: 'v1', kind: 'Service', metadata: { name }, spec: { selector: { app: 'shop', ...(hash ? { [HASH]: hash } : {}) } } });
+/** The active and preview Services, selecting these hashes. */
+const services = (active?: string, preview?: string): Service[] => [svc('shop-active', active), svc('shop-preview', preview)];
+
+function observe(ro: Rollout, replicaSets: ReplicaSet[], extra: Partial<RolloutObservation> = {}): RolloutObservation {
+  return { rollout: ro, replicaSets, services: services(OLD, NEW), analysisRuns: [], experiments: [], analysisTemplates: [], clusterAnalysisTemplates: [], now: T0, ...extra };
+}
+
+const tags = (r: ReconcileResult) => r.intents.map((i) => i._tag);
+const scales = (r: ReconcileResult) =>
+  r.intents.flatMap((i: Intent) => (i._tag === 'ScaleReplicaSet' ? [`${i.name}=${i.replicas}`] : i._tag === 'CreateReplicaSet' ? [`+${i.replicaSet.metadata?.name}=${i.replicaSet.spec?.replicas}`] : []));
+const switches = (r: ReconcileResult) => r.intents.flatMap((i: Intent) => (i._tag === 'PatchServiceSelector' ? [`${i.service}->${i.podTemplateHash}`] : []));
+const annotations = (r: ReconcileResult) =>
+  r.intents.flatMap((i: Intent) => (i._tag === 'AnnotateReplicaSet' || (i._tag === 'ScaleReplicaSet' && i.annotations?.[DEADLINE] !== undefined) ? [`${i.name} ${DEADLINE}=${i.annotations?.[DEADLINE]}`] : []));
+const events = (r: ReconcileResult) => r.intents.flatMap((i: Intent) => (i._tag === 'RecordEvent' ? [i.eventReason] : []));
+const runsCreated = (r: ReconcileResult) => r.intents.flatMap((i: Intent) => (i._tag === 'CreateAnalysisRun' ? [i.analysisRun] : []));
+const terminated = (r: ReconcileResult) => r.intents.flatMap((i: Intent) => (i._tag === 'TerminateAnalysisRun' ? [i.name] : []));
+
+/** A status as a previous reconcile of the update to shop:2 would have left it (active still on shop:1). */
+const updating = (extra: Partial<RolloutStatus> = {}, blueGreen: Record<string, unknown> = {}): RolloutStatus => ({
+  currentPodHash: NEW,
+  stableRS: OLD,
+  observedGeneration: '2',
+  blueGreen: { previewSelector: NEW, activeSelector: OLD, ...blueGreen },
+  ...extra,
+});
+
+/** Reconcile, then feed the status back with the same objects until it stops changing: the settled result. */
+function settle(obs: RolloutObservation, max = 10): ReconcileResult {
+  let r = reconcileRollout(obs);
+  for (let i = 0; i < max && r.intents.some((x) => x._tag === 'UpdateStatus'); i++) r = reconcileRollout({ ...obs, rollout: { ...obs.rollout, status: r.status } });
+  return r;
+}
+
+const smoke: AnalysisTemplate = {
+  apiVersion: 'argoproj.io/v1alpha1',
+  kind: 'AnalysisTemplate',
+  metadata: { name: 'smoke' },
+  spec: { args: [{ name: 'svc' }], metrics: [{ name: 'ok', provider: { web: { url: 'http://{{args.svc}}/health' } } }] },
+};
+const PRE = { prePromotionAnalysis: { templates: [{ templateName: 'smoke' }], args: [{ name: 'svc', value: 'shop-preview' }] } };
+const POST = { postPromotionAnalysis: { templates: [{ templateName: 'smoke' }], args: [{ name: 'svc', value: 'shop-active' }] } };
+const runName = (kind: 'pre' | 'post') => `shop-${NEW}-2-${kind}`;
+function analysisRun(kind: 'pre' | 'post', phase: string, extra: Partial<AnalysisRun['spec']> = {}): AnalysisRun {
+  return {
+    apiVersion: 'argoproj.io/v1alpha1',
+    kind: 'AnalysisRun',
+    metadata: { name: runName(kind), labels: { app: 'shop', [HASH]: NEW, 'rollout-type': kind === 'pre' ? 'PrePromotion' : 'PostPromotion' } },
+    spec: { metrics: [], ...extra },
+    status: { phase, message: phase === 'Failed' ? 'Metric "ok" assessed Failed due to failed (1) > failureLimit (0)' : '' },
+  } as AnalysisRun;
+}
+
+// ---------------------------------------------------------------------------------------------------------
+
+describe('reconcileBlueGreen: first deploy', () => {
+  const ro = rollout({}, { image: 'shop:1' });
+
+  it('creates the ReplicaSet at full size, points both Services at it at once and makes it stable', () => {
+    const r = reconcileRollout(observe(ro, [], { services: services() }));
+    expect(scales(r)).toEqual([`+${OLD_RS}=3`]);
+    expect(switches(r)).toEqual([`shop-active->${OLD}`, `shop-preview->${OLD}`]);
+    expect(r.status).toMatchObject({ stableRS: OLD, currentPodHash: OLD, blueGreen: { activeSelector: OLD, previewSelector: OLD }, phase: 'Progressing', message: 'more replicas need to be updated' });
+    expect(r.status.currentStepIndex).toBeUndefined();
+    expect(events(r)).not.toContain('RolloutUpdated');
+  });
+
+  it('is Healthy once the pods are available, and a settled Rollout writes nothing', () => {
+    const first = reconcileRollout(observe(ro, [], { services: services() }));
+    const healthy = reconcileRollout(observe({ ...ro, status: first.status }, [rs('shop:1', 1, 3)], { services: services(OLD, OLD) }));
+    expect(healthy.status.phase).toBe('Healthy');
+    expect(healthy.status.message).toBe('');
+    expect(healthy.status.conditions?.find((c) => c.type === 'Healthy')?.status).toBe('True');
+    const again = reconcileRollout(observe({ ...ro, status: healthy.status }, [rs('shop:1', 1, 3)], { services: services(OLD, OLD), now: T0 + 3_600_000 }));
+    expect(again.intents).toEqual([]);
+    expect(again.requeueAfterMs).toBeUndefined();
+  });
+});
+
+describe('reconcileBlueGreen: the preview', () => {
+  const stable: RolloutStatus = { stableRS: OLD, currentPodHash: OLD, observedGeneration: '1', blueGreen: { activeSelector: OLD, previewSelector: OLD } };
+
+  it.each([
+    ['without previewReplicaCount: at full size', {}, 3],
+    ['with previewReplicaCount 1', { previewReplicaCount: 1 }, 1],
+  ])('a template change creates the new ReplicaSet %s, points the preview Service at it and leaves the active alone', (_, bg, size) => {
+    const r = reconcileRollout(observe(rollout(bg, { status: stable }), [rs('shop:1', 1, 3)], { services: services(OLD, OLD) }));
+    expect(scales(r)).toEqual([`+${NEW_RS}=${size}`]);
+    const create = r.intents.find((i) => i._tag === 'CreateReplicaSet');
+    expect(create?._tag === 'CreateReplicaSet' && create.replicaSet.metadata?.annotations?.['rollout.argoproj.io/revision']).toBe('2');
+    expect(switches(r)).toEqual([`shop-preview->${NEW}`]);
+    expect(r.status).toMatchObject({ currentPodHash: NEW, stableRS: OLD, blueGreen: { activeSelector: OLD, previewSelector: NEW }, phase: 'Progressing' });
+    expect(events(r)).toContain('RolloutUpdated');
+  });
+
+  it('waits for the preview pods: nothing is switched and the stable stays at full size', () => {
+    const r = reconcileRollout(observe(rollout({ previewReplicaCount: 1 }, { status: updating() }), [rs('shop:1', 1, 3), rs('shop:2', 2, 1, 0)]));
+    expect(scales(r)).toEqual([]);
+    expect(switches(r)).toEqual([]);
+    expect(r.status.pauseConditions).toBeUndefined();
+    expect(r.status.blueGreen?.scaleUpPreviewCheckPoint).toBeUndefined();
+  });
+
+  it('with previewReplicaCount and automatic promotion, scales the preview to full size once ready, then switches only when saturated', () => {
+    const ro = rollout({ previewReplicaCount: 1 }, { status: updating() });
+    const ready = reconcileRollout(observe(ro, [rs('shop:1', 1, 3), rs('shop:2', 2, 1)]));
+    expect(ready.status.blueGreen?.scaleUpPreviewCheckPoint).toBe(true);
+    expect(scales(ready)).toEqual([`${NEW_RS}=3`]);
+    expect(switches(ready)).toEqual([]);
+    const status = ready.status;
+    const partly = reconcileRollout(observe({ ...ro, status }, [rs('shop:1', 1, 3), rs('shop:2', 2, 3, 2)]));
+    expect(switches(partly)).toEqual([]);
+    expect(partly.status.blueGreen?.activeSelector).toBe(OLD);
+    const full = reconcileRollout(observe({ ...ro, status }, [rs('shop:1', 1, 3), rs('shop:2', 2, 3)]));
+    expect(switches(full)).toEqual([`shop-active->${NEW}`]);
+    expect(full.status).toMatchObject({ stableRS: NEW, blueGreen: { activeSelector: NEW }, phase: 'Healthy' });
+    expect(full.status.blueGreen?.scaleUpPreviewCheckPoint).toBeUndefined();
+    expect(events(full)).toEqual(expect.arrayContaining(['SwitchService', 'RolloutCompleted']));
+  });
+
+  it('does not switch to a ReplicaSet whose spec is short of the full size even if enough pods are available', () => {
+    const r = reconcileRollout(observe(rollout({}, { status: updating({}, { scaleUpPreviewCheckPoint: true }) }), [rs('shop:1', 1, 3), { ...rs('shop:2', 2, 2), status: { replicas: 3, availableReplicas: 3 } }]));
+    expect(switches(r)).toEqual([]);
+    expect(scales(r)).toEqual([`${NEW_RS}=3`]);
+  });
+});
+
+describe('reconcileBlueGreen: the pause before the switch', () => {
+  const bg = { autoPromotionEnabled: false, previewReplicaCount: 1 };
+  const ro = rollout(bg, { status: updating() });
+  const rss = [rs('shop:1', 1, 3), rs('shop:2', 2, 1)];
+
+  it('autoPromotionEnabled false: pauses with BlueGreenPause once the preview is ready, Paused, no requeue', () => {
+    const r = reconcileRollout(observe(ro, rss));
+    expect(r.status.pauseConditions).toEqual([{ reason: 'BlueGreenPause', startTime: at(0) }]);
+    expect(r.status.controllerPause).toBe(true);
+    expect(r.status.phase).toBe('Paused');
+    expect(r.status.message).toBe('BlueGreenPause');
+    expect(scales(r)).toEqual([]);
+    expect(switches(r)).toEqual([]);
+    expect(r.requeueAfterMs).toBeUndefined();
+    expect(events(r)).toContain('RolloutPaused');
+  });
+
+  it('stays paused and writes nothing until promoted', () => {
+    const paused = settle(observe(ro, rss)).status;
+    const later = reconcileRollout(observe({ ...ro, status: paused }, rss, { now: T0 + 86_400_000 }));
+    expect(later.intents).toEqual([]);
+    expect(later.status.phase).toBe('Paused');
+  });
+
+  it('promote (pauseConditions cleared): the checkpoint is recorded and the preview scales to full size', () => {
+    const paused = settle(observe(ro, rss)).status;
+    const { pauseConditions: _, ...promoted } = paused;
+    const r = reconcileRollout(observe({ ...ro, status: promoted }, rss, { now: T0 + 60_000 }));
+    expect(r.status.pauseConditions).toBeUndefined();
+    expect(r.status.controllerPause).toBeUndefined();
+    expect(r.status.blueGreen?.scaleUpPreviewCheckPoint).toBe(true);
+    expect(scales(r)).toEqual([`${NEW_RS}=3`]);
+    expect(events(r)).toContain('RolloutResumed');
+    expect(r.status.phase).toBe('Progressing');
+    // and it does not pause again
+    const next = reconcileRollout(observe({ ...ro, status: r.status }, [rs('shop:1', 1, 3), rs('shop:2', 2, 3, 1)], { now: T0 + 61_000 }));
+    expect(next.status.pauseConditions).toBeUndefined();
+  });
+
+  it('spec.paused holds the update before the pause and the switch', () => {
+    const r = reconcileRollout(observe(rollout({}, { status: updating(), paused: true }), [rs('shop:1', 1, 3), rs('shop:2', 2, 3)]));
+    expect(switches(r)).toEqual([]);
+    expect(r.status).toMatchObject({ phase: 'Paused', message: 'manually paused' });
+  });
+
+  it('autoPromotionSeconds: pauses, requeues for the rest of the delay, then promotes by itself', () => {
+    const timed = rollout({ autoPromotionSeconds: 30, previewReplicaCount: 1 }, { status: updating() });
+    const paused = reconcileRollout(observe(timed, rss));
+    expect(paused.status.pauseConditions).toEqual([{ reason: 'BlueGreenPause', startTime: at(0) }]);
+    expect(paused.requeueAfterMs).toBe(30_000);
+    const early = reconcileRollout(observe({ ...timed, status: paused.status }, rss, { now: T0 + 29_000 }));
+    expect(early.status.pauseConditions).toHaveLength(1);
+    expect(early.requeueAfterMs).toBe(1_000);
+    expect(early.intents).toEqual([]);
+    const due = reconcileRollout(observe({ ...timed, status: paused.status }, rss, { now: T0 + 30_000 }));
+    expect(due.status.pauseConditions).toBeUndefined();
+    expect(due.status.controllerPause).toBeUndefined();
+    expect(due.status.blueGreen?.scaleUpPreviewCheckPoint).toBe(true);
+    expect(scales(due)).toEqual([`${NEW_RS}=3`]);
+  });
+});
+
+describe('reconcileBlueGreen: pre-promotion analysis', () => {
+  const ro = rollout(PRE, { status: updating() });
+  const rss = [rs('shop:1', 1, 3), rs('shop:2', 2, 3)];
+  const withRun = (phase: string) => {
+    const status = updating({}, { prePromotionAnalysisRunStatus: { name: runName('pre'), status: 'Running' } });
+    return observe({ ...ro, status }, rss, { analysisTemplates: [smoke], analysisRuns: [analysisRun('pre', phase)] });
+  };
+
+  it('starts once the preview is ready: labelled PrePromotion, named <ro>-<hash>-<rev>-pre; the active waits (cutover pending)', () => {
+    const notReady = reconcileRollout(observe(ro, [rs('shop:1', 1, 3), rs('shop:2', 2, 3, 2)], { analysisTemplates: [smoke] }));
+    expect(runsCreated(notReady)).toEqual([]);
+    const r = reconcileRollout(observe(ro, rss, { analysisTemplates: [smoke] }));
+    const [run] = runsCreated(r);
+    expect(run?.metadata?.name).toBe(runName('pre'));
+    expect(run?.metadata?.labels).toEqual({ app: 'shop', [HASH]: NEW, 'rollout-type': 'PrePromotion' });
+    expect(run?.spec.args).toEqual([{ name: 'svc', value: 'shop-preview' }]);
+    expect(r.status.blueGreen?.prePromotionAnalysisRunStatus).toEqual({ name: runName('pre'), status: 'Pending' });
+    expect(switches(r)).toEqual([]);
+    expect(r.status).toMatchObject({ phase: 'Progressing', message: 'active service cutover pending' });
+  });
+
+  it('waits while the run is running', () => {
+    const r = reconcileRollout(withRun('Running'));
+    expect(switches(r)).toEqual([]);
+    expect(runsCreated(r)).toEqual([]);
+    expect(r.status.blueGreen?.scaleUpPreviewCheckPoint).toBeUndefined();
+  });
+
+  it('success: the active Service switches and the update completes', () => {
+    const r = reconcileRollout(withRun('Successful'));
+    expect(switches(r)).toEqual([`shop-active->${NEW}`]);
+    expect(r.status).toMatchObject({ stableRS: NEW, blueGreen: { activeSelector: NEW }, phase: 'Healthy' });
+  });
+
+  it('failure: aborts, Degraded with the metric in the message, active unchanged, preview scaled down after abortScaleDownDelaySeconds', () => {
+    const r = reconcileRollout(withRun('Failed'));
+    expect(r.status.abort).toBe(true);
+    expect(r.status.abortedAt).toBe(at(0));
+    expect(r.status.phase).toBe('Degraded');
+    expect(r.status.message).toBe(
+      `RolloutAborted: Rollout aborted update to revision 2: Pre-promotion analysis phase failed: AnalysisRun ${runName('pre')}: Metric "ok" assessed Failed due to failed (1) > failureLimit (0)`,
+    );
+    expect(switches(r)).toEqual([]);
+    expect(annotations(r)).toEqual([`${NEW_RS} ${DEADLINE}=${at(30)}`]);
+    expect(scales(r)).toEqual([]);
+    expect(r.requeueAfterMs).toBe(30_000);
+    expect(events(r)).toContain('RolloutAborted');
+  });
+
+  it('inconclusive: pauses (InconclusiveAnalysisRun); promote goes on to the switch without pausing again', () => {
+    const paused = reconcileRollout(withRun('Inconclusive'));
+    expect(paused.status.pauseConditions?.map((p) => p.reason)).toEqual(['InconclusiveAnalysisRun']);
+    expect(paused.status.phase).toBe('Paused');
+    expect(switches(paused)).toEqual([]);
+    const { pauseConditions: _, ...promoted } = paused.status;
+    const obs = withRun('Inconclusive');
+    const r = reconcileRollout({ ...obs, rollout: { ...obs.rollout, status: promoted } });
+    expect(r.status.pauseConditions).toBeUndefined();
+    expect(switches(r)).toEqual([`shop-active->${NEW}`]);
+    expect(r.status.stableRS).toBe(NEW);
+  });
+
+  it('runs before the BlueGreenPause: the pause starts only after a successful run', () => {
+    const gated = rollout({ ...PRE, autoPromotionEnabled: false }, { status: updating() });
+    const running = reconcileRollout(observe(gated, rss, { analysisTemplates: [smoke] }));
+    expect(running.status.pauseConditions).toBeUndefined();
+    const status = updating({}, { prePromotionAnalysisRunStatus: { name: runName('pre'), status: 'Running' } });
+    const done = reconcileRollout(observe({ ...gated, status }, rss, { analysisTemplates: [smoke], analysisRuns: [analysisRun('pre', 'Successful')] }));
+    expect(done.status.pauseConditions?.map((p) => p.reason)).toEqual(['BlueGreenPause']);
+    expect(switches(done)).toEqual([]);
+  });
+});
+
+describe('reconcileBlueGreen: post-promotion analysis', () => {
+  const ro = rollout(POST, { status: updating() });
+  const rss = [rs('shop:1', 1, 3), rs('shop:2', 2, 3)];
+  const switched = (phase: string) => {
+    const status = updating({}, { activeSelector: NEW, postPromotionAnalysisRunStatus: { name: runName('post'), status: 'Running' } });
+    return observe({ ...ro, status }, rss, { services: services(NEW, NEW), analysisTemplates: [smoke], analysisRuns: [analysisRun('post', phase)] });
+  };
+
+  it('starts after the switch; the new revision is not stable yet and the old one keeps its pods', () => {
+    const r = reconcileRollout(observe(ro, rss, { analysisTemplates: [smoke] }));
+    expect(switches(r)).toEqual([`shop-active->${NEW}`]);
+    expect(runsCreated(r).map((x) => [x.metadata?.name, x.metadata?.labels?.['rollout-type']])).toEqual([[runName('post'), 'PostPromotion']]);
+    expect(r.status).toMatchObject({ stableRS: OLD, blueGreen: { activeSelector: NEW }, phase: 'Progressing', message: 'waiting for analysis to complete' });
+    expect(scales(r)).toEqual([]);
+    expect(annotations(r)).toEqual([]);
+  });
+
+  it('success: the new revision becomes stable and the old one gets its scale-down deadline', () => {
+    const r = reconcileRollout(switched('Successful'));
+    expect(r.status).toMatchObject({ stableRS: NEW, phase: 'Healthy' });
+    expect(r.status.blueGreen?.postPromotionAnalysisRunStatus).toBeUndefined();
+    expect(annotations(r)).toEqual([`${OLD_RS} ${DEADLINE}=${at(30)}`]);
+    expect(switches(r)).toEqual([]);
+  });
+
+  it('failure: aborts and the active Service goes back to the stable revision', () => {
+    const r = reconcileRollout(switched('Failed'));
+    expect(r.status).toMatchObject({ abort: true, stableRS: OLD, blueGreen: { activeSelector: OLD }, phase: 'Degraded' });
+    expect(r.status.message).toContain('Post-promotion analysis phase failed');
+    expect(switches(r)).toEqual([`shop-active->${OLD}`]);
+  });
+
+  it('inconclusive: pauses; promote completes the update', () => {
+    const paused = reconcileRollout(switched('Inconclusive'));
+    expect(paused.status.phase).toBe('Paused');
+    expect(paused.status.stableRS).toBe(OLD);
+    const { pauseConditions: _, ...promoted } = paused.status;
+    const obs = switched('Inconclusive');
+    const r = reconcileRollout({ ...obs, rollout: { ...obs.rollout, status: promoted } });
+    expect(r.status).toMatchObject({ stableRS: NEW, phase: 'Healthy' });
+  });
+});
+
+describe('reconcileBlueGreen: abort', () => {
+  const rss = [rs('shop:1', 1, 3), rs('shop:2', 2, 3)];
+  const aborted = (bg: BlueGreen, status: Partial<RolloutStatus> = {}) => rollout(bg, { status: updating({ abort: true, ...status }) });
+
+  it('a user abort before the switch: Degraded, active on the stable, the preview annotated for abortScaleDownDelaySeconds (default 30)', () => {
+    const r = reconcileRollout(observe(aborted({}), rss));
+    expect(r.status).toMatchObject({ abort: true, abortedAt: at(0), phase: 'Degraded', blueGreen: { activeSelector: OLD } });
+    expect(r.status.message).toBe('RolloutAborted: Rollout aborted update to revision 2');
+    expect(annotations(r)).toEqual([`${NEW_RS} ${DEADLINE}=${at(30)}`]);
+    expect(r.requeueAfterMs).toBe(30_000);
+  });
+
+  it('after the switch: the active Service goes back to the stable revision', () => {
+    const r = reconcileRollout(observe(aborted(POST, {}), rss, { services: services(NEW, NEW), analysisTemplates: [smoke] }));
+    expect(switches(r)).toEqual([`shop-active->${OLD}`]);
+    expect(r.status.blueGreen?.activeSelector).toBe(OLD);
+  });
+
+  it.each([
+    ['default 30 s', {}, 30],
+    ['abortScaleDownDelaySeconds 10', { abortScaleDownDelaySeconds: 10 }, 10],
+  ])('the preview is scaled to 0 at the deadline (%s)', (_, bg, seconds) => {
+    const deadline = at(seconds);
+    const status = { abortedAt: at(0) };
+    const withDeadline = [rs('shop:1', 1, 3), rs('shop:2', 2, 3, 3, { [DEADLINE]: deadline })];
+    const before = reconcileRollout(observe(aborted(bg, status), withDeadline, { now: T0 + seconds * 1000 - 1000 }));
+    expect(scales(before)).toEqual([]);
+    expect(before.requeueAfterMs).toBe(1000);
+    const after = reconcileRollout(observe(aborted(bg, status), withDeadline, { now: T0 + seconds * 1000 }));
+    expect(scales(after)).toEqual([`${NEW_RS}=0`]);
+  });
+
+  it('abortScaleDownDelaySeconds 0: the preview keeps its pods for good', () => {
+    const first = reconcileRollout(observe(aborted({ abortScaleDownDelaySeconds: 0 }), rss));
+    expect(annotations(first)).toEqual([]);
+    expect(scales(first)).toEqual([]);
+    expect(first.requeueAfterMs).toBeUndefined();
+    const later = reconcileRollout(observe({ ...aborted({ abortScaleDownDelaySeconds: 0 }), status: first.status }, rss, { now: T0 + 86_400_000 }));
+    expect(later.intents).toEqual([]);
+  });
+
+  it('scales the stable back to full size first', () => {
+    const r = reconcileRollout(observe(aborted({}), [rs('shop:1', 1, 1), rs('shop:2', 2, 3)]));
+    expect(scales(r)).toEqual([`${OLD_RS}=3`]);
+  });
+
+  it('terminates a running pre-promotion analysis once, not on every reconcile', () => {
+    const status = { blueGreen: { previewSelector: NEW, activeSelector: OLD, prePromotionAnalysisRunStatus: { name: runName('pre'), status: 'Running' } } };
+    const obs = observe(aborted(PRE, status), rss, { analysisTemplates: [smoke], analysisRuns: [analysisRun('pre', 'Running')] });
+    const r = reconcileRollout(obs);
+    expect(terminated(r)).toEqual([runName('pre')]);
+    const again = reconcileRollout({ ...obs, rollout: { ...obs.rollout, status: r.status }, analysisRuns: [analysisRun('pre', 'Successful', { terminate: true })] });
+    expect(terminated(again)).toEqual([]);
+  });
+
+  it('retry (abort cleared): starts the update again and the preview loses its scale-down deadline', () => {
+    const status = updating({ abortedAt: at(0), blueGreen: { previewSelector: NEW, activeSelector: OLD, scaleUpPreviewCheckPoint: true } });
+    const ro = rollout({ previewReplicaCount: 1, autoPromotionEnabled: false }, { status });
+    const r = reconcileRollout(observe(ro, [rs('shop:1', 1, 3), rs('shop:2', 2, 3, 3, { [DEADLINE]: at(30) })], { now: T0 + 10_000 }));
+    expect(r.status.abortedAt).toBeUndefined();
+    expect(r.status.blueGreen?.scaleUpPreviewCheckPoint).toBeUndefined();
+    expect(events(r)).toContain('RolloutRetry');
+    expect(scales(r)).toEqual([`${NEW_RS}=1`]);
+    expect(annotations(r)).toEqual([`${NEW_RS} ${DEADLINE}=null`]);
+    expect(switches(r)).toEqual([]);
+  });
+});
+
+describe('reconcileBlueGreen: the previous active ReplicaSets', () => {
+  const promoted: RolloutStatus = { currentPodHash: NEW, stableRS: NEW, observedGeneration: '2', blueGreen: { activeSelector: NEW, previewSelector: NEW } };
+  const svcs = services(NEW, NEW);
+
+  it('the old active keeps its pods for scaleDownDelaySeconds, then goes to 0', () => {
+    const old = rs('shop:1', 1, 3, 3, { [DEADLINE]: at(30) });
+    const ro = rollout({}, { status: promoted });
+    const during = reconcileRollout(observe(ro, [old, rs('shop:2', 2, 3)], { services: svcs, now: T0 + 10_000 }));
+    expect(scales(during)).toEqual([]);
+    expect(during.requeueAfterMs).toBe(20_000);
+    const after = reconcileRollout(observe(ro, [old, rs('shop:2', 2, 3)], { services: svcs, now: T0 + 30_000 }));
+    expect(scales(after)).toEqual([`${OLD_RS}=0`]);
+    expect(annotations(after)).toEqual([`${OLD_RS} ${DEADLINE}=null`]);
+  });
+
+  it('scaleDownDelaySeconds sets the deadline at the switch', () => {
+    const r = reconcileRollout(observe(rollout({ scaleDownDelaySeconds: 120 }, { status: updating() }), [rs('shop:1', 1, 3), rs('shop:2', 2, 3)]));
+    expect(switches(r)).toEqual([`shop-active->${NEW}`]);
+    expect(annotations(r)).toEqual([`${OLD_RS} ${DEADLINE}=${at(120)}`]);
+    expect(r.requeueAfterMs).toBe(120_000);
+  });
+
+  it('scaleDownDelayRevisionLimit: only the newest old ReplicaSets keep their pods', () => {
+    const v3 = { ...template('shop:3') };
+    const ro: Rollout = { ...rollout({ scaleDownDelayRevisionLimit: 1 }, { status: { ...promoted, currentPodHash: hashOf('shop:3'), stableRS: hashOf('shop:3') } }), spec: { ...rollout({ scaleDownDelayRevisionLimit: 1 }).spec, template: v3 } };
+    const rss = [rs('shop:1', 1, 3, 3, { [DEADLINE]: at(20) }), rs('shop:2', 2, 3, 3, { [DEADLINE]: at(30) }), rs('shop:3', 3, 3)];
+    const r = reconcileRollout(observe(ro, rss, { services: services(hashOf('shop:3'), hashOf('shop:3')), now: T0 + 5_000 }));
+    expect(scales(r)).toEqual([`${OLD_RS}=0`]);
+    expect(r.requeueAfterMs).toBe(25_000);
+  });
+
+  it('scaleDownDelayRevisionLimit 0: the old active goes to 0 at the switch', () => {
+    const r = reconcileRollout(observe(rollout({ scaleDownDelayRevisionLimit: 0 }, { status: updating() }), [rs('shop:1', 1, 3), rs('shop:2', 2, 3)]));
+    expect(switches(r)).toEqual([`shop-active->${NEW}`]);
+    expect(scales(r)).toEqual([`${OLD_RS}=0`]);
+  });
+
+  it('a newer update while the active serves an unfinished revision keeps that revision at full size', () => {
+    // v2 is active (post-promotion analysis was running) when v3 arrives: v2 must keep serving.
+    const v3 = hashOf('shop:3');
+    const base = rollout(POST, { image: 'shop:3', status: updating({}, { activeSelector: NEW }) });
+    const r = reconcileRollout(observe(base, [rs('shop:1', 1, 3), rs('shop:2', 2, 3), ], { services: services(NEW, NEW), analysisTemplates: [smoke] }));
+    expect(r.status.blueGreen?.activeSelector).toBe(NEW);
+    expect(scales(r)).toEqual([`+shop-${v3}=3`]);
+    expect(switches(r)).toEqual([`shop-preview->${v3}`]);
+  });
+});
+
+describe('reconcileBlueGreen: promote-full and fast rollback', () => {
+  it('promoteFull skips the pause and analysis: full size, then the switch, and promoteFull is cleared', () => {
+    const bg = { ...PRE, ...POST, autoPromotionEnabled: false, previewReplicaCount: 1 };
+    const ro = rollout(bg, { status: updating({ promoteFull: true }) });
+    const r = reconcileRollout(observe(ro, [rs('shop:1', 1, 3), rs('shop:2', 2, 1)], { analysisTemplates: [smoke] }));
+    expect(scales(r)).toEqual([`${NEW_RS}=3`]);
+    expect(runsCreated(r)).toEqual([]);
+    expect(r.status.pauseConditions).toBeUndefined();
+    const done = reconcileRollout(observe({ ...ro, status: r.status }, [rs('shop:1', 1, 3), rs('shop:2', 2, 3)], { analysisTemplates: [smoke] }));
+    expect(switches(done)).toEqual([`shop-active->${NEW}`]);
+    expect(runsCreated(done)).toEqual([]);
+    expect(done.status).toMatchObject({ stableRS: NEW, phase: 'Healthy' });
+    expect(done.status.promoteFull).toBeUndefined();
+  });
+
+  it('promoteFull while paused at BlueGreenPause or mid-analysis terminates the running analysis', () => {
+    const ro = rollout(PRE, { status: updating({ promoteFull: true }, { prePromotionAnalysisRunStatus: { name: runName('pre'), status: 'Running' } }) });
+    const r = reconcileRollout(observe(ro, [rs('shop:1', 1, 3), rs('shop:2', 2, 3)], { analysisTemplates: [smoke], analysisRuns: [analysisRun('pre', 'Running')] }));
+    expect(switches(r)).toEqual([`shop-active->${NEW}`]);
+    expect(terminated(r)).toEqual([runName('pre')]);
+  });
+
+  it('rolling back to the previous active while it still has its pods switches at once (no pause, no analysis)', () => {
+    // shop:2 is stable and active; shop:1 still holds its pods until its deadline; the template goes back to shop:1.
+    const status: RolloutStatus = { currentPodHash: NEW, stableRS: NEW, observedGeneration: '2', blueGreen: { activeSelector: NEW, previewSelector: NEW } };
+    const ro = rollout({ ...PRE, autoPromotionEnabled: false }, { image: 'shop:1', status });
+    const r = reconcileRollout(observe(ro, [rs('shop:1', 1, 3, 3, { [DEADLINE]: at(20) }), rs('shop:2', 2, 3)], { services: services(NEW, NEW), analysisTemplates: [smoke] }));
+    expect(switches(r)).toEqual([`shop-active->${OLD}`, `shop-preview->${OLD}`]);
+    expect(runsCreated(r)).toEqual([]);
+    expect(r.status).toMatchObject({ stableRS: OLD, currentPodHash: OLD, phase: 'Healthy' });
+    expect(r.status.pauseConditions).toBeUndefined();
+    // the rolled-back revision loses its deadline; the one it replaces gets one
+    expect(annotations(r).sort()).toEqual([`${NEW_RS} ${DEADLINE}=${at(30)}`, `${OLD_RS} ${DEADLINE}=null`].sort());
+  });
+
+  it('rolling back to the stable revision mid-update scales the preview down and keeps the active', () => {
+    const ro = rollout({}, { image: 'shop:1', status: updating() });
+    const r = reconcileRollout(observe(ro, [rs('shop:1', 1, 3), rs('shop:2', 2, 3)]));
+    expect(r.status).toMatchObject({ stableRS: OLD, currentPodHash: OLD, blueGreen: { activeSelector: OLD, previewSelector: OLD } });
+    expect(scales(r)).toEqual([`${NEW_RS}=0`]);
+    expect(switches(r)).toEqual([`shop-preview->${OLD}`]);
+  });
+});
+
+describe('reconcileBlueGreen: phase and writes', () => {
+  it('a settled, promoted Rollout writes nothing', () => {
+    const ro = rollout({ previewReplicaCount: 1 }, { status: updating({ stableRS: NEW }, { activeSelector: NEW }) });
+    const end = settle(observe(ro, [rs('shop:1', 1, 0), rs('shop:2', 2, 3)], { services: services(NEW, NEW) }));
+    expect(end.status.phase).toBe('Healthy');
+    expect(end.intents).toEqual([]);
+  });
+
+  it('is deterministic: the same observation gives the same result', () => {
+    const obs = observe(rollout(PRE, { status: updating() }), [rs('shop:1', 1, 3), rs('shop:2', 2, 3)], { analysisTemplates: [smoke] });
+    expect(reconcileRollout(obs)).toEqual(reconcileRollout(JSON.parse(JSON.stringify(obs))));
+  });
+
+  it('a missing active Service is InvalidSpec', () => {
+    const r = reconcileRollout(observe(rollout({}, { status: updating() }), [rs('shop:1', 1, 3)], { services: [svc('shop-preview')] }));
+    expect(r.status.phase).toBe('Degraded');
+    expect(r.status.message).toContain('spec.strategy.blueGreen.activeService');
+    expect(tags(r)).toEqual(['RecordEvent', 'UpdateStatus']);
+  });
+});
