@@ -1,12 +1,31 @@
 /**
  * Building the AnalysisRun a Rollout step (or background analysis) asks for, from the referenced
- * (Cluster)AnalysisTemplates and the Rollout's arguments. Errors are values with Argo's messages.
+ * (Cluster)AnalysisTemplates and the Rollout's arguments, as upstream does (validation catalogue §7.1).
+ * Errors are values with Argo's messages; the first error wins.
+ *
+ * 1. The Rollout's arguments are resolved to values: `value` (absent counts as `""`), `podTemplateHashValue`
+ *    (Stable / Latest), or `fieldRef` (`metadata.*` as the downward API reads it, any other path from the
+ *    Rollout's JSON).
+ * 2. Templates are collected: each reference, then the templates it composes (`spec.templates`), depth
+ *    first; namespaced and cluster templates are kept apart and each list is deduplicated by name (first
+ *    kept). A missing template fails (`AnalysisTemplate '<name>' not found`); a template that includes
+ *    itself fails too (upstream recurses forever).
+ * 3. Flattening, namespaced templates first, then cluster templates: metrics (a repeated name →
+ *    `two metrics have the same name '<name>'`), dryRun rules (`two Dry-Run metric rules have the same name
+ *    '<name>'`), measurementRetention rules (`two Measurement Retention metric rules have the same name
+ *    '<name>'`), then arguments (the same name with two different values → ``Argument `<name>` specified
+ *    multiple times with different values: '<a>', '<b>'``; otherwise the first value is kept).
+ * 4. The Rollout's arguments are merged by name into the declared ones (undeclared names are ignored); every
+ *    declared argument then needs a value or a valueFrom (`args.<name> was not resolved`). An argument whose
+ *    value comes from a Secret (`valueFrom.secretKeyRef`) stays a reference: the run controller reads the
+ *    Secret when it measures, so the secret never lands in the run.
+ * 5. The Rollout's dryRun and measurementRetention rules are appended, and duplicates checked again.
  */
 import * as E from 'fp-ts/lib/Either';
 import type {
   AnalysisRun,
   AnalysisTemplate,
-  AnalysisTemplateSpec,
+  AnalysisTemplateRef,
   Argument,
   ClusterAnalysisTemplate,
   DryRun,
@@ -29,57 +48,74 @@ export interface AnalysisRunRequest {
   readonly latestPodHash: string;
 }
 
-interface Flattened {
-  metrics: Metric[];
-  args: Argument[];
-  dryRun: DryRun[];
-  measurementRetention: MeasurementRetention[];
+// ---------------------------------------------------------------------------------------------------------
+// Rollout arguments
+
+/** Go's `%q` for the plain strings met here. */
+const goQuote = (s: string): string => JSON.stringify(s);
+
+/** `metadata.labels['app']` → `['metadata.labels', 'app']`, as k8s `SplitMaybeSubscriptedPath` does. */
+function splitSubscript(fieldPath: string): [string, string] | undefined {
+  if (!fieldPath.endsWith("']")) return undefined;
+  const open = fieldPath.indexOf("['");
+  if (open < 0) return undefined;
+  return [fieldPath.slice(0, open), fieldPath.slice(open + 2, -2)];
 }
 
-/** Flatten one template and the templates it composes (`spec.templates`), depth first, cycles refused. */
-function flatten(
-  ref: { templateName?: string | null; clusterScope?: boolean | null },
-  req: AnalysisRunRequest,
-  seen: ReadonlySet<string>,
-): E.Either<string, Flattened> {
-  const name = ref.templateName ?? '';
-  const key = `${ref.clusterScope === true ? 'cluster' : 'ns'}/${name}`;
-  if (seen.has(key)) return E.left(`template ${JSON.stringify(name)} includes itself`);
-  const found = ref.clusterScope === true ? req.clusterTemplates.find((t) => t.metadata?.name === name) : req.templates.find((t) => t.metadata?.name === name);
-  if (found === undefined) return E.left(ref.clusterScope === true ? `ClusterAnalysisTemplate '${name}' not found` : `AnalysisTemplate '${name}' not found`);
-  const spec: AnalysisTemplateSpec = found.spec;
-  const out: Flattened = { metrics: [], args: [], dryRun: [], measurementRetention: [] };
-  for (const nested of spec.templates ?? []) {
-    const r = flatten(nested, req, new Set([...seen, key]));
-    if (E.isLeft(r)) return r;
-    out.metrics.push(...r.right.metrics);
-    out.args.push(...r.right.args);
-    out.dryRun.push(...r.right.dryRun);
-    out.measurementRetention.push(...r.right.measurementRetention);
+/** A label or annotation map as the downward API prints it: sorted `key="value"` lines. */
+const formatMap = (m: Readonly<Record<string, string>> | null | undefined): string =>
+  Object.keys(m ?? {})
+    .sort()
+    .map((k) => `${k}=${goQuote((m ?? {})[k] ?? '')}`)
+    .join('\n');
+
+/**
+ * A `metadata.*` fieldPath of an object, as the Kubernetes downward API reads it (`metadata.name`,
+ * `metadata.namespace`, `metadata.uid`, `metadata.labels`, `metadata.annotations`, and one key of the last
+ * two as `metadata.labels['k']`). An absent key reads as `""`. Other paths fail as upstream's do.
+ */
+export function metadataFieldOf(obj: { metadata?: { name?: string | null; namespace?: string | null; uid?: string | null; labels?: Readonly<Record<string, string>> | null; annotations?: Readonly<Record<string, string>> | null } | null }, fieldPath: string): E.Either<string, string> {
+  const md = obj.metadata ?? {};
+  const sub = splitSubscript(fieldPath);
+  if (sub !== undefined) {
+    const [path, key] = sub;
+    if (path === 'metadata.annotations') return E.right(md.annotations?.[key] ?? '');
+    if (path === 'metadata.labels') return E.right(md.labels?.[key] ?? '');
+    return E.left(`fieldPath ${goQuote(fieldPath)} does not support subscript`);
   }
-  out.metrics.push(...(spec.metrics ?? []));
-  out.args.push(...(spec.args ?? []));
-  out.dryRun.push(...(spec.dryRun ?? []));
-  out.measurementRetention.push(...(spec.measurementRetention ?? []));
-  return E.right(out);
+  switch (fieldPath) {
+    case 'metadata.annotations':
+      return E.right(formatMap(md.annotations));
+    case 'metadata.labels':
+      return E.right(formatMap(md.labels));
+    case 'metadata.name':
+      return E.right(md.name ?? '');
+    case 'metadata.namespace':
+      return E.right(md.namespace ?? '');
+    case 'metadata.uid':
+      return E.right(md.uid ?? '');
+    default:
+      return E.left(`unsupported fieldPath: ${fieldPath}`);
+  }
 }
 
-/** Resolve a Rollout argument's `valueFrom` (pod hash or a field of the Rollout). */
-function resolveRolloutArg(arg: RolloutAnalysisArgument, req: AnalysisRunRequest): E.Either<string, string | undefined> {
-  if (arg.value != null) return E.right(arg.value);
+/** Resolve a Rollout argument to its value (pod hash, a field of the Rollout, or its literal value). */
+function resolveRolloutArg(arg: RolloutAnalysisArgument, req: AnalysisRunRequest): E.Either<string, string> {
   const from = arg.valueFrom;
-  if (from == null) return E.right(undefined);
+  if (from == null) return E.right(arg.value ?? '');
   if (from.podTemplateHashValue != null) {
     if (from.podTemplateHashValue === 'Stable') return E.right(req.stablePodHash);
     if (from.podTemplateHashValue === 'Latest') return E.right(req.latestPodHash);
-    return E.left(`arg ${JSON.stringify(arg.name)}: podTemplateHashValue must be Stable or Latest, got ${JSON.stringify(from.podTemplateHashValue)}`);
+    return E.left(`arg ${goQuote(arg.name)}: podTemplateHashValue must be Stable or Latest, got ${goQuote(from.podTemplateHashValue)}`);
   }
   if (from.fieldRef != null) {
-    const v = fieldOf(req.rollout, from.fieldRef.fieldPath);
-    if (v === undefined) return E.left(`arg ${JSON.stringify(arg.name)}: fieldPath ${JSON.stringify(from.fieldRef.fieldPath)} not found in the Rollout`);
+    const path = from.fieldRef.fieldPath;
+    if (path.startsWith('metadata')) return metadataFieldOf(req.rollout, path);
+    const v = fieldOf(req.rollout, path);
+    if (v === undefined) return E.left(`arg ${goQuote(arg.name)}: fieldPath ${goQuote(path)} not found in the Rollout`);
     return E.right(v);
   }
-  return E.right(undefined);
+  return E.right(arg.value ?? '');
 }
 
 /** `metadata.labels['app']`, `spec.template.spec.containers[0].image` style paths into the Rollout. */
@@ -100,44 +136,123 @@ export function fieldOf(obj: unknown, fieldPath: string): string | undefined {
   return typeof cur === 'string' ? cur : JSON.stringify(cur);
 }
 
+// ---------------------------------------------------------------------------------------------------------
+// Templates
+
+interface Collected {
+  readonly templates: AnalysisTemplate[];
+  readonly clusterTemplates: ClusterAnalysisTemplate[];
+}
+
+/** Each reference, then the templates it composes, depth first (upstream's getAnalysisTemplatesFromRefs). */
+function collect(refs: ReadonlyArray<AnalysisTemplateRef>, req: AnalysisRunRequest, stack: ReadonlyArray<string>, out: Collected): E.Either<string, void> {
+  for (const ref of refs) {
+    const name = ref.templateName ?? '';
+    const cluster = ref.clusterScope === true;
+    const key = `${cluster ? 'ClusterAnalysisTemplate' : 'AnalysisTemplate'} '${name}'`;
+    if (stack.includes(key)) return E.left(`${key} includes itself: ${[...stack, key].join(' -> ')}`);
+    const found = cluster ? req.clusterTemplates.find((t) => t.metadata?.name === name) : req.templates.find((t) => t.metadata?.name === name);
+    if (found === undefined) return E.left(`${key} not found`);
+    if (cluster) out.clusterTemplates.push(found);
+    else out.templates.push(found);
+    const nested = collect(found.spec.templates ?? [], req, [...stack, key], out);
+    if (E.isLeft(nested)) return nested;
+  }
+  return E.right(undefined);
+}
+
+function uniqueByName<T extends { metadata?: { name?: string | null } | null }>(ts: ReadonlyArray<T>): T[] {
+  const seen = new Set<string>();
+  return ts.filter((t) => {
+    const n = t.metadata?.name ?? '';
+    if (seen.has(n)) return false;
+    seen.add(n);
+    return true;
+  });
+}
+
+function firstDuplicate(names: ReadonlyArray<string>): string | undefined {
+  const seen = new Set<string>();
+  for (const n of names) {
+    if (seen.has(n)) return n;
+    seen.add(n);
+  }
+  return undefined;
+}
+
+const dryRunDuplicate = (rules: ReadonlyArray<DryRun>): string | undefined => {
+  const d = firstDuplicate(rules.map((r) => r.metricName));
+  return d === undefined ? undefined : `two Dry-Run metric rules have the same name '${d}'`;
+};
+
+const retentionDuplicate = (rules: ReadonlyArray<MeasurementRetention>): string | undefined => {
+  const d = firstDuplicate(rules.map((r) => r.metricName));
+  return d === undefined ? undefined : `two Measurement Retention metric rules have the same name '${d}'`;
+};
+
+/** Template arguments by name: the first value wins, two different values are an error. */
+function flattenArgs(args: ReadonlyArray<Argument>): E.Either<string, Argument[]> {
+  const out: Argument[] = [];
+  for (const a of args) {
+    const i = out.findIndex((x) => x.name === a.name);
+    const existing = i >= 0 ? out[i] : undefined;
+    if (existing === undefined) {
+      out.push(a);
+      continue;
+    }
+    if (existing.value != null && a.value != null && existing.value !== a.value) {
+      return E.left(`Argument \`${a.name}\` specified multiple times with different values: '${existing.value}', '${a.value}'`);
+    }
+    if (existing.value == null && a.value != null) out[i] = { ...existing, value: a.value };
+  }
+  return E.right(out);
+}
+
 /** The AnalysisRun for a request, or Argo's error message. */
 export function buildAnalysisRun(req: AnalysisRunRequest): E.Either<string, AnalysisRun> {
-  const merged: Flattened = { metrics: [], args: [], dryRun: [], measurementRetention: [] };
-  for (const ref of req.analysis.templates ?? []) {
-    const r = flatten(ref, req, new Set());
-    if (E.isLeft(r)) return r;
-    merged.metrics.push(...r.right.metrics);
-    merged.args.push(...r.right.args);
-    merged.dryRun.push(...r.right.dryRun);
-    merged.measurementRetention.push(...r.right.measurementRetention);
-  }
-  const metricNames = new Set<string>();
-  for (const m of merged.metrics) {
-    if (metricNames.has(m.name)) return E.left(`two metrics have the same name '${m.name}'`);
-    metricNames.add(m.name);
-  }
-  // Template arguments, deduplicated: the same name twice with different values is an error.
-  const args = new Map<string, Argument>();
-  for (const a of merged.args) {
-    const prev = args.get(a.name);
-    if (prev === undefined) args.set(a.name, a);
-    else if (prev.value != null && a.value != null && prev.value !== a.value)
-      return E.left(`Argument \`${a.name}\` specified multiple times with different values: '${prev.value}', '${a.value}'`);
-    else if (prev.value == null && prev.valueFrom == null) args.set(a.name, a);
-  }
-  // The Rollout's arguments override by name; names the templates do not declare are ignored, as upstream.
+  // 1. The Rollout's arguments, all of them, before anything else (as upstream builds them first).
+  const callerArgs: Array<{ name: string; value: string }> = [];
   for (const ra of req.analysis.args ?? []) {
-    const declared = args.get(ra.name);
-    if (declared === undefined) continue;
     const v = resolveRolloutArg(ra, req);
     if (E.isLeft(v)) return v;
-    if (v.right !== undefined) args.set(ra.name, { name: ra.name, value: v.right });
+    callerArgs.push({ name: ra.name, value: v.right });
   }
-  for (const a of args.values()) {
-    if (a.value == null && a.valueFrom == null) return E.left(`args.${a.name} was not resolved`);
-  }
-  const dryRun = [...merged.dryRun, ...(req.analysis.dryRun ?? [])];
-  const retention = [...merged.measurementRetention, ...(req.analysis.measurementRetention ?? [])];
+
+  // 2. Templates.
+  const collected: Collected = { templates: [], clusterTemplates: [] };
+  const c = collect(req.analysis.templates ?? [], req, [], collected);
+  if (E.isLeft(c)) return c;
+  const specs = [...uniqueByName(collected.templates), ...uniqueByName(collected.clusterTemplates)].map((t) => t.spec);
+
+  // 3. Flatten: metrics, dryRun, measurementRetention, args.
+  const metrics: Metric[] = specs.flatMap((s) => s.metrics ?? []);
+  const dupMetric = firstDuplicate(metrics.map((m) => m.name));
+  if (dupMetric !== undefined) return E.left(`two metrics have the same name '${dupMetric}'`);
+  const templateDryRun = specs.flatMap((s) => s.dryRun ?? []);
+  const dupDry = dryRunDuplicate(templateDryRun);
+  if (dupDry !== undefined) return E.left(dupDry);
+  const templateRetention = specs.flatMap((s) => s.measurementRetention ?? []);
+  const dupRetention = retentionDuplicate(templateRetention);
+  if (dupRetention !== undefined) return E.left(dupRetention);
+  const flattened = flattenArgs(specs.flatMap((s) => s.args ?? []));
+  if (E.isLeft(flattened)) return flattened;
+
+  // 4. Merge the Rollout's arguments into the declared ones; each then needs a value or a valueFrom.
+  const args = flattened.right.map((a) => {
+    const caller = callerArgs.filter((x) => x.name === a.name).pop();
+    return caller === undefined ? a : { ...a, value: caller.value };
+  });
+  const unresolved = args.find((a) => a.value == null && a.valueFrom == null);
+  if (unresolved !== undefined) return E.left(`args.${unresolved.name} was not resolved`);
+
+  // 5. The Rollout's rules after the templates', checked again.
+  const dryRun = [...templateDryRun, ...(req.analysis.dryRun ?? [])];
+  const dupDry2 = dryRunDuplicate(dryRun);
+  if (dupDry2 !== undefined) return E.left(dupDry2);
+  const retention = [...templateRetention, ...(req.analysis.measurementRetention ?? [])];
+  const dupRetention2 = retentionDuplicate(retention);
+  if (dupRetention2 !== undefined) return E.left(dupRetention2);
+
   const run: AnalysisRun = {
     apiVersion: 'argoproj.io/v1alpha1',
     kind: 'AnalysisRun',
@@ -151,8 +266,8 @@ export function buildAnalysisRun(req: AnalysisRunRequest): E.Either<string, Anal
         : {}),
     },
     spec: {
-      metrics: merged.metrics,
-      ...(args.size > 0 ? { args: [...args.values()] } : {}),
+      metrics,
+      ...(args.length > 0 ? { args } : {}),
       ...(dryRun.length > 0 ? { dryRun } : {}),
       ...(retention.length > 0 ? { measurementRetention: retention } : {}),
     },

@@ -81,3 +81,55 @@ export type {
   RolloutPlan,
   Reconcile,
 } from './Plan';
+export {
+  DEFAULT_CONSECUTIVE_ERROR_LIMIT,
+  DEFAULT_ERROR_RETRY_INTERVAL_MS,
+  DEFAULT_MEASUREMENT_HISTORY_LIMIT,
+  analysisSpecProblem,
+  assessMetricLimits,
+  assessMetricPhase,
+  effectiveCount,
+  intOrStringValue,
+  phaseCompleted,
+  phaseWorse,
+  reconcileAnalysisRun,
+  runTerminating,
+  ttlSecondsFor,
+} from './AnalysisRunReconcile';
+export type { AnalysisRunReconcileInput, AnalysisRunReconcileResult } from './AnalysisRunReconcile';
+export type {
+  AnalysisIntent,
+  DeleteAnalysisRun,
+  GarbageCollectMeasurements,
+  MeasurementIntent,
+  MeasurementReport,
+  RecordAnalysisEvent,
+  ResumeMeasurement,
+  TakeMeasurement,
+  TerminateMeasurement,
+  UpdateAnalysisRunStatus,
+} from './AnalysisIntent';
+export { formatMeasurementValue, measurementFromObservation } from './Measurement';
+export type {
+  MeasurementMetadata,
+  ObservedPending,
+  ObservedProviderError,
+  ObservedValue,
+  ObservedVerdict,
+  ProviderObservation,
+} from './Measurement';
+export {
+  REDACTED,
+  SECRET_ARGUMENT_PLACEHOLDER,
+  argumentsWithSecretPlaceholders,
+  argumentsWithSecretValues,
+  metricJson,
+  redactSecrets,
+  resolveMetricArgs,
+  resolveMetricsArgs,
+  substituteTags,
+} from './AnalysisArgs';
+export type { ArgumentsWithSecrets, ResolvedArgument, SecretData } from './AnalysisArgs';
+export { metadataFieldOf } from './AnalysisRunBuilder';
+export { MAX_CONDITION_LENGTH, MAX_CONDITION_STEPS, assessMeasurementResult, evaluateCondition, evaluateExpression } from './AnalysisCondition';
+export type { ConditionError, MeasurementAssessment } from './AnalysisCondition';
