@@ -1,0 +1,24 @@
+export { PluginErrors } from './PluginError';
+export type {
+  KubeConflict,
+  KubeNotFound,
+  KubeRejected,
+  KubeUnavailable,
+  PluginAborted,
+  PluginConfigInvalid,
+  PluginError,
+  PluginUnsupported,
+  ProviderResponseInvalid,
+  ProviderTimeout,
+  ProviderUnavailable,
+  RouterMisconfigured,
+  RouterUnavailable,
+} from './PluginError';
+export type { KubeObject, KubeObjectClient, ObjectPatch, ObjectRef } from './KubeObjectClient';
+export { defineTrafficRouter, routerCapabilities } from './TrafficRouter';
+export type { AdditionalDestination, HeaderRoute, MirrorRoute, RouterDeps, RoutingContext, TrafficRouter, TrafficRouterPlugin } from './TrafficRouter';
+export { defineMetricProvider } from './MetricProvider';
+export type { MeasurementContext, MeasurementMetadata, MetricProvider, MetricProviderPlugin, ProviderDeps, ProviderObservation } from './MetricProvider';
+export { createRegistry } from './Registry';
+export type { Registry } from './Registry';
+export type { Logger } from './Logger';

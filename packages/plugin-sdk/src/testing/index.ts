@@ -1,0 +1,2 @@
+export { FakeKubeObjectClient } from './FakeKubeObjectClient';
+export type { RecordedCall } from './FakeKubeObjectClient';
