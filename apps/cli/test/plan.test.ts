@@ -1,3 +1,4 @@
+import { parseAllDocuments } from 'yaml';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -409,6 +410,20 @@ const KNOWN_NOT_PLANNED: Record<string, { code: number; err: RegExp; why: string
   },
 };
 
+/** `spec.replicas` of the Rollout in a manifest (default 1). */
+function rolloutReplicas(text: string): number {
+  const ro = parseAllDocuments(text).map((d) => d.toJS()).find((o) => o?.kind === 'Rollout');
+  return ro?.spec?.replicas ?? 1;
+}
+
+/** The index of the first canary step with `analysis:` in a manifest's steps, if any. */
+function analysisStepIndex(text: string): number | undefined {
+  const ro = parseAllDocuments(text).map((d) => d.toJS()).find((o) => o?.kind === 'Rollout');
+  const steps: Array<Record<string, unknown>> = ro?.spec?.strategy?.canary?.steps ?? [];
+  const i = steps.findIndex((s) => s != null && 'analysis' in s);
+  return i < 0 ? undefined : i;
+}
+
 describe('upstream examples', () => {
   const root = path.resolve(__dirname, '../../../../shared/reference/argo-rollouts/examples');
   it('every canary Rollout plans to Healthy', async () => {
@@ -440,6 +455,21 @@ describe('upstream examples', () => {
       const end = lastFrame(plan);
       if (end.phase !== 'Healthy' || end.replicaSets.canary !== null || end.replicaSets.stable === null || end.replicaSets.stable.available !== end.replicaSets.stable.replicas)
         problems.push(`${rel}: ends ${JSON.stringify(end)}`);
+      // Aborted (a failed step analysis where the example has one, else --abort-at): Degraded, stable restored.
+      const stableSize = rolloutReplicas(fs.readFileSync(f, 'utf8'));
+      const steps = plan.frames.reduce((m, fr) => Math.max(m, fr.stepIndex ?? 0), 0);
+      const analysisStep = analysisStepIndex(fs.readFileSync(f, 'utf8'));
+      const abortArgs = analysisStep !== undefined ? ['--analysis', `fail@${analysisStep}`] : steps > 0 ? ['--abort-at', String(Math.min(1, steps - 1))] : undefined;
+      if (abortArgs === undefined) continue;
+      const bad = await run('plan', '-o', 'json', '-f', f, ...templates, ...abortArgs);
+      if (bad.code !== 1) {
+        problems.push(`${rel} ${abortArgs.join(' ')} (exit ${bad.code}): ${bad.err}`);
+        continue;
+      }
+      const stop = lastFrame(JSON.parse(bad.out) as Plan);
+      const restored = stop.replicaSets.stable !== null && stop.replicaSets.stable.replicas === stableSize && stop.replicaSets.stable.available === stableSize;
+      const noTraffic = stop.weights === null || stop.weights.canary === 0;
+      if (stop.phase !== 'Degraded' || !stop.aborted || !restored || !noTraffic) problems.push(`${rel} ${abortArgs.join(' ')}: ends ${JSON.stringify(stop)}`);
     }
     expect(problems).toEqual([]);
     expect([...seen].sort()).toEqual(Object.keys(KNOWN_NOT_PLANNED).sort());

@@ -492,6 +492,9 @@ export function reconcileCanary(obs: RolloutObservation, template: PodTemplateSp
   const desiredWeight = promoted ? maxWeight : abort ? 0 : weightAtStep(steps, stepIndex, maxWeight);
   const desired = promoted ? { canary: R, stable: 0 } : countsFor(desiredWeight, stepIndex, { aborted: abort, promoteFull });
   let canaryTarget = desired.canary;
+  // Never take a canary's last pods while traffic still reaches it (setCanaryScale replicas 0): the weight
+  // goes to 0 first, and the pods go on the next reconcile.
+  if (routed && !abort && !promoted && canaryTarget === 0 && newRS !== undefined && rsSpecReplicas(newRS) > 0 && currentTrafficWeight > 0) canaryTarget = rsSpecReplicas(newRS);
   // Traffic-routed abort: the canary keeps its pods for abortScaleDownDelaySeconds (0 = forever) unless the
   // arithmetic ramps it down (dynamicStableScale).
   if (abort && !promoted && routed && newRS !== undefined && canary.dynamicStableScale !== true && canaryTarget < rsSpecReplicas(newRS)) {
@@ -600,7 +603,7 @@ export function reconcileCanary(obs: RolloutObservation, template: PodTemplateSp
     let w: number;
     if (promoted) w = 0;
     else if (abort) w = canary.dynamicStableScale === true ? Math.min(currentTrafficWeight, stableCarries(desiredWeight) ? desiredWeight : currentTrafficWeight) : 0;
-    else if (newAvail === 0) w = 0;
+    else if (newAvail === 0 || desired.canary === 0) w = 0;
     else if (desiredWeight > currentTrafficWeight) w = canaryCarries(desiredWeight, stepIndex) ? desiredWeight : currentTrafficWeight;
     else w = canary.dynamicStableScale === true && !stableCarries(desiredWeight) ? currentTrafficWeight : desiredWeight;
     const stableSvcHash = stableHash;
