@@ -22,6 +22,7 @@ import {
   pauseDurationSeconds,
   abortScaleDownDelaySecondsOrDefault,
 } from '@rollouts/api';
+import { fieldOf } from './AnalysisRunBuilder';
 import { canaryReplicaCounts } from './CanaryReplicas';
 import { getCondition, setCondition } from './Conditions';
 import { nextProgressDeadlineMs, progressDeadlineExceeded } from './ProgressDeadline';
@@ -345,6 +346,19 @@ export function reconcileCanary(obs: RolloutObservation, template: PodTemplateSp
     return { _tag: 'Invalid', message: `${where} (${describeStep(step)}) cannot be executed` };
   };
 
+  /** A Rollout argument for an Experiment analysis: pod hashes and Rollout fields resolved now, as upstream. */
+  const experimentArgValue = (arg: { value?: string | null; valueFrom?: { podTemplateHashValue?: string | null; fieldRef?: { fieldPath: string } | null } | null }): { value?: string } => {
+    if (arg.value != null) return { value: arg.value };
+    const from = arg.valueFrom;
+    if (from?.podTemplateHashValue === 'Stable') return { value: stableHash };
+    if (from?.podTemplateHashValue === 'Latest') return { value: newHash };
+    if (from?.fieldRef != null) {
+      const v = fieldOf(ro, from.fieldRef.fieldPath);
+      return v === undefined ? {} : { value: v };
+    }
+    return {};
+  };
+
   const buildExperiment = (x: NonNullable<CanaryStep['experiment']>, index: number): E.Either<string, Experiment> => {
     const templates = [];
     for (const t of x.templates) {
@@ -356,7 +370,9 @@ export function reconcileCanary(obs: RolloutObservation, template: PodTemplateSp
         ...(t.replicas != null ? { replicas: t.replicas } : {}),
         selector: t.selector ?? { matchLabels: labels },
         template: { ...source, metadata: { ...(source.metadata ?? {}), labels, annotations: { ...(source.metadata?.annotations ?? {}), ...(t.metadata?.annotations ?? {}) } } },
-        ...(t.service != null ? { service: t.service } : {}),
+        // A template that takes traffic needs a Service even when none is asked for.
+        ...(t.service != null ? { service: t.service } : t.weight != null ? { service: {} } : {}),
+        ...(t.specRef === 'stable' && stableRS?.spec?.minReadySeconds != null ? { minReadySeconds: stableRS.spec.minReadySeconds } : spec.minReadySeconds != null ? { minReadySeconds: spec.minReadySeconds } : {}),
       });
     }
     const expName = freeName(`${name}-${newHash}-${newRevision}-${index}`, obs.experiments);
@@ -380,13 +396,14 @@ export function reconcileCanary(obs: RolloutObservation, template: PodTemplateSp
                 templateName: a.templateName,
                 ...(a.clusterScope != null ? { clusterScope: a.clusterScope } : {}),
                 ...(a.requiredForCompletion != null ? { requiredForCompletion: a.requiredForCompletion } : {}),
-                ...(a.args != null ? { args: a.args.map((arg) => ({ name: arg.name, ...(arg.value != null ? { value: arg.value } : {}) })) } : {}),
+                ...(a.args != null ? { args: a.args.map((arg) => ({ name: arg.name, ...experimentArgValue(arg) })) } : {}),
               })),
             }
           : {}),
         ...(x.dryRun != null ? { dryRun: x.dryRun } : {}),
         ...(x.analysisRunMetadata != null ? { analysisRunMetadata: x.analysisRunMetadata } : {}),
         ...(x.scaleDownDelaySeconds != null ? { scaleDownDelaySeconds: x.scaleDownDelaySeconds } : {}),
+        ...(spec.progressDeadlineSeconds != null ? { progressDeadlineSeconds: spec.progressDeadlineSeconds } : {}),
       },
     });
   };

@@ -133,3 +133,26 @@ export type { ArgumentsWithSecrets, ResolvedArgument, SecretData } from './Analy
 export { metadataFieldOf } from './AnalysisRunBuilder';
 export { MAX_CONDITION_LENGTH, MAX_CONDITION_STEPS, assessMeasurementResult, evaluateCondition, evaluateExpression } from './AnalysisCondition';
 export type { ConditionError, MeasurementAssessment } from './AnalysisCondition';
+export {
+  DEFAULT_EXPERIMENT_SCALE_DOWN_DELAY_SECONDS,
+  EXPERIMENT_NAME_ANNOTATION,
+  EXPERIMENT_TEMPLATE_NAME_ANNOTATION,
+  ExperimentConditionReason,
+  REQUIRED_ANALYSIS_COMPLETED_MESSAGE,
+  assessAnalyses,
+  assessTemplates,
+  decideExperimentPhase,
+  experimentTerminating,
+  hasRequiredAnalyses,
+  newExperimentReplicaSet,
+  newExperimentService,
+  reconcileExperiment,
+  requiredAnalysesSuccessful,
+  resolveExperimentArgValue,
+  templateCompleted,
+  templateDesiredReplicas,
+  templateServicePorts,
+} from './ExperimentReconcile';
+export type { ExperimentPhaseInput, PhaseVerdict } from './ExperimentReconcile';
+export type { ExperimentObservation } from './ExperimentObservation';
+export type { CreateService, DeleteService, ExperimentIntent, ExperimentReconcileResult, UpdateExperimentStatus } from './ExperimentIntent';
