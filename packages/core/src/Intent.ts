@@ -112,6 +112,13 @@ export interface ScaleWorkload {
   readonly reason: string;
 }
 
+/** Evict a pod through the Eviction API (PodDisruptionBudgets apply), for `spec.restartAt`. */
+export interface EvictPod {
+  readonly _tag: 'EvictPod';
+  readonly name: string;
+  readonly reason: string;
+}
+
 export interface RecordEvent {
   readonly _tag: 'RecordEvent';
   readonly type: 'Normal' | 'Warning';
@@ -143,6 +150,7 @@ export type Intent =
   | CreateExperiment
   | TerminateExperiment
   | ScaleWorkload
+  | EvictPod
   | RecordEvent
   | UpdateStatus;
 

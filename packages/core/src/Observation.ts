@@ -33,6 +33,19 @@ export interface TrafficRoutingObservation {
   readonly weightVerified?: boolean;
 }
 
+/** A pod as the restart logic sees it (from the adapter's pod cache). */
+export interface ObservedPod {
+  readonly metadata: {
+    readonly name: string;
+    readonly namespace?: string;
+    readonly creationTimestamp?: string;
+    readonly deletionTimestamp?: string | null;
+    readonly labels?: Readonly<Record<string, string>>;
+    readonly ownerReferences?: ReadonlyArray<{ readonly kind: string; readonly name: string; readonly uid: string }>;
+  };
+  readonly status?: { readonly conditions?: ReadonlyArray<{ readonly type: string; readonly status: string }> | null } | null;
+}
+
 export interface RolloutObservation {
   readonly rollout: Rollout;
   /** ReplicaSets this Rollout controls (owner reference), any revision. */
@@ -46,6 +59,8 @@ export interface RolloutObservation {
   /** The templates the Rollout's analyses reference, those that exist. */
   readonly analysisTemplates: ReadonlyArray<AnalysisTemplate>;
   readonly clusterAnalysisTemplates: ReadonlyArray<ClusterAnalysisTemplate>;
+  /** Pods of the Rollout's ReplicaSets; needed for `spec.restartAt` (absent: nothing to restart). */
+  readonly pods?: ReadonlyArray<ObservedPod>;
   /** Present when `spec.workloadRef` is set and the object exists. */
   readonly workload?: ObservedWorkload;
   readonly trafficRouting?: TrafficRoutingObservation;

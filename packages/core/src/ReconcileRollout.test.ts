@@ -341,3 +341,73 @@ describe('reconcileRollout: minimum writes', () => {
     expect(reconcileRollout(obs)).toEqual(reconcileRollout(JSON.parse(JSON.stringify(obs))));
   });
 });
+
+describe('reconcileRollout: restartAt', () => {
+  const settled = (restartAt: string, restartedAt?: string) => {
+    const base = rollout({ steps: [{ setWeight: 50 }] }, { image: 'shop:1', status: { stableRS: hashOf('shop:1'), currentPodHash: hashOf('shop:1'), ...(restartedAt ? { restartedAt } : {}) } });
+    return { ...base, spec: { ...base.spec, restartAt } } as Rollout;
+  };
+  const owner = rs('shop:1', 1, 5);
+  const withUid: ReplicaSet = { ...owner, metadata: { ...owner.metadata, uid: 'rs-uid' } };
+  const pod = (name: string, created: string, readyNow = true) => ({
+    metadata: { name, creationTimestamp: created, ownerReferences: [{ kind: 'ReplicaSet', name: withUid.metadata?.name ?? '', uid: 'rs-uid' }] },
+    status: { conditions: [{ type: 'Ready', status: readyNow ? 'True' : 'False' }] },
+  });
+  const old = ['a', 'b', 'c', 'd', 'e'].map((n) => pod(`shop-${n}`, '2025-12-31T00:00:00Z'));
+
+  it('waits for a restart time in the future', () => {
+    const r = reconcileRollout(observe(settled('2026-01-01T00:10:00Z'), [withUid], { pods: old }));
+    expect(r.intents.filter((i) => i._tag === 'EvictPod')).toEqual([]);
+    expect(r.requeueAfterMs).toBe(600_000);
+  });
+
+  it('evicts pods created before it, within maxUnavailable (25% of 5 -> 1 at a time)', () => {
+    const r = reconcileRollout(observe(settled('2026-01-01T00:00:00Z'), [withUid], { pods: old }));
+    expect(r.intents.flatMap((i) => (i._tag === 'EvictPod' ? [i.name] : []))).toEqual(['shop-a']);
+    expect(r.status.phase).toBe('Progressing');
+    expect(r.status.message).toBe('rollout is restarting');
+  });
+
+  it('evicts none while a pod is already unavailable', () => {
+    const pods = [...old.slice(0, 4), pod('shop-new', '2026-01-01T00:00:01Z', false)];
+    const r = reconcileRollout(observe(settled('2026-01-01T00:00:00Z'), [withUid], { pods }));
+    expect(r.intents.filter((i) => i._tag === 'EvictPod')).toEqual([]);
+  });
+
+  it('records restartedAt once every pod is newer', () => {
+    const pods = ['a', 'b', 'c', 'd', 'e'].map((n) => pod(`shop-${n}`, '2026-01-01T00:00:05Z'));
+    const r = reconcileRollout(observe(settled('2026-01-01T00:00:00Z'), [withUid], { pods, now: T0 + 60_000 }));
+    expect(r.status.restartedAt).toBe('2026-01-01T00:00:00Z');
+    expect(r.status.phase).toBe('Healthy');
+    expect(r.intents.some((i) => i._tag === 'RecordEvent' && i.eventReason === 'RolloutRestarted')).toBe(true);
+    expect(r.intents[r.intents.length - 1]?._tag).toBe('UpdateStatus');
+  });
+});
+
+describe('reconcileRollout: workloadRef scaleDown', () => {
+  const withRef = (scaleDown: 'never' | 'onsuccess' | 'progressively', status?: RolloutStatus) => {
+    const base = rollout({ steps: [{ setWeight: 50 }] }, { image: 'shop:1', ...(status ? { status } : {}) });
+    const { template: _t, ...specNoTemplate } = base.spec;
+    return { ...base, spec: { ...specNoTemplate, workloadRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: 'shop', scaleDown } } } as Rollout;
+  };
+  const workload = (replicas: number) => ({ apiVersion: 'apps/v1', kind: 'Deployment', name: 'shop', generation: 7, replicas, template: template('shop:1') as never });
+  const healthyStatus = { stableRS: hashOf('shop:1'), currentPodHash: hashOf('shop:1') };
+  const scaledTo = (r: ReconcileResult) => r.intents.flatMap((i) => (i._tag === 'ScaleWorkload' ? [i.replicas] : []));
+
+  it('onsuccess scales the Deployment to 0 once the Rollout is Healthy, and records the generation', () => {
+    const r = reconcileRollout(observe(withRef('onsuccess', healthyStatus), [rs('shop:1', 1, 5)], { workload: workload(5) }));
+    expect(r.status.phase).toBe('Healthy');
+    expect(scaledTo(r)).toEqual([0]);
+    expect(r.status.workloadObservedGeneration).toBe('7');
+  });
+
+  it('onsuccess leaves it while the Rollout is not Healthy; never leaves it always', () => {
+    expect(scaledTo(reconcileRollout(observe(withRef('onsuccess', healthyStatus), [rs('shop:1', 1, 5, 3)], { workload: workload(5) })))).toEqual([]);
+    expect(scaledTo(reconcileRollout(observe(withRef('never', healthyStatus), [rs('shop:1', 1, 5)], { workload: workload(5) })))).toEqual([]);
+  });
+
+  it('progressively scales it down as Rollout pods become available', () => {
+    const r = reconcileRollout(observe(withRef('progressively', healthyStatus), [rs('shop:1', 1, 5, 3)], { workload: workload(5) }));
+    expect(scaledTo(r)).toEqual([2]);
+  });
+});

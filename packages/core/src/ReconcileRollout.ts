@@ -17,7 +17,8 @@ import {
 import { reconcileBlueGreen } from './BlueGreenReconcile';
 import { reconcileCanary } from './CanaryReconcile';
 import { setCondition } from './Conditions';
-import type { ReconcileResult } from './Intent';
+import type { Intent, ReconcileResult } from './Intent';
+import { planRestart } from './Restart';
 import type { RolloutObservation } from './Observation';
 import { jsonEqual } from './internal/DeepEqual';
 import { memoByIdentity } from './internal/Memo';
@@ -79,8 +80,6 @@ export function environmentProblems(rollout: Rollout, obs: RolloutObservation): 
     if (step.plugin != null && !(obs.stepPlugins ?? []).includes(step.plugin.name))
       err(`${at}.plugin.name`, `step plugin "${step.plugin.name}" is not configured in this controller`, 'CAP2', step.plugin.name);
   });
-  if (rollout.spec.restartAt != null && rollout.spec.restartAt !== rollout.status?.restartedAt)
-    err('spec.restartAt', 'restarting pods (spec.restartAt) is not supported by this controller version yet', 'CAP4', rollout.spec.restartAt);
   // Features not implemented yet are errors, not silently ignored.
   const notYet: Array<[string, unknown]> = [
     [`${CANARY}.canaryMetadata`, canary?.canaryMetadata],
@@ -92,9 +91,6 @@ export function environmentProblems(rollout: Rollout, obs: RolloutObservation): 
     ['spec.strategy.blueGreen.antiAffinity', bg?.antiAffinity],
   ];
   for (const [path, value] of notYet) if (value != null) err(path, 'not supported by this controller version yet', 'CAP6');
-  const scaleDown = rollout.spec.workloadRef?.scaleDown;
-  if (scaleDown != null && scaleDown !== 'never')
-    err('spec.workloadRef.scaleDown', `scaleDown "${scaleDown}" is not supported by this controller version yet (only "never")`, 'CAP5', scaleDown);
   if (rollout.spec.workloadRef != null && obs.workload === undefined)
     err('spec.workloadRef', `${rollout.spec.workloadRef.kind ?? 'workload'} "${rollout.spec.workloadRef.name ?? ''}" not found`, 'W3');
   return out;
@@ -146,6 +142,47 @@ export function reconcileRollout(obs: RolloutObservation): ReconcileResult {
     ...environmentProblems(effective, obs),
   ];
   if (problems.length > 0) return invalid(obs, problems);
-  if (effective.spec.strategy?.blueGreen != null) return reconcileBlueGreen({ ...obs, rollout: effective }, template);
-  return reconcileCanary({ ...obs, rollout: effective }, template);
+
+  // Restart (spec.restartAt) and the workloadRef target's generation are decided around the strategy: the
+  // strategy sees them already in the status it starts from, so its phase and conditions account for them.
+  const prev: RolloutStatus = ro.status ?? {};
+  const restart = planRestart(effective, obs);
+  const workloadGeneration = obs.workload?.generation != null ? String(obs.workload.generation) : undefined;
+  const start: RolloutStatus = {
+    ...prev,
+    ...(restart.restartedAt !== undefined ? { restartedAt: restart.restartedAt } : {}),
+    ...(workloadGeneration !== undefined ? { workloadObservedGeneration: workloadGeneration } : {}),
+  };
+  const input = { ...obs, rollout: { ...effective, status: start } };
+  const result = effective.spec.strategy?.blueGreen != null ? reconcileBlueGreen(input, template) : reconcileCanary(input, template);
+
+  const extra: Intent[] = [...restart.evictions, ...workloadScaleDown(effective, obs, result.status)];
+  if (restart.restartedAt !== undefined) extra.push({ _tag: 'RecordEvent', type: 'Normal', eventReason: 'RolloutRestarted', message: `Rollout restarted: every pod created after ${restart.restartedAt}`, reason: 'restart complete' });
+  if (extra.length === 0 && jsonEqual(start, prev)) return restart.requeueAt === undefined ? result : withRequeue(result, restart.requeueAt - obs.now);
+  // Re-decide the status write against what the cluster really holds.
+  const others = result.intents.filter((i) => i._tag !== 'UpdateStatus');
+  const write: Intent[] = jsonEqual(result.status, prev) ? [] : [{ _tag: 'UpdateStatus', status: result.status, reason: `${result.status.phase ?? ''}${result.status.message ? `: ${result.status.message}` : ''}` }];
+  const merged: ReconcileResult = { ...result, intents: [...others, ...extra, ...write] };
+  return restart.requeueAt === undefined ? merged : withRequeue(merged, restart.requeueAt - obs.now);
+}
+
+function withRequeue(result: ReconcileResult, afterMs: number): ReconcileResult {
+  const ms = Math.max(0, afterMs);
+  return { ...result, requeueAfterMs: result.requeueAfterMs === undefined ? ms : Math.min(result.requeueAfterMs, ms) };
+}
+
+/**
+ * `workloadRef.scaleDown`: `never` leaves the referenced Deployment alone; `onsuccess` scales it to 0 once the
+ * Rollout is Healthy; `progressively` scales it down as the Rollout's pods become available (to 0 once Healthy).
+ * The Deployment is never scaled up.
+ */
+export function workloadScaleDown(rollout: Rollout, obs: RolloutObservation, status: RolloutStatus): Intent[] {
+  const policy = rollout.spec.workloadRef?.scaleDown ?? 'never';
+  const current = obs.workload?.replicas;
+  if (policy === 'never' || current === undefined || obs.workload?.kind !== 'Deployment') return [];
+  const R = rollout.spec.replicas ?? 1;
+  const healthy = status.phase === 'Healthy';
+  const target = healthy ? 0 : policy === 'progressively' ? Math.max(0, R - (status.availableReplicas ?? 0)) : current;
+  if (target >= current) return [];
+  return [{ _tag: 'ScaleWorkload', replicas: target, reason: `workloadRef scaleDown ${policy}: Deployment ${obs.workload?.name ?? ''} scaled from ${current} to ${target} (${status.availableReplicas ?? 0}/${R} Rollout pods available)` }];
 }

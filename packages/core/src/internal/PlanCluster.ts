@@ -469,6 +469,10 @@ function applyIntent(cluster: PlanCluster, intent: Intent, ctx: ApplyContext): S
     case 'ScaleWorkload':
       if (cluster.workload === undefined) return fail('the Rollout references no workload');
       return ok({ ...cluster, workload: { ...cluster.workload, replicas: intent.replicas } });
+    case 'EvictPod':
+      // The plan models ReplicaSets, not individual pods: the observation carries none, so the core never
+      // asks for an eviction here. Receiving one means the contract changed.
+      return fail(`pod "${intent.name}": the plan does not simulate pods`);
     case 'RecordEvent':
       return ok({ ...cluster, lastEvent: { at: now, type: intent.type, reason: intent.eventReason, message: intent.message } });
     case 'UpdateStatus':
