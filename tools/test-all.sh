@@ -16,6 +16,12 @@ step() {
   if ! "$@"; then failed_steps+=("$name"); echo "!! step failed: $name"; fi
 }
 
+# Debian's kubectl for the kube-sim kubectl tests (extracted into a cache, not installed system-wide).
+if [ -z "${KUBECTL:-}" ]; then
+  kubectl_path=$(bash tools/setup/kubectl.sh)
+  if [ -n "$kubectl_path" ]; then export KUBECTL="$kubectl_path"; echo "==> kubectl: $KUBECTL"; else echo "==> kubectl: Debian kubernetes-client unavailable; the kubectl tests use kubectl on PATH or report that they were skipped"; fi
+fi
+
 step "build" npx nx run-many -t build --outputStyle=static
 step "typecheck" npx nx run-many -t typecheck --outputStyle=static
 step "boundary check" node tools/boundaries/bin/check-boundaries.js
