@@ -289,8 +289,12 @@ export function reconcileCanary(obs: RolloutObservation, template: PodTemplateSp
       if (!atDesiredCounts(w, index)) return { _tag: 'Wait' };
       if (routed) {
         if (!canaryCarries(w, index) || (canary.dynamicStableScale === true && !stableCarries(w))) return { _tag: 'Wait' };
-        // The weight is set in this reconcile (if not already); a verifying router must confirm it first.
-        if (weightVerification && (currentTrafficWeight !== w || obs.trafficRouting?.weightVerified !== true)) return { _tag: 'Wait' };
+        // Every step's weight reaches the router: the step completes on a reconcile that finds it applied
+        // (this one sets it), and a verifying router must also have confirmed it.
+        // A weight whose canary has no pods (setCanaryScale replicas 0) is routed as 0: never to nothing.
+        const routedWeight = countsFor(w, index, { aborted: false, promoteFull: false }).canary === 0 ? 0 : w;
+        if (currentTrafficWeight !== routedWeight) return { _tag: 'Wait' };
+        if (weightVerification && obs.trafficRouting?.weightVerified !== true) return { _tag: 'Wait' };
       }
       return { _tag: 'Done' };
     }

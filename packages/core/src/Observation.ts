@@ -25,6 +25,13 @@ export interface TrafficRoutingObservation {
     readonly kind: string;
     /** Optional capabilities this router implements. */
     readonly supports: ReadonlyArray<'setHeaderRoute' | 'setMirrorRoute' | 'verifyWeight'>;
+    /**
+     * Why this router cannot be used (no plugin registered for the kind, its configuration does not decode).
+     * The Rollout is then InvalidSpec at `path`.
+     */
+    readonly problem?: string;
+    /** The field that configures this router (`spec.strategy.canary.trafficRouting.nginx`). */
+    readonly path?: string;
   }>;
   /**
    * Whether every router that can verify confirmed the weight in `rollout.status.canary.weights`

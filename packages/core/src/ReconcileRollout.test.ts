@@ -264,7 +264,10 @@ describe('reconcileRollout: traffic routing', () => {
     expect(sw?._tag === 'SetWeight' && [sw.weight, sw.maxWeight]).toEqual([40, 100]);
     expect(r.status.canary?.weights?.canary.weight).toBe(40);
     expect(r.status.canary?.weights?.stable.weight).toBe(60);
-    expect(r.status.currentStepIndex).toBe(1);
+    expect(r.status.currentStepIndex).toBe(0); // the step completes once the weight is seen applied
+    const next = reconcileRollout(observe(rollout(canary, { status: r.status }), [rs('shop:1', 1, 5), rs('shop:2', 2, 2)], { services, trafficRouting: routers }));
+    expect(next.intents.some((i) => i._tag === 'SetWeight')).toBe(false);
+    expect(next.status.currentStepIndex).toBe(1);
   });
 
   it('a router that cannot do a step makes the Rollout InvalidSpec, naming the step and the router', () => {

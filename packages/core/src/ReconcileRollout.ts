@@ -66,6 +66,9 @@ export function environmentProblems(rollout: Rollout, obs: RolloutObservation): 
 
   // What the routers and plugins can do: an unsupported step is an error, never a silent no-op.
   const routers = obs.trafficRouting?.routers ?? [];
+  for (const r of routers) {
+    if (r.problem !== undefined) err(r.path ?? `${CANARY}.trafficRouting.${r.kind}`, r.problem, 'ROUTER');
+  }
   (canary?.steps ?? []).forEach((step, i) => {
     const at = `${CANARY}.steps[${i}]`;
     for (const [field, capability] of [

@@ -1,0 +1,198 @@
+// End-to-end on the controller *process* (src/main.ts run by node, compiled on load): flags, endpoints, a kill -9
+// mid-rollout and a restart that continues from status alone, and two replicas with leader election where the
+// leader is killed and the other takes over. One kube-sim for the file; every process is killed at the end.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createServer, type AddressInfo } from 'node:net';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { customResourceDefinitions } from '@rollouts/api';
+import { resourcePath, Resources } from '@rollouts/k8s';
+import { startKubeSim, type KubeObject, type KubeSim } from '@rollouts/kube-sim';
+
+jest.setTimeout(90_000);
+
+const NS = 'default';
+const app = path.resolve(__dirname, '..');
+let sim: KubeSim;
+let dir: string;
+const children: ChildProcess[] = [];
+
+beforeAll(async () => {
+  sim = await startKubeSim({ objects: customResourceDefinitions() as unknown as KubeObject[], workloads: { readinessDelayMs: 50 } });
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rollouts-process-'));
+  sim.writeKubeConfig(path.join(dir, 'kubeconfig'));
+});
+afterAll(async () => {
+  for (const c of children) if (c.exitCode === null) c.kill('SIGKILL');
+  await sim?.stop();
+  if (dir !== undefined) fs.rmSync(dir, { recursive: true, force: true });
+});
+
+interface Proc {
+  readonly child: ChildProcess;
+  /** JSON log lines so far. */
+  readonly lines: Array<Record<string, unknown>>;
+  readonly exited: Promise<number | null>;
+}
+
+/** Start `rollouts-controller` with `args` (JSON logs on stderr). */
+function startProcess(args: string[], env: Record<string, string> = {}): Proc {
+  const child = spawn(process.execPath, ['-r', path.join(app, 'test/register-ts.js'), path.join(app, 'test/run-main.ts'), '--kubeconfig', path.join(dir, 'kubeconfig'), '--log-format', 'json', ...args], {
+    cwd: app,
+    env: { ...process.env, ...env, NODE_NO_WARNINGS: '1' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  children.push(child);
+  const lines: Array<Record<string, unknown>> = [];
+  let buf = '';
+  child.stderr!.on('data', (d: Buffer) => {
+    buf += d.toString();
+    let i;
+    while ((i = buf.indexOf('\n')) >= 0) {
+      const line = buf.slice(0, i);
+      buf = buf.slice(i + 1);
+      try {
+        lines.push(JSON.parse(line) as Record<string, unknown>);
+      } catch {
+        lines.push({ msg: line });
+      }
+      if (process.env['ROLLOUTS_TEST_LOG'] !== undefined) process.stderr.write(`[${child.pid}] ${line}\n`);
+    }
+  });
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  return { child, lines, exited };
+}
+
+async function waitFor<T>(what: string, check: () => T | undefined | false, timeoutMs = 20_000): Promise<T> {
+  const until = Date.now() + timeoutMs;
+  for (;;) {
+    const v = check();
+    if (v !== undefined && v !== false) return v;
+    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
+/** A port free right now (port 0 means "off" to the controller). */
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const port = (s.address() as AddressInfo).port;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+const logged = (p: Proc, msg: string) => p.lines.find((l) => l['msg'] === msg);
+
+async function user(method: string, p: string, body: unknown): Promise<void> {
+  const res = await fetch(`${sim.url}${p}`, {
+    method,
+    headers: { 'Content-Type': method === 'PATCH' ? 'application/merge-patch+json' : 'application/json', Authorization: `Bearer ${sim.token ?? ''}`, 'User-Agent': 'e2e-test' },
+    body: JSON.stringify(body),
+  });
+  if (!res.ok) throw new Error(`${method} ${p}: ${res.status} ${await res.text()}`);
+}
+
+interface RolloutView {
+  metadata: { generation?: number };
+  status?: { phase?: string; currentStepIndex?: number; stableRS?: string; currentPodHash?: string; pauseConditions?: unknown[] | null; observedGeneration?: string };
+}
+const rollout = (name: string) => sim.objects.get('argoproj.io/v1alpha1', 'Rollout', name, NS) as unknown as RolloutView | undefined;
+const healthy = (name: string) => {
+  const ro = rollout(name);
+  return ro?.status?.phase === 'Healthy' && ro.status.observedGeneration === String(ro.metadata.generation) && ro.status.currentPodHash === ro.status.stableRS ? ro : undefined;
+};
+
+async function createRollout(name: string, steps: unknown[]): Promise<void> {
+  for (const s of [`${name}-canary`, `${name}-stable`])
+    await user('POST', resourcePath(Resources.services, NS), { apiVersion: 'v1', kind: 'Service', metadata: { name: s }, spec: { selector: { app: name }, ports: [{ port: 80 }] } });
+  await user('POST', resourcePath(Resources.rollouts, NS), {
+    apiVersion: 'argoproj.io/v1alpha1',
+    kind: 'Rollout',
+    metadata: { name },
+    spec: {
+      replicas: 4,
+      selector: { matchLabels: { app: name } },
+      template: { metadata: { labels: { app: name } }, spec: { containers: [{ name: 'app', image: 'demo:1' }] } },
+      strategy: { canary: { canaryService: `${name}-canary`, stableService: `${name}-stable`, steps } },
+    },
+  });
+}
+const setImage = (name: string, image: string) => user('PATCH', resourcePath(Resources.rollouts, NS, name), { spec: { template: { spec: { containers: [{ name: 'app', image }] } } } });
+const promote = (name: string) => user('PATCH', resourcePath(Resources.rollouts, NS, name, 'status'), { status: { pauseConditions: null } });
+
+test('bad flags exit 2 with the flag named; --help and --version exit 0', async () => {
+  const bad = startProcess(['--rollout-threads', 'many']);
+  expect(await bad.exited).toBe(2);
+  const help = startProcess(['--help']);
+  expect(await help.exited).toBe(0);
+});
+
+test('endpoints, kill -9 mid-rollout, and a restart that continues from status alone', async () => {
+  const first = startProcess(['--leader-elect=false', '--healthz-port', String(await freePort()), '--metrics-port', String(await freePort())]);
+  const started = await waitFor('start-up log', () => logged(first, 'rollouts controller starting'));
+  await waitFor('caches synced', () => logged(first, 'caches synced'));
+  const health = `http://127.0.0.1:${String(started['healthzPort'])}`;
+  expect((await fetch(`${health}/healthz`)).status).toBe(200);
+  expect((await fetch(`${health}/readyz`)).status).toBe(200);
+  const metrics = await fetch(`http://127.0.0.1:${String(started['metricsPort'])}/metrics`);
+  // 200 with Argo's metric names once prom-client is installed; 503 saying so before.
+  if (metrics.status === 200) {
+    const text = await metrics.text();
+    for (const name of ['rollout_info', 'controller_clientset_k8s_request_total', 'argo_rollouts_controller_info']) expect(text).toContain(name);
+  } else expect(await metrics.text()).toContain('prom-client');
+
+  await createRollout('killed', [{ setWeight: 25 }, { pause: {} }, { setWeight: 50 }, { pause: { duration: '1s' } }, { setWeight: 75 }]);
+  const v1 = await waitFor('v1 healthy', () => healthy('killed'));
+  await setImage('killed', 'demo:2');
+  await waitFor('paused at step 2', () => {
+    const s = rollout('killed')?.status;
+    return s?.currentPodHash !== v1.status!.stableRS && s?.currentStepIndex === 1 && (s.pauseConditions ?? []).length > 0;
+  });
+  first.child.kill('SIGKILL');
+  await first.exited;
+  await promote('killed');
+
+  const second = startProcess(['--leader-elect=false', '--healthz-port', '0', '--metrics-port', '0']);
+  const done = await waitFor('v2 healthy after the restart', () => healthy('killed'), 30_000);
+  expect(done.status!.stableRS).not.toBe(v1.status!.stableRS);
+  const owned = (sim.objects.list('apps/v1', 'ReplicaSet', NS) as unknown as Array<{ metadata: { name: string } }>).filter((rs) => rs.metadata.name.startsWith('killed-'));
+  expect(owned).toHaveLength(2);
+
+  // A graceful stop: SIGTERM, exit 0.
+  second.child.kill('SIGTERM');
+  expect(await second.exited).toBe(0);
+  expect(logged(second, 'controller stopped')).toBeDefined();
+});
+
+test('two replicas with leader election: the leader is killed, the other takes over', async () => {
+  const election = ['--leader-elect', '--leader-election-namespace', NS, '--leader-election-name', 'process-test', '--leader-election-lease-duration', '4s', '--leader-election-renew-deadline', '3s', '--leader-election-retry-period', '400ms', '--healthz-port', '0', '--metrics-port', '0'];
+  const a = startProcess(election, { POD_NAME: 'replica-a' });
+  await waitFor('a leads', () => logged(a, 'started leading'));
+  const b = startProcess(election, { POD_NAME: 'replica-b' });
+  await waitFor('b synced', () => logged(b, 'caches synced'));
+
+  await createRollout('elected', [{ setWeight: 25 }, { pause: {} }, { setWeight: 75 }]);
+  const v1 = await waitFor('v1 healthy', () => healthy('elected'));
+  expect(logged(b, 'started leading')).toBeUndefined();
+  await setImage('elected', 'demo:2');
+  await waitFor('paused at step 2', () => {
+    const s = rollout('elected')?.status;
+    return s?.currentPodHash !== v1.status!.stableRS && s?.currentStepIndex === 1;
+  });
+
+  a.child.kill('SIGKILL');
+  await a.exited;
+  await waitFor('b leads after the Lease expires', () => logged(b, 'started leading'), 15_000);
+  await promote('elected');
+  const done = await waitFor('v2 healthy under b', () => healthy('elected'), 20_000);
+  expect(done.status!.stableRS).not.toBe(v1.status!.stableRS);
+  const lease = sim.objects.get('coordination.k8s.io/v1', 'Lease', 'process-test', NS) as unknown as { spec: { holderIdentity: string } };
+  expect(lease.spec.holderIdentity.startsWith('replica-b_')).toBe(true);
+  b.child.kill('SIGTERM');
+  expect(await b.exited).toBe(0);
+});

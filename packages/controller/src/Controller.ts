@@ -1,0 +1,313 @@
+/**
+ * `createController`: the Rollout, AnalysisRun and Experiment loops over one set of informer caches.
+ *
+ * - Informers start at once (a standby replica keeps warm caches); workers run only while this replica leads
+ *   (or always, without leader election). Each leadership term has fresh work queues, an AbortSignal for
+ *   plugin calls, and starts by queueing every cached object.
+ * - Events route work: a Rollout's own changes; its ReplicaSets, AnalysisRuns and Experiments (by owner
+ *   reference); the Services, analysis templates and workloads it names (by the reference index).
+ * - `stop()` is graceful: stop leading (the Lease is released), let every worker finish its key, wait for
+ *   the Events being recorded, then stop the informers.
+ *
+ * Custom images compose it with their own plugins:
+ * `createController({ kubeConfig, trafficRouters: [myRouter], metricProviders: [prometheus, myProvider] })`.
+ */
+import type { AnalysisRun, Experiment, Rollout } from '@rollouts/api';
+import {
+  createEventRecorder,
+  createKubeObjectClient,
+  createKubeWriter,
+  createLeaderElector,
+  createWorkQueue,
+  systemClock,
+  type Clock,
+  type InformerEvent,
+  type KubeConfig,
+  type LeaderElector,
+  type Logger,
+  type WorkQueue,
+} from '@rollouts/k8s';
+import type { MetricProviderPlugin, TrafficRouterPlugin } from '@rollouts/plugin-sdk';
+import { reconcileAnalysisRunKey } from './AnalysisRunReconciler';
+import { ClusterCache } from './ClusterCache';
+import type { ControllerMetrics, ReconciledKind } from './ControllerMetrics';
+import { decodeRollout } from './Decoding';
+import { reconcileExperimentKey } from './ExperimentReconciler';
+import { createMetricProviders } from './Measurements';
+import { runReconcileLoop, type ReconcileOutcome } from './ReconcileLoop';
+import { ReferenceIndex } from './References';
+import { reconcileRolloutKey, splitKey } from './RolloutReconciler';
+import { createTrafficRouters } from './TrafficRouters';
+
+/** Leader election settings (a Lease in `namespace`). */
+export interface LeaderElectionOptions {
+  readonly namespace: string;
+  /** Lease name (default `rollouts-controller-lock`). */
+  readonly name?: string;
+  /** This replica; must differ between replicas (e.g. pod name). */
+  readonly identity: string;
+  readonly leaseDurationMs?: number;
+  readonly renewDeadlineMs?: number;
+  readonly retryPeriodMs?: number;
+  /** Called when leadership is lost other than by `stop()` (the app exits, as upstream does). */
+  readonly onLost?: () => void;
+}
+
+export interface ControllerOptions {
+  /** From `loadKubeConfig` of `@rollouts/k8s`. */
+  readonly kubeConfig: KubeConfig;
+  /** Watch and reconcile one namespace only (default: all namespaces). */
+  readonly namespace?: string;
+  /** Reconcile only objects labelled `argo-rollouts.argoproj.io/controller-instance-id=<id>` (default: unlabelled ones). */
+  readonly instanceId?: string;
+  /** Traffic router plugins, registered by kind (a kind twice throws). */
+  readonly trafficRouters?: ReadonlyArray<TrafficRouterPlugin<any>>;
+  /** Metric provider plugins, registered by kind (a kind twice throws). */
+  readonly metricProviders?: ReadonlyArray<MetricProviderPlugin<any>>;
+  readonly clock?: Clock;
+  readonly log?: Logger;
+  readonly metrics?: ControllerMetrics;
+  /** Workers per loop (defaults as upstream: rollouts 10, analysis runs 30, experiments 10). */
+  readonly workers?: { readonly rollouts?: number; readonly analysisRuns?: number; readonly experiments?: number };
+  /** Informer resync interval (default 15 min; 0 turns resync off). */
+  readonly resyncMs?: number;
+  /** Work queue retry policy: first backoff, cap, and the global rate of retries. */
+  readonly queue?: { readonly baseDelayMs?: number; readonly maxDelayMs?: number; readonly qps?: number; readonly burst?: number };
+  /** Bound of each traffic router call (default 30 s). */
+  readonly routerTimeoutMs?: number;
+  /** Bound of each metric provider call (default 60 s). */
+  readonly measurementTimeoutMs?: number;
+  /** Environment for metric providers (their defaults, such as ARGO_ROLLOUTS_PROMETHEUS_ADDRESS). */
+  readonly env?: Readonly<Record<string, string | undefined>>;
+  /** `source.component` of Events (default `rollouts-controller`). */
+  readonly component?: string;
+  readonly leaderElection?: LeaderElectionOptions;
+}
+
+/** A running controller. */
+export interface Controller {
+  /** Start the informers; resolves once their caches are synced (workers start then, or once leading). */
+  start(): Promise<void>;
+  /** Stop gracefully; resolves when every worker and pending Event is done. Idempotent. */
+  stop(): Promise<void>;
+  /** The caches are synced (readiness). */
+  hasSynced(): boolean;
+  /** This replica runs the workers now. */
+  isLeader(): boolean;
+  /** Cached Rollouts, AnalysisRuns and Experiments (for metrics); read-only. */
+  rollouts(): ReadonlyArray<Rollout>;
+  analysisRuns(): ReadonlyArray<AnalysisRun>;
+  experiments(): ReadonlyArray<Experiment>;
+}
+
+/** A logger that drops everything. */
+export const silentLogger: Logger = { debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined };
+
+interface Term {
+  readonly rollouts: WorkQueue;
+  readonly analysisRuns: WorkQueue;
+  readonly experiments: WorkQueue;
+  readonly abort: AbortController;
+  readonly loops: Promise<void>;
+}
+
+interface Owned {
+  readonly metadata?: { readonly namespace?: string | null; readonly name?: string | null; readonly ownerReferences?: ReadonlyArray<{ readonly kind: string; readonly name: string }> | null } | null;
+}
+
+const keyOf = (o: Owned): string => `${o.metadata?.namespace ?? ''}/${o.metadata?.name ?? ''}`;
+
+/** Create a controller (not started). Throws on a start-up error (a plugin kind registered twice). */
+export function createController(opts: ControllerOptions): Controller {
+  const clock = opts.clock ?? systemClock;
+  const log = opts.log ?? silentLogger;
+  const metrics = opts.metrics ?? {};
+  const kc = opts.kubeConfig;
+  const requests = metrics.requests !== undefined ? { metrics: metrics.requests } : {};
+  const cache = new ClusterCache({
+    kubeConfig: kc,
+    clock,
+    log,
+    ...(opts.namespace !== undefined && opts.namespace !== '' ? { namespace: opts.namespace } : {}),
+    ...(opts.instanceId !== undefined ? { instanceId: opts.instanceId } : {}),
+    ...(opts.resyncMs !== undefined ? { resyncMs: opts.resyncMs } : {}),
+    ...requests,
+  });
+  const writer = createKubeWriter(kc, { ...requests, log });
+  const events = createEventRecorder(kc, { component: opts.component ?? 'rollouts-controller', clock, log, ...requests });
+  const objects = createKubeObjectClient(kc, { ...requests, log });
+  const now = () => clock.now();
+  const routers = createTrafficRouters(opts.trafficRouters ?? [], { kube: objects, log, now });
+  const providers = createMetricProviders(opts.metricProviders ?? [], { kube: objects, log, now, env: opts.env ?? {} });
+  const references = new ReferenceIndex();
+  const pending = new Set<Promise<void>>();
+  const track = (p: Promise<void>): void => {
+    pending.add(p);
+    void p.finally(() => pending.delete(p));
+  };
+
+  let term: Term | undefined;
+  /** Workers stopping after leadership was lost. */
+  let workersStopping: Promise<void> = Promise.resolve();
+  let stopPromise: Promise<void> | undefined;
+  let elector: LeaderElector | undefined;
+  let electorRun: Promise<void> | undefined;
+  let stopped = false;
+
+  // ---- Routing events to work ------------------------------------------------------------------------
+  const enqueueOwners = (o: Owned): void => {
+    const ns = o.metadata?.namespace ?? '';
+    for (const ref of o.metadata?.ownerReferences ?? []) {
+      if (ref.kind === 'Rollout') term?.rollouts.add(`${ns}/${ref.name}`);
+      else if (ref.kind === 'Experiment') term?.experiments.add(`${ns}/${ref.name}`);
+    }
+  };
+  const withOld = <T>(handler: (o: T) => void) => (e: InformerEvent<T>) => {
+    handler(e.object);
+    if (e.old !== undefined && e.old !== e.object) handler(e.old);
+  };
+  const i = cache.informers;
+  i.rollouts.onEvent((e) => {
+    const key = keyOf(e.object);
+    if (e.type === 'DELETED') references.delete(key);
+    else {
+      const r = decodeRollout(e.object);
+      if (r._tag === 'Right') references.set(key, r.right);
+    }
+    term?.rollouts.add(key);
+  });
+  i.replicaSets.onEvent(withOld(enqueueOwners));
+  i.analysisRuns.onEvent((e) => {
+    withOld(enqueueOwners)(e);
+    if (e.type !== 'DELETED') term?.analysisRuns.add(keyOf(e.object));
+  });
+  i.experiments.onEvent((e) => {
+    withOld(enqueueOwners)(e);
+    if (e.type !== 'DELETED') term?.experiments.add(keyOf(e.object));
+  });
+  const byReference = (kind: string) => (e: InformerEvent<Owned>) => {
+    if (e.type === 'RESYNC') return;
+    const ns = kind === 'ClusterAnalysisTemplate' ? '' : (e.object.metadata?.namespace ?? '');
+    for (const key of references.referrers(kind, ns, e.object.metadata?.name ?? '')) term?.rollouts.add(key);
+  };
+  i.services.onEvent((e) => {
+    byReference('Service')(e);
+    enqueueOwners(e.object);
+  });
+  i.analysisTemplates.onEvent(byReference('AnalysisTemplate'));
+  i.clusterAnalysisTemplates.onEvent(byReference('ClusterAnalysisTemplate'));
+  i.deployments.onEvent(byReference('Deployment'));
+
+  // ---- Workers ----------------------------------------------------------------------------------------
+  const observer = (kind: ReconciledKind) => (key: string, durationMs: number, outcome: ReconcileOutcome | 'panic') => {
+    const { namespace, name } = splitKey(key);
+    metrics.reconciled?.({ kind, namespace, name, durationMs, error: outcome === 'panic' || outcome._tag === 'Retry' });
+  };
+  const startWorkers = (): void => {
+    if (term !== undefined || stopped) return;
+    const q = opts.queue ?? {};
+    const queue = (name: string) =>
+      createWorkQueue({
+        name,
+        clock,
+        ...(q.baseDelayMs !== undefined ? { baseDelayMs: q.baseDelayMs } : {}),
+        ...(q.maxDelayMs !== undefined ? { maxDelayMs: q.maxDelayMs } : {}),
+        ...(q.qps !== undefined ? { qps: q.qps } : {}),
+        ...(q.burst !== undefined ? { burst: q.burst } : {}),
+      });
+    const abort = new AbortController();
+    const rolloutQueue = queue('rollouts');
+    const runQueue = queue('analysisruns');
+    const experimentQueue = queue('experiments');
+    const w = opts.workers ?? {};
+    const common = { cache, writer, events, clock, log, metrics, track, signal: abort.signal };
+    const loops = Promise.all([
+      runReconcileLoop({
+        name: 'rollout',
+        queue: rolloutQueue,
+        workers: w.rollouts ?? 10,
+        log,
+        observe: observer('Rollout'),
+        reconcile: (key) => reconcileRolloutKey(key, { ...common, routers, objects, routerTimeoutMs: opts.routerTimeoutMs ?? 30_000 }),
+      }),
+      runReconcileLoop({
+        name: 'analysisrun',
+        queue: runQueue,
+        workers: w.analysisRuns ?? 30,
+        log,
+        observe: observer('AnalysisRun'),
+        reconcile: (key) => reconcileAnalysisRunKey(key, { ...common, objects, providers, measurementTimeoutMs: opts.measurementTimeoutMs ?? 60_000 }),
+      }),
+      runReconcileLoop({ name: 'experiment', queue: experimentQueue, workers: w.experiments ?? 10, log, observe: observer('Experiment'), reconcile: (key) => reconcileExperimentKey(key, common) }),
+    ]).then(() => undefined);
+    term = { rollouts: rolloutQueue, analysisRuns: runQueue, experiments: experimentQueue, abort, loops };
+    for (const o of i.rollouts.list()) rolloutQueue.add(keyOf(o));
+    for (const o of i.analysisRuns.list()) runQueue.add(keyOf(o));
+    for (const o of i.experiments.list()) experimentQueue.add(keyOf(o));
+    log.info('workers started', { rollouts: i.rollouts.list().length, analysisRuns: i.analysisRuns.list().length, experiments: i.experiments.list().length });
+  };
+  const stopWorkers = (): Promise<void> => {
+    const t = term;
+    if (t === undefined) return Promise.resolve();
+    term = undefined;
+    t.abort.abort(new Error('the controller is stopping'));
+    for (const q of [t.rollouts, t.analysisRuns, t.experiments]) q.shutdown();
+    return t.loops.then(() => log.info('workers stopped'));
+  };
+
+  return {
+    async start() {
+      if (stopped) throw new Error('the controller was stopped; create a new one');
+      await cache.start();
+      if (stopped) return;
+      log.info('caches synced', { namespace: opts.namespace ?? '(all)' });
+      const le = opts.leaderElection;
+      if (le === undefined) {
+        startWorkers();
+        return;
+      }
+      elector = createLeaderElector(kc, {
+        namespace: le.namespace,
+        name: le.name ?? 'rollouts-controller-lock',
+        identity: le.identity,
+        clock,
+        log,
+        ...(le.leaseDurationMs !== undefined ? { leaseDurationMs: le.leaseDurationMs } : {}),
+        ...(le.renewDeadlineMs !== undefined ? { renewDeadlineMs: le.renewDeadlineMs } : {}),
+        ...(le.retryPeriodMs !== undefined ? { retryPeriodMs: le.retryPeriodMs } : {}),
+        ...requests,
+        onStartedLeading: () => {
+          log.info('started leading', { identity: le.identity });
+          startWorkers();
+        },
+        onStoppedLeading: () => {
+          log.info('stopped leading', { identity: le.identity });
+          workersStopping = stopWorkers();
+          if (!stopped) le.onLost?.();
+        },
+      });
+      electorRun = elector.run();
+    },
+    async stop() {
+      if (stopPromise !== undefined) return stopPromise;
+      stopped = true;
+      stopPromise = (async () => {
+        if (elector !== undefined) {
+          await elector.stop();
+          await electorRun;
+        }
+        await stopWorkers();
+        await workersStopping;
+        await Promise.all([...pending]);
+        cache.stop();
+        log.info('controller stopped');
+      })();
+      return stopPromise;
+    },
+    hasSynced: () => cache.hasSynced(),
+    isLeader: () => term !== undefined,
+    rollouts: () => i.rollouts.list(),
+    analysisRuns: () => i.analysisRuns.list(),
+    experiments: () => i.experiments.list(),
+  };
+}

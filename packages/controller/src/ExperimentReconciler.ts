@@ -1,0 +1,99 @@
+/**
+ * One Experiment reconcile: observe (the ReplicaSets, Services and AnalysisRuns it owns, the templates its
+ * analyses name) -> `reconcileExperiment` -> execute in order, stopping at the first failure. The status is
+ * written last, with the whole object (an Experiment has no status subresource, as upstream), guarded by the
+ * observed resourceVersion.
+ */
+import * as E from 'fp-ts/lib/Either';
+import type { Experiment, Service } from '@rollouts/api';
+import { reconcileExperiment, type ExperimentIntent, type ExperimentObservation } from '@rollouts/core';
+import { Resources, type Clock, type EventRecorder, type KubeWriter, type Logger } from '@rollouts/k8s';
+import type { PluginError } from '@rollouts/plugin-sdk';
+import type { ClusterCache } from './ClusterCache';
+import type { ControllerMetrics } from './ControllerMetrics';
+import { decodeAnalysisRun, decodedAll, decodeExperiment, describeDecodeErrors } from './Decoding';
+import { applyObjectIntent, isObjectIntent } from './IntentExecutor';
+import { done, retry, type ReconcileOutcome } from './ReconcileLoop';
+import { splitKey } from './RolloutReconciler';
+import { referencedTemplates } from './Templates';
+
+export interface ExperimentReconcilerDeps {
+  readonly cache: ClusterCache;
+  readonly writer: KubeWriter;
+  readonly events: EventRecorder;
+  readonly clock: Clock;
+  readonly log: Logger;
+  readonly metrics: ControllerMetrics;
+  readonly track: (p: Promise<void>) => void;
+}
+
+/** What `reconcileExperiment` needs about `experiment`, from the caches. */
+export function observeExperiment(experiment: Experiment, cache: ClusterCache, now: number, log: Logger): ExperimentObservation {
+  const ns = experiment.metadata?.namespace ?? '';
+  const uid = experiment.metadata?.uid ?? '';
+  const refs = (experiment.spec.analyses ?? []).map((a) => ({ templateName: a.templateName, clusterScope: a.clusterScope ?? null }));
+  return {
+    experiment,
+    replicaSets: uid === '' ? [] : cache.replicaSets.byOwner(uid),
+    services: uid === '' ? [] : cache.services.byOwner(uid),
+    analysisRuns: uid === '' ? [] : decodedAll(cache.analysisRuns.byOwner(uid), decodeAnalysisRun, 'AnalysisRun', log),
+    ...referencedTemplates(refs, ns, cache, log),
+    now,
+  };
+}
+
+/** Reconcile the Experiment at `key`. */
+export async function reconcileExperimentKey(key: string, deps: ExperimentReconcilerDeps): Promise<ReconcileOutcome> {
+  const { namespace, name } = splitKey(key);
+  const raw = deps.cache.experiments.get(namespace, name);
+  if (raw === undefined || raw.metadata?.deletionTimestamp != null) return done();
+  const decoded = decodeExperiment(raw);
+  if (E.isLeft(decoded)) {
+    deps.log.error('Experiment cannot be read', { experiment: key, error: describeDecodeErrors(decoded.left) });
+    return done();
+  }
+  const experiment = decoded.right;
+  const result = reconcileExperiment(observeExperiment(experiment, deps.cache, deps.clock.now(), deps.log));
+  const involved = { apiVersion: 'argoproj.io/v1alpha1', kind: 'Experiment', metadata: { name, namespace, uid: raw.metadata?.uid ?? null } };
+
+  const apply = async (intent: ExperimentIntent): Promise<E.Either<PluginError, void>> => {
+    if (isObjectIntent(intent)) return applyObjectIntent(namespace, intent, deps);
+    switch (intent._tag) {
+      case 'CreateService': {
+        const r = await deps.writer.create<Service>(Resources.services, namespace, intent.service);
+        if (E.isRight(r)) deps.cache.services.wrote(r.right);
+        return E.map(() => undefined)(r);
+      }
+      case 'DeleteService': {
+        const old = deps.cache.services.get(namespace, intent.name);
+        const r = await deps.writer.delete(Resources.services, namespace, intent.name);
+        if (E.isRight(r)) deps.cache.services.deleted(namespace, intent.name, old);
+        return r;
+      }
+      case 'RecordEvent':
+        deps.metrics.event?.({ kind: 'Experiment', namespace, name, type: intent.type, reason: intent.eventReason });
+        deps.track(deps.events.record(involved, intent.type, intent.eventReason, intent.message));
+        return E.right(undefined);
+      case 'UpdateExperimentStatus': {
+        const r = await deps.writer.replace<Experiment>(Resources.experiments, namespace, { ...raw, status: intent.status });
+        if (E.isRight(r)) deps.cache.experiments.wrote(r.right, raw);
+        return E.map(() => undefined)(r);
+      }
+      default:
+        return E.right(undefined);
+    }
+  };
+
+  for (const intent of result.intents) {
+    const r = await apply(intent);
+    if (E.isLeft(r)) {
+      if (r.left._tag !== 'KubeConflict') {
+        const message = `${intent._tag} failed (${intent.reason}): ${r.left.message}`;
+        deps.log.warn(message, { experiment: key });
+        deps.track(deps.events.record(involved, 'Warning', 'ReconcileError', message));
+      }
+      return retry(r.left.message);
+    }
+  }
+  return done(result.requeueAfterMs);
+}

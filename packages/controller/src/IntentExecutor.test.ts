@@ -1,0 +1,118 @@
+import * as E from 'fp-ts/lib/Either';
+import type { Rollout, RolloutStatus } from '@rollouts/api';
+import type { Intent, ReconcileResult } from '@rollouts/core';
+import { loadKubeConfig, systemClock, type KubePatch, type KubeWriter, type ResourceKind } from '@rollouts/k8s';
+import { PluginErrors, type PluginError, type TrafficRouter } from '@rollouts/plugin-sdk';
+import { ClusterCache } from './ClusterCache';
+import { silentLogger } from './Controller';
+import { executeRolloutIntents } from './IntentExecutor';
+import type { ConfiguredRouter } from './TrafficRouters';
+
+interface Call {
+  readonly verb: string;
+  readonly kind: string;
+  readonly name?: string;
+  readonly body?: unknown;
+  readonly subresource?: string;
+}
+
+/** A writer that records calls and answers from a script (default: echo the object back). */
+function fakeWriter(fail: (c: Call) => PluginError | undefined = () => undefined): KubeWriter & { calls: Call[] } {
+  const calls: Call[] = [];
+  const answer = <T>(c: Call, body: unknown): Promise<E.Either<PluginError, T>> => {
+    calls.push(c);
+    const err = fail(c);
+    return Promise.resolve(err !== undefined ? E.left(err) : E.right({ ...(body as object), metadata: { ...((body as { metadata?: object }).metadata ?? {}), name: c.name, resourceVersion: '100' } } as T));
+  };
+  return {
+    calls,
+    create: <T>(kind: ResourceKind, _ns: string | undefined, object: T) => answer<T>({ verb: 'create', kind: kind.kind, name: (object as { metadata: { name: string } }).metadata.name, body: object, ...(kind.kind === 'Eviction' ? { subresource: kind.plural } : {}) }, object),
+    patch: <T>(kind: ResourceKind, _ns: string | undefined, name: string, patch: KubePatch, opts?: { subresource?: 'status' | 'scale' }) =>
+      answer<T>({ verb: `patch:${patch.type}`, kind: kind.kind, name, body: patch.body, ...(opts?.subresource !== undefined ? { subresource: opts.subresource } : {}) }, patch.body),
+    replaceStatus: <T>(kind: ResourceKind, _ns: string | undefined, object: T) => answer<T>({ verb: 'replaceStatus', kind: kind.kind, name: (object as { metadata: { name: string } }).metadata.name, body: object }, object),
+    replace: <T>(kind: ResourceKind, _ns: string | undefined, object: T) => answer<T>({ verb: 'replace', kind: kind.kind, body: object }, object),
+    delete: (kind, _ns, name) => {
+      calls.push({ verb: 'delete', kind: kind.kind, name });
+      return Promise.resolve(E.right(undefined));
+    },
+  };
+}
+
+const rollout: Rollout = {
+  apiVersion: 'argoproj.io/v1alpha1',
+  kind: 'Rollout',
+  metadata: { name: 'web', namespace: 'prod', uid: 'u1', resourceVersion: '42' },
+  spec: { selector: { matchLabels: { app: 'web' } }, strategy: { canary: { canaryService: 'web-canary', stableService: 'web-stable' } } },
+};
+const status: RolloutStatus = { currentPodHash: 'new', stableRS: 'old', phase: 'Progressing' };
+
+// No informer is started: the cache only serves the views.
+const cache = () => new ClusterCache({ kubeConfig: loadKubeConfig({ options: { clusters: [{ name: 'c', server: 'http://127.0.0.1:1' }], users: [{ name: 'u' }], contexts: [{ name: 'c', cluster: 'c', user: 'u' }], currentContext: 'c' } }), clock: systemClock });
+
+function run(intents: Intent[], writer: KubeWriter, routers: ConfiguredRouter[] = [], events: string[] = []) {
+  const result: ReconcileResult = { status, intents };
+  return executeRolloutIntents(rollout, result, routers, {
+    writer,
+    events: { record: (_o, type, reason) => (events.push(`${type}/${reason}`), Promise.resolve()) },
+    cache: cache(),
+    log: silentLogger,
+    signal: new AbortController().signal,
+    routerTimeoutMs: 50,
+  });
+}
+
+const scale: Intent = { _tag: 'ScaleReplicaSet', name: 'web-old', replicas: 2, annotations: { 'rollout.argoproj.io/desired-replicas': '4' }, reason: 'r' };
+const select: Intent = { _tag: 'PatchServiceSelector', service: 'web-canary', podTemplateHash: 'new', rollout: 'web', reason: 'r' };
+const event: Intent = { _tag: 'RecordEvent', type: 'Normal', eventReason: 'ScalingReplicaSet', message: 'm', reason: 'r' };
+const update: Intent = { _tag: 'UpdateStatus', status, reason: 'r' };
+
+test('intents become writes in order; the status goes to the status subresource with the observed resourceVersion', async () => {
+  const w = fakeWriter();
+  const events: string[] = [];
+  const r = await run([scale, select, event, update], w, [], events);
+  expect(E.isRight(r) && r.right.writes).toBe(3);
+  expect(w.calls.map((c) => `${c.verb} ${c.kind} ${c.name}`)).toEqual(['patch:merge ReplicaSet web-old', 'patch:merge Service web-canary', 'replaceStatus Rollout web']);
+  expect(w.calls[0]!.body).toEqual({ spec: { replicas: 2 }, metadata: { annotations: { 'rollout.argoproj.io/desired-replicas': '4' } } });
+  expect(w.calls[1]!.body).toEqual({
+    metadata: { annotations: { 'argo-rollouts.argoproj.io/managed-by-rollouts': 'web' } },
+    spec: { selector: { 'rollouts-pod-template-hash': 'new' } },
+  });
+  const sent = w.calls[2]!.body as Rollout;
+  expect(sent.metadata?.resourceVersion).toBe('42');
+  expect(sent.status).toBe(status);
+  expect(events).toEqual(['Normal/ScalingReplicaSet']);
+});
+
+test('the first failure stops the execution and says which intent failed', async () => {
+  const w = fakeWriter((c) => (c.kind === 'Service' ? PluginErrors.kubeConflict({ message: 'conflict' }) : undefined));
+  const r = await run([scale, select, update], w);
+  expect(E.isLeft(r) && { index: r.left.index, tag: r.left.intent._tag, error: r.left.error._tag }).toEqual({ index: 1, tag: 'PatchServiceSelector', error: 'KubeConflict' });
+  expect(w.calls.map((c) => c.verb)).toEqual(['patch:merge', 'patch:merge']);
+});
+
+const setWeight: Intent = { _tag: 'SetWeight', weight: 30, maxWeight: 100, additionalDestinations: [], reason: 'r' };
+
+test('SetWeight calls each router; a router that does not answer times out as RouterUnavailable', async () => {
+  const asked: number[] = [];
+  const quick: TrafficRouter = { setWeight: (ctx, weight) => async () => (asked.push(weight), E.right(undefined)) };
+  const hung: TrafficRouter = { setWeight: () => () => new Promise(() => undefined) };
+  const ok = await run([setWeight, update], fakeWriter(), [{ kind: 'a', path: 'p.a', router: quick }]);
+  expect(E.isRight(ok)).toBe(true);
+  expect(asked).toEqual([30]);
+  const timedOut = await run([setWeight, update], fakeWriter(), [{ kind: 'b', path: 'p.b', router: hung }]);
+  expect(E.isLeft(timedOut) && timedOut.left.error._tag).toBe('RouterUnavailable');
+});
+
+test('a routing intent without a usable router fails instead of doing nothing', async () => {
+  const r = await run([setWeight], fakeWriter(), [{ kind: 'nginx', path: 'spec.strategy.canary.trafficRouting.nginx', problem: 'not registered' }]);
+  expect(E.isLeft(r) && r.left.error).toMatchObject({ _tag: 'PluginUnsupported', message: 'spec.strategy.canary.trafficRouting.nginx: not registered' });
+  const none = await run([setWeight], fakeWriter(), []);
+  expect(E.isLeft(none) && none.left.error._tag).toBe('PluginUnsupported');
+});
+
+test('EvictPod posts an Eviction to the pod\'s eviction subresource', async () => {
+  const w = fakeWriter();
+  const r = await run([{ _tag: 'EvictPod', name: 'web-abc-123', reason: 'restartAt' }], w);
+  expect(E.isRight(r)).toBe(true);
+  expect(w.calls).toEqual([{ verb: 'create', kind: 'Eviction', name: 'web-abc-123', subresource: 'pods/web-abc-123/eviction', body: { apiVersion: 'policy/v1', kind: 'Eviction', metadata: { name: 'web-abc-123', namespace: 'prod' } } }]);
+});

@@ -1,0 +1,290 @@
+/**
+ * The intent executor: applies what `reconcileRollout` decided, in order, and stops at the first failure (the
+ * next reconcile observes again and decides anew). Each intent is one API write or one router call:
+ *
+ * | intent | what is done |
+ * |---|---|
+ * | `CreateReplicaSet` | POST the ReplicaSet core built (owner reference included) |
+ * | `ScaleReplicaSet` | merge patch of `spec.replicas` and the annotations that go with it |
+ * | `AnnotateReplicaSet` | merge patch of annotations and labels (`null` removes) |
+ * | `DeleteReplicaSet` | DELETE |
+ * | `PatchServiceSelector` | merge patch of `spec.selector[rollouts-pod-template-hash]` plus the managed-by annotation |
+ * | `SetWeight`, `SetHeaderRoute`, `SetMirrorRoute`, `RemoveManagedRoutes` | the configured routers, in order |
+ * | `CreateAnalysisRun`, `CreateExperiment` | POST |
+ * | `TerminateAnalysisRun`, `TerminateExperiment` | merge patch `spec.terminate: true` |
+ * | `ScaleWorkload` | merge patch of the `workloadRef` Deployment's `spec.replicas` |
+ * | `EvictPod` | POST of an Eviction to `pods/<name>/eviction` (PodDisruptionBudgets apply; never a delete instead) |
+ * | `RecordEvent` | a Kubernetes Event (never blocks, never fails the reconcile) |
+ * | `UpdateStatus` | PUT of the status subresource with the observed `resourceVersion` |
+ *
+ * Every successful write is remembered in the cache views, so the next reconcile does not repeat it.
+ */
+import * as E from 'fp-ts/lib/Either';
+import { MANAGED_BY_ROLLOUTS_ANNOTATION, POD_TEMPLATE_HASH_LABEL, type AnalysisRun, type Experiment, type ReplicaSet, type Rollout, type RolloutStatus, type Service } from '@rollouts/api';
+import type { Intent, ReconcileResult } from '@rollouts/core';
+import { Resources, type EventRecorder, type KubeWriter, type Logger, type ResourceKind } from '@rollouts/k8s';
+import { PluginErrors, type AdditionalDestination, type PluginError, type RoutingContext, type TrafficRouter } from '@rollouts/plugin-sdk';
+import type { ClusterCache } from './ClusterCache';
+import type { ConfiguredRouter } from './TrafficRouters';
+
+/** Why a reconcile stopped: the intent that failed and the error. */
+export interface IntentFailure {
+  readonly intent: Intent;
+  /** 0-based position of the intent in the list. */
+  readonly index: number;
+  readonly error: PluginError;
+}
+
+/** What an execution did. */
+export interface IntentOutcome {
+  /** API writes and router calls that succeeded (events not counted). */
+  readonly writes: number;
+  /** The Rollout as the status write answered it (when there was one). */
+  readonly rollout?: Rollout;
+}
+
+/** What the executor needs. */
+export interface ExecutorDeps {
+  readonly writer: KubeWriter;
+  readonly events: EventRecorder;
+  readonly cache: ClusterCache;
+  readonly log: Logger;
+  /** Router calls get this signal, cancelled on shutdown; and each call is bounded by `routerTimeoutMs`. */
+  readonly signal: AbortSignal;
+  readonly routerTimeoutMs: number;
+  /** Called for each event so callers can await them on shutdown. */
+  readonly track?: (p: Promise<void>) => void;
+}
+
+const ROLLOUT_API_VERSION = 'argoproj.io/v1alpha1';
+
+/** The RoutingContext of a Rollout and the status being written. */
+export function routingContext(rollout: Rollout, status: RolloutStatus, signal: AbortSignal): RoutingContext {
+  const canary = rollout.spec.strategy?.canary;
+  const weights = status.canary?.weights;
+  return {
+    rollout,
+    namespace: rollout.metadata?.namespace ?? '',
+    canaryService: canary?.canaryService ?? '',
+    stableService: canary?.stableService ?? '',
+    canaryPodHash: weights?.canary.podTemplateHash ?? status.currentPodHash ?? '',
+    stablePodHash: weights?.stable.podTemplateHash ?? status.stableRS ?? '',
+    maxWeight: canary?.trafficRouting?.maxTrafficWeight ?? 100,
+    signal,
+  };
+}
+
+/** Run a router call with a timeout; a thrown exception or a timeout becomes a PluginError. */
+async function callRouter<A>(kind: string, what: string, timeoutMs: number, parent: AbortSignal, call: (signal: AbortSignal) => Promise<E.Either<PluginError, A>>): Promise<E.Either<PluginError, A>> {
+  const signal = AbortSignal.any([parent, AbortSignal.timeout(timeoutMs)]);
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timeout = new Promise<E.Either<PluginError, A>>((resolve) => {
+    timer = setTimeout(() => resolve(E.left(PluginErrors.routerUnavailable({ message: `the ${kind} traffic router did not answer ${what} within ${timeoutMs} ms` }))), timeoutMs);
+  });
+  // Shutdown does not wait for a router that ignores its signal.
+  const cancelled = new Promise<E.Either<PluginError, A>>((resolve) => {
+    if (parent.aborted) resolve(E.left(PluginErrors.pluginAborted({ message: `${what} cancelled: the controller is stopping` })));
+    parent.addEventListener('abort', () => resolve(E.left(PluginErrors.pluginAborted({ message: `${what} cancelled: the controller is stopping` }))), { once: true });
+  });
+  try {
+    return await Promise.race([
+      call(signal).catch((e: unknown) => E.left(PluginErrors.routerUnavailable({ message: `the ${kind} traffic router failed ${what}: ${e instanceof Error ? e.message : String(e)}`, cause: e }))),
+      timeout,
+      cancelled,
+    ]);
+  } finally {
+    if (timer !== undefined) clearTimeout(timer);
+  }
+}
+
+/** The intents Rollouts and Experiments share (their ReplicaSets, AnalysisRuns and Experiments); `undefined` for others. */
+export type ObjectIntent = Extract<Intent, { _tag: 'CreateReplicaSet' | 'ScaleReplicaSet' | 'AnnotateReplicaSet' | 'DeleteReplicaSet' | 'CreateAnalysisRun' | 'TerminateAnalysisRun' | 'CreateExperiment' | 'TerminateExperiment' }>;
+
+const OBJECT_INTENTS: ReadonlySet<string> = new Set(['CreateReplicaSet', 'ScaleReplicaSet', 'AnnotateReplicaSet', 'DeleteReplicaSet', 'CreateAnalysisRun', 'TerminateAnalysisRun', 'CreateExperiment', 'TerminateExperiment']);
+
+/** Whether `intent` is one {@link applyObjectIntent} applies. */
+export const isObjectIntent = (intent: { readonly _tag: string }): intent is ObjectIntent => OBJECT_INTENTS.has(intent._tag);
+
+/** Apply one intent on a ReplicaSet, AnalysisRun or Experiment of namespace `ns`; remembers the result in the cache. */
+export async function applyObjectIntent(ns: string, intent: ObjectIntent, deps: Pick<ExecutorDeps, 'writer' | 'cache'>): Promise<E.Either<PluginError, void>> {
+  switch (intent._tag) {
+    case 'CreateReplicaSet': {
+      const r = await deps.writer.create<ReplicaSet>(Resources.replicaSets, ns, intent.replicaSet);
+      if (E.isRight(r)) deps.cache.replicaSets.wrote(r.right);
+      return E.map(() => undefined)(r);
+    }
+    case 'ScaleReplicaSet': {
+      const body = { spec: { replicas: intent.replicas }, ...(intent.annotations !== undefined ? { metadata: { annotations: intent.annotations } } : {}) };
+      const old = deps.cache.replicaSets.get(ns, intent.name);
+      const r = await deps.writer.patch<ReplicaSet>(Resources.replicaSets, ns, intent.name, { type: 'merge', body });
+      if (E.isRight(r)) deps.cache.replicaSets.wrote(r.right, old);
+      return E.map(() => undefined)(r);
+    }
+    case 'AnnotateReplicaSet': {
+      const old = deps.cache.replicaSets.get(ns, intent.name);
+      const r = await deps.writer.patch<ReplicaSet>(Resources.replicaSets, ns, intent.name, { type: 'merge', body: { metadata: { annotations: intent.annotations } } });
+      if (E.isRight(r)) deps.cache.replicaSets.wrote(r.right, old);
+      return E.map(() => undefined)(r);
+    }
+    case 'DeleteReplicaSet': {
+      const old = deps.cache.replicaSets.get(ns, intent.name);
+      const r = await deps.writer.delete(Resources.replicaSets, ns, intent.name);
+      if (E.isRight(r)) deps.cache.replicaSets.deleted(ns, intent.name, old);
+      return r;
+    }
+    case 'CreateAnalysisRun': {
+      const r = await deps.writer.create<AnalysisRun>(Resources.analysisRuns, ns, intent.analysisRun);
+      if (E.isRight(r)) deps.cache.analysisRuns.wrote(r.right);
+      return E.map(() => undefined)(r);
+    }
+    case 'TerminateAnalysisRun': {
+      const old = deps.cache.analysisRuns.get(ns, intent.name);
+      const r = await deps.writer.patch<AnalysisRun>(Resources.analysisRuns, ns, intent.name, { type: 'merge', body: { spec: { terminate: true } } });
+      if (E.isRight(r)) deps.cache.analysisRuns.wrote(r.right, old);
+      return E.map(() => undefined)(r);
+    }
+    case 'CreateExperiment': {
+      const r = await deps.writer.create<Experiment>(Resources.experiments, ns, intent.experiment);
+      if (E.isRight(r)) deps.cache.experiments.wrote(r.right);
+      return E.map(() => undefined)(r);
+    }
+    case 'TerminateExperiment': {
+      const old = deps.cache.experiments.get(ns, intent.name);
+      const r = await deps.writer.patch<Experiment>(Resources.experiments, ns, intent.name, { type: 'merge', body: { spec: { terminate: true } } });
+      if (E.isRight(r)) deps.cache.experiments.wrote(r.right, old);
+      return E.map(() => undefined)(r);
+    }
+  }
+}
+
+/** Apply `result.intents` for `rollout` (as observed), in order, stopping at the first failure. */
+export async function executeRolloutIntents(
+  rollout: Rollout,
+  result: ReconcileResult,
+  routers: ReadonlyArray<ConfiguredRouter>,
+  deps: ExecutorDeps,
+): Promise<E.Either<IntentFailure, IntentOutcome>> {
+  const { writer, cache } = deps;
+  const ns = rollout.metadata?.namespace ?? '';
+  const name = rollout.metadata?.name ?? '';
+  let writes = 0;
+  let written: Rollout | undefined;
+  const involved = { apiVersion: ROLLOUT_API_VERSION, kind: 'Rollout', metadata: { name, namespace: ns, uid: rollout.metadata?.uid ?? null } };
+
+  const routing = (): RoutingContext => routingContext(rollout, result.status, deps.signal);
+  const eachRouter = async (what: string, call: (r: TrafficRouter, ctx: RoutingContext, kind: string) => Promise<E.Either<PluginError, void>> | undefined): Promise<E.Either<PluginError, void>> => {
+    if (routers.length === 0) return E.left(PluginErrors.pluginUnsupported({ message: `${what}: the Rollout configures no traffic router` }));
+    for (const r of routers) {
+      if (r.router === undefined) return E.left(PluginErrors.pluginUnsupported({ message: `${r.path}: ${r.problem ?? 'unavailable'}` }));
+      const router = r.router;
+      const ctx = routing();
+      const res = await callRouter(r.kind, what, deps.routerTimeoutMs, deps.signal, async (signal) => {
+        const p = call(router, { ...ctx, signal }, r.kind);
+        return p === undefined ? E.right(undefined) : p;
+      });
+      if (E.isLeft(res)) return res;
+    }
+    return E.right(undefined);
+  };
+
+  const apply = async (intent: Intent): Promise<E.Either<PluginError, void>> => {
+    switch (intent._tag) {
+      case 'PatchServiceSelector': {
+        const old = cache.services.get(ns, intent.service);
+        const body = { metadata: { annotations: { [MANAGED_BY_ROLLOUTS_ANNOTATION]: intent.rollout } }, spec: { selector: { [POD_TEMPLATE_HASH_LABEL]: intent.podTemplateHash } } };
+        const r = await writer.patch<Service>(Resources.services, ns, intent.service, { type: 'merge', body });
+        if (E.isRight(r)) cache.services.wrote(r.right, old);
+        return E.map(() => undefined)(r);
+      }
+      case 'SetWeight': {
+        const additional: AdditionalDestination[] = intent.additionalDestinations.map((d) => ({ serviceName: d.serviceName, podTemplateHash: d.podTemplateHash, weight: d.weight }));
+        return eachRouter(`setWeight ${intent.weight}`, (router, ctx) =>
+          (async () => {
+            // Subset-level routers (DestinationRule subsets, AppMesh nodes) learn the hashes before the weights move.
+            if (router.updateHash !== undefined) {
+              const h = await router.updateHash(ctx, ctx.canaryPodHash, ctx.stablePodHash, additional)();
+              if (E.isLeft(h)) return h;
+            }
+            return router.setWeight(ctx, intent.weight, additional)();
+          })(),
+        );
+      }
+      case 'SetHeaderRoute':
+        return eachRouter(`setHeaderRoute ${intent.name}`, (router, ctx, kind) =>
+          router.setHeaderRoute !== undefined
+            ? router.setHeaderRoute(ctx, { name: intent.name, match: intent.match })()
+            : Promise.resolve(E.left(PluginErrors.pluginUnsupported({ message: `the ${kind} traffic router cannot perform setHeaderRoute` }))),
+        );
+      case 'SetMirrorRoute':
+        return eachRouter(`setMirrorRoute ${intent.name}`, (router, ctx, kind) =>
+          router.setMirrorRoute !== undefined
+            ? router.setMirrorRoute(ctx, { name: intent.name, match: intent.match as never, percentage: intent.percentage })()
+            : Promise.resolve(E.left(PluginErrors.pluginUnsupported({ message: `the ${kind} traffic router cannot perform setMirrorRoute` }))),
+        );
+      case 'RemoveManagedRoutes': {
+        const managed = rollout.spec.strategy?.canary?.trafficRouting?.managedRoutes ?? [];
+        return eachRouter('removeManagedRoutes', (router, ctx) => {
+          if (router.removeManagedRoutes !== undefined) return router.removeManagedRoutes(ctx)();
+          // Without the method, remove each route through the capability that made it (an empty match removes).
+          if (router.setHeaderRoute === undefined && router.setMirrorRoute === undefined) return undefined;
+          return (async () => {
+            for (const route of managed) {
+              if (router.setHeaderRoute !== undefined) {
+                const r = await router.setHeaderRoute(ctx, { name: route.name, match: [] })();
+                if (E.isLeft(r)) return r;
+              }
+              if (router.setMirrorRoute !== undefined) {
+                const r = await router.setMirrorRoute(ctx, { name: route.name, match: [], percentage: 0 })();
+                if (E.isLeft(r)) return r;
+              }
+            }
+            return E.right(undefined);
+          })();
+        });
+      }
+      case 'ScaleWorkload': {
+        const ref = rollout.spec.workloadRef;
+        if (ref?.name == null || (ref.kind ?? 'Deployment') !== 'Deployment')
+          return E.left(PluginErrors.pluginUnsupported({ message: `scaling workloadRef ${ref?.kind ?? ''} ${ref?.name ?? ''} is not supported (only Deployments)` }));
+        const old = cache.deployments.get(ns, ref.name);
+        const r = await writer.patch<never>(Resources.deployments, ns, ref.name, { type: 'merge', body: { spec: { replicas: intent.replicas } } });
+        if (E.isRight(r)) cache.deployments.wrote(r.right, old);
+        return E.map(() => undefined)(r);
+      }
+      case 'RecordEvent': {
+        const p = deps.events.record(involved, intent.type, intent.eventReason, intent.message);
+        deps.track?.(p);
+        return E.right(undefined);
+      }
+      case 'UpdateStatus': {
+        const body: Rollout = { ...rollout, status: intent.status };
+        const r = await writer.replaceStatus<Rollout>(Resources.rollouts, ns, body);
+        if (E.isRight(r)) {
+          cache.rollouts.wrote(r.right, rollout);
+          written = r.right;
+        }
+        return E.map(() => undefined)(r);
+      }
+      case 'EvictPod': {
+        // The Eviction API (PodDisruptionBudgets apply: a 429 means "not now" and is retried with backoff). Never a
+        // delete instead. @rollouts/k8s has no eviction call yet, so this posts to the subresource path directly.
+        const eviction: ResourceKind = { group: '', version: 'v1', plural: `pods/${encodeURIComponent(intent.name)}/eviction`, kind: 'Eviction', namespaced: true };
+        const r = await writer.create(eviction, ns, { apiVersion: 'policy/v1', kind: 'Eviction', metadata: { name: intent.name, namespace: ns } });
+        return E.map(() => undefined)(r);
+      }
+      default:
+        return applyObjectIntent(ns, intent, deps);
+    }
+  };
+
+  for (let index = 0; index < result.intents.length; index++) {
+    const intent = result.intents[index] as Intent;
+    const r = await apply(intent);
+    if (E.isLeft(r)) return E.left({ intent, index, error: r.left });
+    if (intent._tag !== 'RecordEvent') {
+      writes += 1;
+      deps.log.debug(intent.reason, { rollout: `${ns}/${name}`, intent: intent._tag });
+    }
+  }
+  return E.right({ writes, ...(written !== undefined ? { rollout: written } : {}) });
+}

@@ -1,0 +1,129 @@
+/**
+ * One Rollout reconcile: observe (caches, and routers that verify weights) -> `reconcileRollout` -> execute the
+ * intents. Requeue timing comes from core (`requeueAfterMs`); a failed intent retries with backoff. A conflict
+ * is expected (someone wrote the Rollout since it was observed) and costs no event; any other failure is
+ * logged and recorded as a Warning event on the Rollout, with the intent and the error.
+ */
+import * as E from 'fp-ts/lib/Either';
+import { POD_TEMPLATE_HASH_LABEL, type Rollout } from '@rollouts/api';
+import { reconcileRollout, type RolloutObservation } from '@rollouts/core';
+import type { Clock, EventRecorder, KubeWriter, Logger } from '@rollouts/k8s';
+import type { KubeObjectClient } from '@rollouts/plugin-sdk';
+import type { ClusterCache } from './ClusterCache';
+import type { ControllerMetrics } from './ControllerMetrics';
+import { decodeRollout, describeDecodeErrors } from './Decoding';
+import { executeRolloutIntents, routingContext } from './IntentExecutor';
+import { done, retry, type ReconcileOutcome } from './ReconcileLoop';
+import { observeRollout } from './RolloutObserver';
+import type { ConfiguredRouter, TrafficRouters } from './TrafficRouters';
+
+type ObservedPod = NonNullable<RolloutObservation['pods']>[number];
+
+export interface RolloutReconcilerDeps {
+  readonly cache: ClusterCache;
+  readonly writer: KubeWriter;
+  readonly events: EventRecorder;
+  readonly routers: TrafficRouters;
+  /** Lists pods while a `spec.restartAt` is pending (the only read outside the caches). */
+  readonly objects: KubeObjectClient;
+  readonly clock: Clock;
+  readonly log: Logger;
+  readonly signal: AbortSignal;
+  readonly routerTimeoutMs: number;
+  readonly metrics: ControllerMetrics;
+  readonly track: (p: Promise<void>) => void;
+}
+
+
+/** `namespace/name` -> its parts. */
+export function splitKey(key: string): { namespace: string; name: string } {
+  const i = key.indexOf('/');
+  return i < 0 ? { namespace: '', name: key } : { namespace: key.slice(0, i), name: key.slice(i + 1) };
+}
+
+/** Ask every router that can verify whether the weight in status is in effect (`undefined`: none verifies). */
+async function verifyWeights(rollout: Rollout, routers: ReadonlyArray<ConfiguredRouter>, deps: RolloutReconcilerDeps): Promise<boolean | undefined> {
+  const weights = rollout.status?.canary?.weights;
+  const verifying = routers.filter((r) => r.router?.verifyWeight !== undefined);
+  if (verifying.length === 0 || weights == null) return undefined;
+  const ctx = routingContext(rollout, rollout.status ?? {}, deps.signal);
+  const additional = (weights.additional ?? []).map((d) => ({ serviceName: d.serviceName ?? '', podTemplateHash: d.podTemplateHash ?? '', weight: d.weight ?? 0 }));
+  for (const r of verifying) {
+    try {
+      const signal = AbortSignal.any([deps.signal, AbortSignal.timeout(deps.routerTimeoutMs)]);
+      const v = await r.router!.verifyWeight!({ ...ctx, signal }, weights.canary.weight ?? 0, additional)();
+      if (E.isLeft(v)) {
+        deps.log.warn('traffic router could not verify the weight', { rollout: `${ctx.namespace}/${rollout.metadata?.name ?? ''}`, router: r.kind, error: v.left.message });
+        return false;
+      }
+      if (v.right !== true) return false;
+    } catch (e) {
+      deps.log.warn('traffic router verifyWeight threw', { router: r.kind, error: e instanceof Error ? e.message : String(e) });
+      return false;
+    }
+  }
+  return true;
+}
+
+/**
+ * The pods of the Rollout's namespace that belong to Rollouts, only while `spec.restartAt` is pending: a LIST
+ * then, rather than a pod cache of the whole cluster all the time. `undefined` when no restart is pending.
+ */
+async function podsForRestart(rollout: Rollout, deps: RolloutReconcilerDeps): Promise<E.Either<string, ReadonlyArray<ObservedPod> | undefined>> {
+  const at = rollout.spec.restartAt;
+  if (at == null || at === rollout.status?.restartedAt) return E.right(undefined);
+  const r = await deps.objects.list({ apiVersion: 'v1', kind: 'Pod', namespace: rollout.metadata?.namespace ?? '', labelSelector: POD_TEMPLATE_HASH_LABEL })();
+  return E.isLeft(r) ? E.left(r.left.message) : E.right(r.right as unknown as ReadonlyArray<ObservedPod>);
+}
+
+/** Reconcile the Rollout at `key`. */
+export async function reconcileRolloutKey(key: string, deps: RolloutReconcilerDeps): Promise<ReconcileOutcome> {
+  const { namespace, name } = splitKey(key);
+  const raw = deps.cache.rollouts.get(namespace, name);
+  if (raw === undefined || raw.metadata?.deletionTimestamp != null) return done();
+  const decoded = decodeRollout(raw);
+  if (E.isLeft(decoded)) {
+    // The API server admitted an object our codecs reject (an older or foreign CRD schema): say so, once per version.
+    const message = `The Rollout "${name}" cannot be read: ${describeDecodeErrors(decoded.left)}`;
+    deps.log.error(message, { rollout: key });
+    deps.track(deps.events.record({ apiVersion: 'argoproj.io/v1alpha1', kind: 'Rollout', metadata: { name, namespace, uid: raw.metadata?.uid ?? null } }, 'Warning', 'InvalidSpec', message));
+    return done();
+  }
+  const rollout = decoded.right;
+  const routers = deps.routers.resolve(rollout.spec.strategy?.canary?.trafficRouting);
+  const weightVerified = await verifyWeights(rollout, routers, deps);
+  const pods = await podsForRestart(rollout, deps);
+  if (E.isLeft(pods)) return retry(pods.left);
+  const obs = observeRollout(rollout, deps.cache, routers, deps.clock.now(), deps.log, weightVerified, pods.right);
+  const result = reconcileRollout(obs);
+  if (result.intents.length === 0) return done(result.requeueAfterMs);
+
+  const outcome = await executeRolloutIntents(rollout, result, routers, {
+    writer: deps.writer,
+    events: {
+      record: (involved, type, reason, message) => {
+        deps.metrics.event?.({ kind: 'Rollout', namespace, name, type, reason });
+        return deps.events.record(involved, type, reason, message);
+      },
+    },
+    cache: deps.cache,
+    log: deps.log,
+    signal: deps.signal,
+    routerTimeoutMs: deps.routerTimeoutMs,
+    track: deps.track,
+  });
+  if (E.isLeft(outcome)) {
+    const { intent, error } = outcome.left;
+    if (error._tag === 'KubeConflict') {
+      deps.log.debug('conflict; reconciling again', { rollout: key, intent: intent._tag, error: error.message });
+      return retry(error.message);
+    }
+    if (error._tag === 'PluginAborted' || deps.signal.aborted) return retry(error.message);
+    const message = `${intent._tag} failed (${intent.reason}): ${error.message}`;
+    deps.log.warn(message, { rollout: key, error: error._tag, retryable: error.retryable });
+    deps.track(deps.events.record({ apiVersion: 'argoproj.io/v1alpha1', kind: 'Rollout', metadata: { name, namespace, uid: rollout.metadata?.uid ?? null } }, 'Warning', 'ReconcileError', message));
+    return retry(message);
+  }
+  if (outcome.right.writes > 0) deps.log.info('reconciled', { rollout: key, writes: outcome.right.writes, phase: result.status.phase ?? '', message: result.status.message ?? '', step: result.status.currentStepIndex ?? null });
+  return done(result.requeueAfterMs);
+}

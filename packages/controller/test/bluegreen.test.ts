@@ -1,0 +1,47 @@
+// End-to-end: blue-green with a preview Service and a manual promotion, and the scale-down delay of the old
+// revision driven by core's requeue time.
+import { deploy, NS, promote, replicaSetsOf, selectedHash, setImage, startEnv, waitHealthy, waitStatus, type Env } from './harness';
+
+jest.setTimeout(60_000);
+
+let env: Env;
+beforeAll(async () => {
+  env = await startEnv({ readinessDelayMs: 50 });
+});
+afterAll(async () => {
+  await env?.stop();
+});
+
+const blueGreen = (name: string) => ({
+  apiVersion: 'argoproj.io/v1alpha1',
+  kind: 'Rollout',
+  metadata: { name, namespace: NS },
+  spec: {
+    replicas: 3,
+    selector: { matchLabels: { app: name } },
+    template: { metadata: { labels: { app: name } }, spec: { containers: [{ name: 'app', image: 'demo:1', ports: [{ name: 'http', containerPort: 8080 }] }] } },
+    strategy: { blueGreen: { activeService: `${name}-active`, previewService: `${name}-preview`, autoPromotionEnabled: false, scaleDownDelaySeconds: 2 } },
+  },
+});
+
+test('blue-green: preview first, switch on promote, old revision scaled down after the delay', async () => {
+  const first = await deploy(env, blueGreen('bg'), ['bg-active', 'bg-preview']);
+  const h1 = first.status!.stableRS!;
+  expect(selectedHash(env, 'bg-active')).toBe(h1);
+
+  await setImage(env, 'bg', 'demo:2');
+  const paused = await waitStatus(env, 'bg', 'v2 up behind the preview Service, paused', (s) => s.currentPodHash !== h1 && (s.pauseConditions ?? []).length > 0);
+  const h2 = paused.status!.currentPodHash!;
+  await waitStatus(env, 'bg', 'preview selects v2 with all pods available', () => selectedHash(env, 'bg-preview') === h2 && replicaSetsOf(env, 'bg').get(h2)?.status?.availableReplicas === 3);
+  // Users still get v1.
+  expect(selectedHash(env, 'bg-active')).toBe(h1);
+  expect(replicaSetsOf(env, 'bg').get(h1)?.spec.replicas).toBe(3);
+
+  await promote(env, 'bg');
+  const done = await waitHealthy(env, 'bg');
+  expect(done.status!.stableRS).toBe(h2);
+  expect(selectedHash(env, 'bg-active')).toBe(h2);
+  // The old revision keeps its pods for scaleDownDelaySeconds (2 s), then goes to 0 without anything else happening.
+  expect(replicaSetsOf(env, 'bg').get(h1)?.spec.replicas).toBe(3);
+  await waitStatus(env, 'bg', 'v1 scaled to 0 after the delay', () => replicaSetsOf(env, 'bg').get(h1)?.spec.replicas === 0, 8_000);
+});
