@@ -70,15 +70,18 @@ describe('kubectl-rollouts plan: output', () => {
     expect(r.out.split('\n')).toEqual([
       'T     STEP  PHASE        STABLE  CANARY  WEIGHT  MESSAGE',
       '0s    0     Progressing  4/4     0/1     0/100   more replicas need to be updated',
+      // the weight is applied first; the step completes when the next reconcile sees it applied
+      '10s   0     Progressing  4/4     1/1     25/75   more replicas need to be updated',
       '10s   1     Paused       4/4     1/1     25/75   CanaryPauseStep',
       '40s   2     Progressing  4/4     1/2     25/75   more replicas need to be updated',
+      '50s   2     Progressing  4/4     2/2     50/50   more replicas need to be updated',
       '50s   3     Paused       4/4     2/2     50/50   CanaryPauseStep',
       '50s   4     Progressing  4/4     2/4     50/50   plan: auto-promoted the indefinite pause (pause: {}) at step 3 (--no-auto-promote stops here); more replicas need to be updated',
       '1m0s  4     Progressing  4/4     4/4     100/0   waiting for all steps to complete',
       '1m0s  4     Healthy      4/4     -       0/100   Traffic weight updated from 100 to 0',
       '',
     ]);
-    expect(r.err).toBe('plan: Rollout "shop" ends Healthy at t=1m0s (7 frames)\n');
+    expect(r.err).toBe('plan: Rollout "shop" ends Healthy at t=1m0s (9 frames)\n');
   });
 
   it('prints one JSON document with the keys in order, the same frames as the table', async () => {
@@ -89,7 +92,7 @@ describe('kubectl-rollouts plan: output', () => {
     const plan = JSON.parse(r.out) as Plan;
     expect(Object.keys(plan)).toEqual(['kind', 'rollout', 'strategy', 'frames']);
     expect(r.out.startsWith('{"kind":"RolloutPlan","rollout":"shop","strategy":"canary","frames":[{"t":0,"stepIndex":0,"phase":"Progressing","paused":false,"aborted":false,"replicaSets":{"stable":{"replicas":4,"available":4},"canary":{"replicas":1,"available":0}},"weights":{"canary":0,"stable":100},"message":"more replicas need to be updated"}')).toBe(true);
-    expect(plan.frames.map((f) => f.t)).toEqual([0, 10, 40, 50, 50, 60, 60]);
+    expect(plan.frames.map((f) => f.t)).toEqual([0, 10, 10, 40, 50, 50, 50, 60, 60]);
     expect((await run('plan', '-f', shop, '--pod-ready-seconds', '10')).out).toBe(formatPlanTable(plan.frames as never));
   });
 
@@ -116,7 +119,7 @@ describe('kubectl-rollouts plan: output', () => {
     const r = await planJson('-f', shop, '--no-auto-promote');
     expect(r.code).toBe(1);
     expect(lastFrame(r.plan)).toMatchObject({ stepIndex: 3, phase: 'Paused', paused: true });
-    expect(r.err).toBe('plan: Rollout "shop" ends Paused at t=30s (4 frames)\n');
+    expect(r.err).toBe('plan: Rollout "shop" ends Paused at t=30s (6 frames)\n');
   });
 
   it('promotes at --promote-at even without auto-promote', async () => {
