@@ -15,6 +15,7 @@ import * as L from './Labels';
 import type { RolloutObservation } from './Observation';
 import { nextProgressDeadlineMs, progressDeadlineExceeded } from './ProgressDeadline';
 import { byRevisionDesc, formatLabelSelector, rsAvailable, rsHash, rsName, rsReady, rsRevision, rsScaleDownDeadline, rsSpecReplicas, rsStatusReplicas } from './ReplicaSetView';
+import { pruneHistory, scaleDownOldReplicaSets } from './OldReplicaSets';
 import { newReplicaSet, resolveRevision } from './Revisions';
 import { TERMINAL_RUN_PHASES, followOrCreateRun, runAbortMessage, runVerdict } from './RolloutAnalysisRuns';
 import { abortedCondition, finishStatus, resultOf } from './RolloutStatusPhase';
@@ -266,34 +267,20 @@ export function reconcileBlueGreen(obs: RolloutObservation, template: PodTemplat
     scaleUps.push({ _tag: 'ScaleReplicaSet', name: rsName(rs), replicas: R, annotations: { [L.DESIRED_REPLICAS]: String(R), [L.SCALE_DOWN_DEADLINE]: null }, reason: `${rs === stableRS ? 'stable' : 'active'} ${rsName(rs)} back to ${R}/${R}` });
   }
   // Older revisions: the previous active keeps its pods for scaleDownDelaySeconds, then goes to 0.
-  const delay = bg.scaleDownDelaySeconds ?? 30;
-  const limit = bg.scaleDownDelayRevisionLimit ?? undefined;
-  let kept = 0;
   const olds = owned.filter((rs) => rs !== newRS && rs !== stableRS && rs !== activeRS).sort(byRevisionDesc);
   const leftActive = (rs: ReplicaSet) => servedHash !== activeHash && rsHash(rs) === servedHash;
-  for (const rs of olds) {
-    if (rsSpecReplicas(rs) === 0) continue;
-    const deadline = rsScaleDownDeadline(rs);
-    const delayed = (rs === oldStable || leftActive(rs) || deadline !== undefined) && delay > 0 && (limit === undefined || kept < limit);
-    if (delayed) {
-      kept += 1;
-      if (deadline === undefined) {
-        const at = now + delay * 1000;
-        scaleDowns.push({ _tag: 'AnnotateReplicaSet', name: rsName(rs), annotations: { [L.SCALE_DOWN_DEADLINE]: toRfc3339(at) }, reason: `previous active ${rsName(rs)} keeps its pods for scaleDownDelaySeconds ${delay}` });
-        requeueAt.push(at);
-        continue;
-      }
-      if (now < deadline) {
-        requeueAt.push(deadline);
-        continue;
-      }
-    }
-    scaleDowns.push({ _tag: 'ScaleReplicaSet', name: rsName(rs), replicas: 0, annotations: { [L.SCALE_DOWN_DEADLINE]: null }, reason: `old ReplicaSet ${rsName(rs)} (revision ${rsRevision(rs)}) scaled from ${rsSpecReplicas(rs)} to 0` });
-    event('ScalingReplicaSet', `Scaled down ReplicaSet ${rsName(rs)} (revision ${rsRevision(rs)}) from ${rsSpecReplicas(rs)} to 0`);
-  }
-  const historyLimit = spec.revisionHistoryLimit ?? 10;
-  const idle = olds.filter((rs) => rsSpecReplicas(rs) === 0 && rsStatusReplicas(rs) === 0);
-  for (const rs of idle.slice(historyLimit)) deletes.push({ _tag: 'DeleteReplicaSet', name: rsName(rs), reason: `revisionHistoryLimit ${historyLimit}: deleted ReplicaSet ${rsName(rs)} (revision ${rsRevision(rs)})` });
+  const old = scaleDownOldReplicaSets({
+    olds,
+    delayed: (rs) => rs === oldStable || leftActive(rs),
+    delaySeconds: bg.scaleDownDelaySeconds ?? 30,
+    revisionLimit: bg.scaleDownDelayRevisionLimit ?? undefined,
+    role: 'previous active',
+    now,
+  });
+  scaleDowns.push(...old.intents);
+  events.push(...old.events);
+  requeueAt.push(...old.requeueAt);
+  deletes.push(...pruneHistory(olds, spec.revisionHistoryLimit ?? 10));
 
   // ---- Services --------------------------------------------------------------------------------------------
   const previewHash = newHash;

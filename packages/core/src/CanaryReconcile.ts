@@ -35,6 +35,7 @@ import { memoByIdentity } from './internal/Memo';
 import { replicaProgressThresholdMet } from './ReplicaProgressThreshold';
 import { byRevisionDesc, countsOf, formatLabelSelector, rsAvailable, rsHash, rsName, rsReady, rsRevision, rsScaleDownDeadline, rsSpecReplicas, rsStatusReplicas } from './ReplicaSetView';
 import { abortedCondition, finishStatus, resultOf } from './RolloutStatusPhase';
+import { pruneHistory, scaleDownOldReplicaSets } from './OldReplicaSets';
 import { newReplicaSet, resolveRevision } from './Revisions';
 import { TERMINAL_RUN_PHASES, followOrCreateRun, freeName, runAbortMessage, runVerdict } from './RolloutAnalysisRuns';
 import { toRfc3339 } from './Time';
@@ -563,30 +564,17 @@ export function reconcileCanary(obs: RolloutObservation, template: PodTemplateSp
   // Older ReplicaSets (the previous stable after promotion, superseded canaries).
   const olds = owned.filter((rs) => rs !== newRS && rs !== stableRS).sort(byRevisionDesc);
   if (routed) {
-    const delay = canary.scaleDownDelaySeconds ?? 30;
-    const limit = canary.scaleDownDelayRevisionLimit ?? undefined;
-    let kept = 0;
-    for (const rs of olds) {
-      if (rsSpecReplicas(rs) === 0) continue;
-      const isPreviousStable = rs === oldStableRS || rsScaleDownDeadline(rs) !== undefined;
-      const deadline = rsScaleDownDeadline(rs);
-      const withinLimit = limit === undefined || kept < limit;
-      if (isPreviousStable && delay > 0 && withinLimit && canary.dynamicStableScale !== true) {
-        kept += 1;
-        if (deadline === undefined) {
-          const at = now + delay * 1000;
-          scaleDowns.push({ _tag: 'AnnotateReplicaSet', name: rsName(rs), annotations: { [L.SCALE_DOWN_DEADLINE]: toRfc3339(at) }, reason: `previous stable ${rsName(rs)} keeps its pods for scaleDownDelaySeconds ${delay}` });
-          requeueAt.push(at);
-          continue;
-        }
-        if (now < deadline) {
-          requeueAt.push(deadline);
-          continue;
-        }
-      }
-      scaleDowns.push({ _tag: 'ScaleReplicaSet', name: rsName(rs), replicas: 0, annotations: { [L.SCALE_DOWN_DEADLINE]: null }, reason: `old ReplicaSet ${rsName(rs)} (revision ${rsRevision(rs)}) scaled from ${rsSpecReplicas(rs)} to 0` });
-      event('ScalingReplicaSet', `Scaled down ReplicaSet ${rsName(rs)} (revision ${rsRevision(rs)}) from ${rsSpecReplicas(rs)} to 0`);
-    }
+    const plan = scaleDownOldReplicaSets({
+      olds,
+      delayed: (rs) => rs === oldStableRS && canary.dynamicStableScale !== true,
+      delaySeconds: canary.dynamicStableScale === true ? 0 : (canary.scaleDownDelaySeconds ?? 30),
+      revisionLimit: canary.scaleDownDelayRevisionLimit ?? undefined,
+      role: 'previous stable',
+      now,
+    });
+    scaleDowns.push(...plan.intents);
+    events.push(...plan.events);
+    requeueAt.push(...plan.requeueAt);
   } else {
     // Basic canary: old ReplicaSets drain within maxUnavailable, unhealthy pods first (§2.7).
     const all = owned;
@@ -661,9 +649,7 @@ export function reconcileCanary(obs: RolloutObservation, template: PodTemplateSp
   }
 
   // ---- History ---------------------------------------------------------------------------------------------
-  const historyLimit = spec.revisionHistoryLimit ?? 10;
-  const idle = olds.filter((rs) => rsSpecReplicas(rs) === 0 && rsStatusReplicas(rs) === 0);
-  for (const rs of idle.slice(historyLimit)) deletes.push({ _tag: 'DeleteReplicaSet', name: rsName(rs), reason: `revisionHistoryLimit ${historyLimit}: deleted ReplicaSet ${rsName(rs)} (revision ${rsRevision(rs)})` });
+  deletes.push(...pruneHistory(olds, spec.revisionHistoryLimit ?? 10));
 
   // ---- Status ----------------------------------------------------------------------------------------------
   const sum = (f: (rs: ReplicaSet) => number) => owned.reduce((s, rs) => s + f(rs), 0);
