@@ -1,12 +1,15 @@
 /**
  * The first-party plugins the controller ships, registered by kind. A custom image composes
- * `createController` with these plus its own (see README). None exist yet: the traffic routers
- * (`@rollouts/traffic-*`) and metric providers (`@rollouts/metrics-*`) are listed here as they land. Until then
- * a Rollout naming a router kind is InvalidSpec, and a metric naming a provider gets Error measurements,
- * both with a message that lists the registered kinds.
+ * `createController` with these plus its own (see README). A Rollout naming a router kind nobody registered is
+ * InvalidSpec, and a metric naming a provider nobody registered gets Error measurements, both with a message
+ * that lists the registered kinds.
  */
 import type { MetricProviderPlugin, TrafficRouterPlugin } from '@rollouts/plugin-sdk';
+import { istioRouter } from '@rollouts/traffic-istio';
+import { nginxRouter } from '@rollouts/traffic-nginx';
+import { smiRouter } from '@rollouts/traffic-smi';
 
-export const firstPartyTrafficRouters: ReadonlyArray<TrafficRouterPlugin<any>> = [];
+/** SMI's TrafficSplit API version, as Argo's `--traffic-split-api-version` (default v1alpha1). */
+export const firstPartyTrafficRouters: ReadonlyArray<TrafficRouterPlugin<any>> = [nginxRouter, istioRouter, smiRouter({ apiVersion: 'split.smi-spec.io/v1alpha1' })];
 
 export const firstPartyMetricProviders: ReadonlyArray<MetricProviderPlugin<any>> = [];

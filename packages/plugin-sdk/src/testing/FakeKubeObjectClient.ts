@@ -2,9 +2,12 @@
  * A test double of `KubeObjectClient`: an in-memory object store with resourceVersions, merge and JSON
  * patches, and a record of every call. For plugin unit tests; integration tests use kube-sim or a cluster.
  */
+import * as E from 'fp-ts/lib/Either';
 import * as TE from 'fp-ts/lib/TaskEither';
 import type { KubeObject, KubeObjectClient, ObjectPatch, ObjectRef } from '../KubeObjectClient';
-import { PluginErrors } from '../PluginError';
+import { PluginErrors, type PluginError } from '../PluginError';
+
+const lazy = <A>(f: () => E.Either<PluginError, A>): TE.TaskEither<PluginError, A> => () => Promise.resolve(f());
 
 const key = (r: { apiVersion: string; kind: string; namespace?: string | undefined; name: string }) => `${r.apiVersion}|${r.kind}|${r.namespace ?? ''}|${r.name}`;
 const refOf = (o: KubeObject): ObjectRef => ({ apiVersion: o.apiVersion, kind: o.kind, name: o.metadata.name, ...(o.metadata.namespace !== undefined ? { namespace: o.metadata.namespace } : {}) });
@@ -91,54 +94,67 @@ export class FakeKubeObjectClient implements KubeObjectClient {
     return o === undefined ? undefined : clone(o);
   }
 
-  get(ref: ObjectRef) {
-    this.calls.push({ verb: 'get', ref: key(ref) });
-    return TE.right(this.find(ref));
+  // Every method reads and writes when its task runs, not when it is built, as a real client does.
+  get(ref: ObjectRef): TE.TaskEither<PluginError, KubeObject | undefined> {
+    return lazy(() => {
+      this.calls.push({ verb: 'get', ref: key(ref) });
+      return E.right(this.find(ref));
+    });
   }
 
-  list(query: { apiVersion: string; kind: string; namespace?: string; labelSelector?: string }) {
-    this.calls.push({ verb: 'list', ref: `${query.apiVersion}|${query.kind}|${query.namespace ?? ''}|*` });
-    const wanted = (query.labelSelector ?? '').split(',').filter((s) => s !== '').map((s) => s.split('='));
-    const found = [...this.objects.values()].filter(
-      (o) =>
-        o.apiVersion === query.apiVersion &&
-        o.kind === query.kind &&
-        (query.namespace === undefined || o.metadata.namespace === query.namespace) &&
-        wanted.every(([k, v]) => o.metadata.labels?.[k ?? ''] === v),
-    );
-    return TE.right(found.map(clone));
+  list(query: { apiVersion: string; kind: string; namespace?: string; labelSelector?: string }): TE.TaskEither<PluginError, ReadonlyArray<KubeObject>> {
+    return lazy(() => {
+      this.calls.push({ verb: 'list', ref: `${query.apiVersion}|${query.kind}|${query.namespace ?? ''}|*` });
+      const wanted = (query.labelSelector ?? '').split(',').filter((s) => s !== '').map((s) => s.split('='));
+      const found = [...this.objects.values()].filter(
+        (o) =>
+          o.apiVersion === query.apiVersion &&
+          o.kind === query.kind &&
+          (query.namespace === undefined || o.metadata.namespace === query.namespace) &&
+          wanted.every(([k, v]) => o.metadata.labels?.[k ?? ''] === v),
+      );
+      return E.right(found.map(clone));
+    });
   }
 
-  create(object: KubeObject) {
-    this.calls.push({ verb: 'create', ref: key(refOf(object)) });
-    if (this.objects.has(key(refOf(object)))) return TE.left(PluginErrors.kubeRejected({ message: `${object.kind} "${object.metadata.name}" already exists`, status: 409 }));
-    return TE.right(this.put(object));
+  create(object: KubeObject): TE.TaskEither<PluginError, KubeObject> {
+    return lazy(() => {
+      this.calls.push({ verb: 'create', ref: key(refOf(object)) });
+      if (this.objects.has(key(refOf(object)))) return E.left(PluginErrors.kubeRejected({ message: `${object.kind} "${object.metadata.name}" already exists`, status: 409 }));
+      return E.right(this.put(object));
+    });
   }
 
-  update(object: KubeObject) {
-    this.calls.push({ verb: 'update', ref: key(refOf(object)) });
-    const current = this.objects.get(key(refOf(object)));
-    if (current === undefined) return TE.left(PluginErrors.kubeNotFound({ message: `${object.kind} "${object.metadata.name}" not found` }));
-    if (object.metadata.resourceVersion !== undefined && object.metadata.resourceVersion !== current.metadata.resourceVersion)
-      return TE.left(PluginErrors.kubeConflict({ message: `${object.kind} "${object.metadata.name}": the object has been modified` }));
-    return TE.right(this.put(object));
+  update(object: KubeObject): TE.TaskEither<PluginError, KubeObject> {
+    return lazy(() => {
+      this.calls.push({ verb: 'update', ref: key(refOf(object)) });
+      const current = this.objects.get(key(refOf(object)));
+      if (current === undefined) return E.left(PluginErrors.kubeNotFound({ message: `${object.kind} "${object.metadata.name}" not found` }));
+      if (object.metadata.resourceVersion !== undefined && object.metadata.resourceVersion !== current.metadata.resourceVersion)
+        return E.left(PluginErrors.kubeConflict({ message: `${object.kind} "${object.metadata.name}": the object has been modified` }));
+      return E.right(this.put(object));
+    });
   }
 
-  patch(ref: ObjectRef, patch: ObjectPatch) {
-    this.calls.push({ verb: 'patch', ref: key(ref) });
-    const current = this.objects.get(key(ref));
-    if (current === undefined) return TE.left(PluginErrors.kubeNotFound({ message: `${ref.kind} "${ref.name}" not found` }));
-    try {
-      const next = patch.type === 'merge' ? mergePatch(current, patch.body) : jsonPatch(current, patch.body);
-      return TE.right(this.put(next as KubeObject));
-    } catch (e) {
-      return TE.left(PluginErrors.kubeRejected({ message: `${ref.kind} "${ref.name}": ${(e as Error).message}`, status: 422 }));
-    }
+  patch(ref: ObjectRef, patch: ObjectPatch): TE.TaskEither<PluginError, KubeObject> {
+    return lazy(() => {
+      this.calls.push({ verb: 'patch', ref: key(ref) });
+      const current = this.objects.get(key(ref));
+      if (current === undefined) return E.left(PluginErrors.kubeNotFound({ message: `${ref.kind} "${ref.name}" not found` }));
+      try {
+        const next = patch.type === 'merge' ? mergePatch(current, patch.body) : jsonPatch(current, patch.body);
+        return E.right(this.put(next as KubeObject));
+      } catch (e) {
+        return E.left(PluginErrors.kubeRejected({ message: `${ref.kind} "${ref.name}": ${(e as Error).message}`, status: 422 }));
+      }
+    });
   }
 
-  delete(ref: ObjectRef) {
-    this.calls.push({ verb: 'delete', ref: key(ref) });
-    this.objects.delete(key(ref));
-    return TE.right(undefined);
+  delete(ref: ObjectRef): TE.TaskEither<PluginError, void> {
+    return lazy(() => {
+      this.calls.push({ verb: 'delete', ref: key(ref) });
+      this.objects.delete(key(ref));
+      return E.right(undefined);
+    });
   }
 }

@@ -1,2 +1,4 @@
 export { FakeKubeObjectClient } from './FakeKubeObjectClient';
 export type { RecordedCall } from './FakeKubeObjectClient';
+export { CONFORMANCE_HEADER_ROUTE, CONFORMANCE_MIRROR_ROUTE, describeRouterConformance, routerConformanceChecks } from './RouterConformance';
+export type { RouterConformanceCheck, RouterConformanceSetup } from './RouterConformance';

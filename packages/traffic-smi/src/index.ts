@@ -1,0 +1,7 @@
+/**
+ * @rollouts/traffic-smi: canary traffic through SMI TrafficSplits (`trafficRouting.smi`).
+ */
+export { smiRouter } from './SmiRouter';
+export type { SmiRouterOptions } from './SmiRouter';
+export { DEFAULT_TRAFFIC_SPLIT_API_VERSION, trafficSplitSpec } from './TrafficSplit';
+export type { TrafficSplitApiVersion, TrafficSplitBackend, TrafficSplitSpec } from './TrafficSplit';
