@@ -22,6 +22,13 @@ if [ -z "${KUBECTL:-}" ]; then
   if [ -n "$kubectl_path" ]; then export KUBECTL="$kubectl_path"; echo "==> kubectl: $KUBECTL"; else echo "==> kubectl: Debian kubernetes-client unavailable; the kubectl tests use kubectl on PATH or report that they were skipped"; fi
 fi
 
+# Tier 3: a real Prometheus from Debian for the metrics-prometheus tests (started and stopped by the tests).
+if ! command -v prometheus >/dev/null 2>&1; then
+  echo "==> installing Debian's prometheus"
+  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends prometheus >/dev/null; } \
+    || echo "==> prometheus: install failed; the real-Prometheus tests report that they were skipped"
+fi
+
 step "build" npx nx run-many -t build --outputStyle=static
 step "typecheck" npx nx run-many -t typecheck --outputStyle=static
 step "boundary check" node tools/boundaries/bin/check-boundaries.js

@@ -4,6 +4,8 @@
  * InvalidSpec, and a metric naming a provider nobody registered gets Error measurements, both with a message
  * that lists the registered kinds.
  */
+import { prometheusMetricProvider } from '@rollouts/metrics-prometheus';
+import { webMetricProvider } from '@rollouts/metrics-web';
 import type { MetricProviderPlugin, TrafficRouterPlugin } from '@rollouts/plugin-sdk';
 import { istioRouter } from '@rollouts/traffic-istio';
 import { nginxRouter } from '@rollouts/traffic-nginx';
@@ -12,4 +14,4 @@ import { smiRouter } from '@rollouts/traffic-smi';
 /** SMI's TrafficSplit API version, as Argo's `--traffic-split-api-version` (default v1alpha1). */
 export const firstPartyTrafficRouters: ReadonlyArray<TrafficRouterPlugin<any>> = [nginxRouter, istioRouter, smiRouter({ apiVersion: 'split.smi-spec.io/v1alpha1' })];
 
-export const firstPartyMetricProviders: ReadonlyArray<MetricProviderPlugin<any>> = [];
+export const firstPartyMetricProviders: ReadonlyArray<MetricProviderPlugin<any>> = [prometheusMetricProvider, webMetricProvider];
