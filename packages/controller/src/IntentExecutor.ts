@@ -82,9 +82,11 @@ async function callRouter<A>(kind: string, what: string, timeoutMs: number, pare
     timer = setTimeout(() => resolve(E.left(PluginErrors.routerUnavailable({ message: `the ${kind} traffic router did not answer ${what} within ${timeoutMs} ms` }))), timeoutMs);
   });
   // Shutdown does not wait for a router that ignores its signal.
+  let onAbort: (() => void) | undefined;
   const cancelled = new Promise<E.Either<PluginError, A>>((resolve) => {
-    if (parent.aborted) resolve(E.left(PluginErrors.pluginAborted({ message: `${what} cancelled: the controller is stopping` })));
-    parent.addEventListener('abort', () => resolve(E.left(PluginErrors.pluginAborted({ message: `${what} cancelled: the controller is stopping` }))), { once: true });
+    onAbort = () => resolve(E.left(PluginErrors.pluginAborted({ message: `${what} cancelled: the controller is stopping` })));
+    if (parent.aborted) onAbort();
+    else parent.addEventListener('abort', onAbort, { once: true });
   });
   try {
     return await Promise.race([
@@ -94,6 +96,8 @@ async function callRouter<A>(kind: string, what: string, timeoutMs: number, pare
     ]);
   } finally {
     if (timer !== undefined) clearTimeout(timer);
+    // One listener per call on a long-lived signal: remove it, or a running controller collects them.
+    if (onAbort !== undefined) parent.removeEventListener('abort', onAbort);
   }
 }
 

@@ -98,9 +98,11 @@ async function bounded(kind: string, timeoutMs: number, parent: AbortSignal, cal
     }, timeoutMs);
   });
   // Shutdown does not wait for a provider that ignores its signal.
-  const cancelled = new Promise<E.Either<PluginError, ProviderObservation>>((resolve) =>
-    parent.addEventListener('abort', () => resolve(E.left(PluginErrors.pluginAborted({ message: 'the measurement was cancelled: the controller is stopping' }))), { once: true }),
-  );
+  let onCancel: (() => void) | undefined;
+  const cancelled = new Promise<E.Either<PluginError, ProviderObservation>>((resolve) => {
+    onCancel = () => resolve(E.left(PluginErrors.pluginAborted({ message: 'the measurement was cancelled: the controller is stopping' })));
+    parent.addEventListener('abort', onCancel, { once: true });
+  });
   try {
     if (parent.aborted) return errorObservation('the measurement was cancelled: the controller is stopping');
     const r = await Promise.race([
@@ -112,6 +114,7 @@ async function bounded(kind: string, timeoutMs: number, parent: AbortSignal, cal
   } finally {
     if (timer !== undefined) clearTimeout(timer);
     parent.removeEventListener('abort', onAbort);
+    if (onCancel !== undefined) parent.removeEventListener('abort', onCancel);
   }
 }
 

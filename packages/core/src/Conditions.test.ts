@@ -207,7 +207,9 @@ describe('setCondition', () => {
         const after = setCondition(conditions, update, now);
         const ofType = after.filter((c) => c.type === update.type);
         expect(ofType).toHaveLength(1);
-        expect(ofType[0]).toMatchObject({ status: update.status, reason: update.reason, message: update.message });
+        // An absent reason or message is the empty string (Go omits empty strings).
+        const got = ofType[0]!;
+        expect({ status: got.status, reason: got.reason ?? '', message: got.message ?? '' }).toEqual({ status: update.status, reason: update.reason, message: update.message });
         expect(after.filter((c) => c.type !== update.type)).toEqual(conditions.filter((c) => c.type !== update.type));
       }),
     );

@@ -25,6 +25,8 @@ import { memoByIdentity } from './internal/Memo';
 import { rolloutPhaseOf } from './RolloutStatusPhase';
 
 const CANARY = 'spec.strategy.canary';
+/** How many problems the InvalidSpec condition message spells out. */
+const MAX_PROBLEMS_IN_MESSAGE = 5;
 
 /** Problems that make a Rollout impossible to act on in this observation (beyond its own spec). */
 export function environmentProblems(rollout: Rollout, obs: RolloutObservation): ValidationError[] {
@@ -103,9 +105,12 @@ export function environmentProblems(rollout: Rollout, obs: RolloutObservation): 
 function invalid(obs: RolloutObservation, problems: ReadonlyArray<ValidationError>): ReconcileResult {
   const ro = obs.rollout;
   const prev: RolloutStatus = ro.status ?? {};
-  const first = problems[0] as ValidationError;
-  const more = problems.length > 1 ? ` (and ${problems.length - 1} more problem${problems.length > 2 ? 's' : ''})` : '';
-  const message = `The Rollout "${ro.metadata?.name ?? ''}" is invalid: ${formatValidationError(first)}${more}`;
+  // Every problem, in order (the first is what upstream would report), up to a bound that keeps the
+  // condition readable.
+  const shown = problems.slice(0, MAX_PROBLEMS_IN_MESSAGE).map(formatValidationError).join('; ');
+  const rest = problems.length - MAX_PROBLEMS_IN_MESSAGE;
+  const more = rest > 0 ? ` (and ${rest} more problem${rest > 1 ? 's' : ''}: kubectl-rollouts lint lists them all)` : '';
+  const message = `The Rollout "${ro.metadata?.name ?? ''}" is invalid: ${shown}${more}`;
   const conditions = setCondition(prev.conditions, { type: 'InvalidSpec', status: 'True', reason: 'InvalidSpec', message }, obs.now);
   const draft: RolloutStatus = { ...prev, conditions, observedGeneration: String(ro.metadata?.generation ?? 0) };
   const { phase, message: phaseMessage } = rolloutPhaseOf(ro, draft);
