@@ -214,10 +214,11 @@ describeReal('step analysis against a real Prometheus', () => {
     // failureLimit 0: the first failed measurement decides; the value is on the measurement only.
     expect(result.measurements).toHaveLength(1);
     expect(result.measurements![0]).toMatchObject({ phase: 'Failed', value: '[0.3]', metadata: { ResolvedPrometheusQuery: 'canary_error_ratio{service="high"}' } });
-    const verdict = 'Metric "error-rate" assessed Failed due to failed (1) > failureLimit (0)';
+    // The verdict names the metric, the limit, the measured value and the condition it failed.
+    const verdict = 'Metric "error-rate" assessed Failed due to failed (1) > failureLimit (0) (last value [0.3], successCondition "result[0] < 0.05")';
     expect(run.status!.message).toBe(verdict);
 
-    // The Rollout names the run, the metric and the limit that was hit (not the value nor the condition: see the todo below).
+    // The Rollout's abort message carries all of it.
     const status = aborted.status! as typeof aborted.status & { canary?: { currentStepAnalysisRunStatus?: { name: string; status: string; message?: string } } };
     expect(status.canary?.currentStepAnalysisRunStatus).toEqual({ name: run.metadata.name, status: 'Failed', message: verdict });
     const explanation = `Rollout aborted update to revision 2: Step-based analysis phase failed: AnalysisRun ${run.metadata.name}: ${verdict}`;
@@ -263,8 +264,4 @@ describeReal('step analysis against a real Prometheus', () => {
     expect(message).toContain(unreachable);
   });
 
-  // Gap (to fix in core, see the report): a Failed measurement has no message and the metric result none either,
-  // so the Rollout's abort message says `failed (1) > failureLimit (0)` but not the value ([0.3]) nor the
-  // condition (`result[0] < 0.05`); they are only on the AnalysisRun (measurement value, template condition).
-  test.todo('a high error rate: the Rollout abort message names the measured value and the failed condition');
 });

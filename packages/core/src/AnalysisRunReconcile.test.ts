@@ -839,7 +839,7 @@ describe('reconcileAnalysisRun: a run over time', () => {
     }
     expect(queries).toEqual(Array.from({ length: 4 }, () => 'sum(rate(errors{svc="shop"}[1m]))'));
     expect(ar.status?.phase).toBe('Failed');
-    expect(ar.status?.message).toBe('Metric "error-rate" assessed Failed due to failed (2) > failureLimit (1)');
+    expect(ar.status?.message).toBe('Metric "error-rate" assessed Failed due to failed (2) > failureLimit (1) (last value [0.2], successCondition "result[0] <= 0.05")');
     expect(ar.status?.metricResults?.[0]?.measurements?.map((x) => `${x.phase}:${x.value}`)).toEqual(['Successful:[0.01]', 'Failed:[0.09]', 'Successful:[0.02]', 'Failed:[0.2]']);
     expect(ar.status?.runSummary).toEqual({ count: 1, failed: 1 });
   });

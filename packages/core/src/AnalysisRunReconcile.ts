@@ -390,6 +390,7 @@ function assess(ctx: Context, w: Work): void {
           if (limit !== undefined) {
             worstMessage = `Metric "${metric.name}" assessed ${phase} due to ${limit.message}`;
             if (hasText(result.message)) worstMessage += `: "Error Message: ${result.message}"`;
+            else worstMessage += evidence(metric, lastOf(result));
           }
         }
         bump(summary, limit?.phase);
@@ -732,4 +733,16 @@ function finish(ctx: Context, w: Work, measurements: MeasurementIntent[], reason
   }
   const why = [`run ${status.phase === '' ? 'not started' : status.phase}`, ...reasons].join('; ');
   return result(ctx.run.status, status, intents, requeue, why);
+}
+
+/**
+ * What the verdict rests on, for messages: the last measured value and the conditions it was judged by
+ * (upstream says only which limit was exceeded; a person deciding whether to retry wants the numbers).
+ */
+function evidence(metric: Metric, last: Measurement | undefined): string {
+  const parts: string[] = [];
+  if (last?.value != null && last.value !== '') parts.push(`last value ${last.value}`);
+  if (hasText(metric.successCondition)) parts.push(`successCondition "${metric.successCondition}"`);
+  if (hasText(metric.failureCondition)) parts.push(`failureCondition "${metric.failureCondition}"`);
+  return parts.length > 0 ? ` (${parts.join(', ')})` : '';
 }
