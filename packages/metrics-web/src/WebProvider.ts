@@ -17,8 +17,8 @@ import {
   type PluginError,
   type ProviderObservation,
 } from '@rollouts/plugin-sdk';
-import { sendHttp, type HttpRequest } from './internal/HttpExchange';
-import { createOAuth2TokenSource, oauth2ClientOf, type OAuth2Client, type OAuth2TokenSource } from './internal/OAuth2ClientCredentials';
+import { sendHttp, type HttpRequest } from '@rollouts/plugin-http';
+import { createOAuth2TokenSource, oauth2ClientOf, type OAuth2Client, type OAuth2TokenSource } from '@rollouts/plugin-http';
 import { evaluateJsonPath, parseJsonPath, type JsonPath } from './JsonPath';
 
 /** Seconds a call may take when `timeoutSeconds` is not set. */
