@@ -7,11 +7,12 @@
 import { prometheusMetricProvider } from '@rollouts/metrics-prometheus';
 import { webMetricProvider } from '@rollouts/metrics-web';
 import type { MetricProviderPlugin, TrafficRouterPlugin } from '@rollouts/plugin-sdk';
+import { albRouter } from '@rollouts/traffic-alb';
 import { istioRouter } from '@rollouts/traffic-istio';
 import { nginxRouter } from '@rollouts/traffic-nginx';
 import { smiRouter } from '@rollouts/traffic-smi';
 
 /** SMI's TrafficSplit API version, as Argo's `--traffic-split-api-version` (default v1alpha1). */
-export const firstPartyTrafficRouters: ReadonlyArray<TrafficRouterPlugin<any>> = [nginxRouter, istioRouter, smiRouter({ apiVersion: 'split.smi-spec.io/v1alpha1' })];
+export const firstPartyTrafficRouters: ReadonlyArray<TrafficRouterPlugin<any>> = [nginxRouter, albRouter(), istioRouter, smiRouter({ apiVersion: 'split.smi-spec.io/v1alpha1' })];
 
 export const firstPartyMetricProviders: ReadonlyArray<MetricProviderPlugin<any>> = [prometheusMetricProvider, webMetricProvider];

@@ -1,0 +1,33 @@
+/**
+ * The AWS side of weight verification, as a port: what the router needs to know about the target groups of
+ * an Application Load Balancer. The controller supplies an implementation over the ELBv2 API
+ * (`DescribeLoadBalancers`, `DescribeTargetGroups`, `DescribeTags`, `DescribeListeners`, `DescribeRules`);
+ * this package ships none, so it has no AWS dependency and no network I/O.
+ */
+import type { TaskEither } from 'fp-ts/lib/TaskEither';
+import type { PluginError } from '@rollouts/plugin-sdk';
+
+/** The tag the AWS Load Balancer Controller puts on the target groups it creates: `<ns>/<ingress>-<service>:<port>`. */
+export const RESOURCE_TAG = 'ingress.k8s.aws/resource';
+
+/** One target group of a load balancer, as the verification reads it. */
+export interface TargetGroupWeight {
+  readonly name: string;
+  readonly arn: string;
+  /** Its tags (at least {@link RESOURCE_TAG} when the AWS Load Balancer Controller made it). */
+  readonly tags: Readonly<Record<string, string>>;
+  /** Its weight in the forward actions of the load balancer's listener rules; `undefined` when in none. */
+  readonly weight: number | undefined;
+}
+
+/**
+ * Reads the target groups of the load balancer whose DNS name is `dnsName` (an Ingress's
+ * `status.loadBalancer.ingress[].hostname`). `undefined` when AWS knows no such load balancer (yet).
+ * Failures are PluginError values (`RouterUnavailable` when AWS cannot be reached), never exceptions.
+ */
+export interface TargetGroupReader {
+  targetGroups(dnsName: string, signal: AbortSignal): TaskEither<PluginError, ReadonlyArray<TargetGroupWeight> | undefined>;
+}
+
+/** The {@link RESOURCE_TAG} value of the target group for `service`:`port` behind `ingress`. */
+export const resourceTagOf = (namespace: string, ingress: string, service: string, port: number): string => `${namespace}/${ingress}-${service}:${port}`;
