@@ -533,3 +533,29 @@ describe('reconcileBlueGreen: phase and writes', () => {
     expect(tags(r)).toEqual(['RecordEvent', 'UpdateStatus']);
   });
 });
+
+describe('blue-green: progress deadline', () => {
+  // The preview never becomes available (a bad image): 0/3 pods forever.
+  const stuck = [rs('shop:1', 1, 3), rs('shop:2', 2, 3, 0)];
+
+  it('times out, says so once, and stays timed out while nothing moves', () => {
+    const ro = rollout({}, { status: updating() });
+    const first = reconcileRollout(observe(ro, stuck)).status;
+    const timedOut = reconcileRollout(observe({ ...ro, status: first }, stuck, { now: T0 + 600_001 }));
+    expect(timedOut.status.phase).toBe('Degraded');
+    expect(timedOut.status.message).toBe(`ProgressDeadlineExceeded: ReplicaSet "${NEW_RS}" has timed out progressing: 0/3 new pods available, active not switched.`);
+    expect(events(timedOut)).toContain('RolloutNotCompleted');
+    const later = reconcileRollout(observe({ ...ro, status: timedOut.status }, stuck, { now: T0 + 900_000 }));
+    expect(later.status.phase).toBe('Degraded');
+    expect(later.intents).toEqual([]);
+  });
+
+  it('with progressDeadlineAbort, aborts: the active Service stays on the old revision', () => {
+    const base = rollout({}, { status: updating() });
+    const ro: Rollout = { ...base, spec: { ...base.spec, progressDeadlineAbort: true, progressDeadlineSeconds: 60 } };
+    const first = reconcileRollout(observe(ro, stuck)).status;
+    const r = reconcileRollout(observe({ ...ro, status: first }, stuck, { now: T0 + 61_000 }));
+    expect(r.status.abort).toBe(true);
+    expect(switches(r)).toEqual([]);
+  });
+});

@@ -11,6 +11,8 @@ import * as E from 'fp-ts/lib/Either';
 import type { BlueGreenStatus, Condition, PauseCondition, PodTemplateSpec, ReplicaSet, RolloutAnalysisRunStatus, RolloutStatus } from '@rollouts/api';
 import { setCondition } from './Conditions';
 import type { Intent, ReconcileResult } from './Intent';
+import { intentPlan } from './IntentPlan';
+import { progressingCondition } from './ProgressingCondition';
 import * as L from './Labels';
 import type { RolloutObservation } from './Observation';
 import { nextProgressDeadlineMs, progressDeadlineExceeded } from './ProgressDeadline';
@@ -31,15 +33,8 @@ export function reconcileBlueGreen(obs: RolloutObservation, template: PodTemplat
   const prev: RolloutStatus = ro.status ?? {};
   const R = spec.replicas ?? 1;
 
-  const scaleUps: Intent[] = [];
-  const starts: Intent[] = [];
-  const traffic: Intent[] = [];
-  const scaleDowns: Intent[] = [];
-  const deletes: Intent[] = [];
-  const events: Intent[] = [];
-  const requeueAt: number[] = [];
-  const event = (eventReason: string, message: string, type: 'Normal' | 'Warning' = 'Normal') =>
-    events.push({ _tag: 'RecordEvent', type, eventReason, message, reason: message });
+  const plan = intentPlan();
+  const { scaleUps, starts, traffic, scaleDowns, deletes, events, requeueAt, event } = plan;
 
   const revision = resolveRevision(obs, template);
   if (revision._tag === 'Collision') return revision.result;
@@ -328,34 +323,32 @@ export function reconcileBlueGreen(obs: RolloutObservation, template: PodTemplat
 
   let conditions: Condition[] = [...(prev.conditions ?? [])].filter((c) => c.type !== 'InvalidSpec');
   const completed = fullyPromoted && newAvail >= R;
-  if (invalidMessage !== undefined) {
-    conditions = setCondition(conditions, { type: 'InvalidSpec', status: 'True', reason: 'InvalidSpec', message: `The Rollout "${name}" is invalid: ${invalidMessage}` }, now);
-  } else if (abort) {
-    conditions = setCondition(conditions, abortedCondition(prev.conditions, newRevision, abortMessage), now);
-  } else if (paused) {
-    conditions = setCondition(conditions, { type: 'Progressing', status: 'Unknown', reason: 'RolloutPaused', message: 'Rollout is paused' }, now);
-  } else if (completed) {
-    conditions = setCondition(conditions, { type: 'Progressing', status: 'True', reason: 'NewReplicaSetAvailable', message: `ReplicaSet "${newRSName}" has successfully progressed.` }, now);
-  } else {
-    const reason = progressingReason ?? (newRS === undefined ? 'NewReplicaSetCreated' : 'ReplicaSetUpdated');
-    const detail = `${newAvail}/${newTarget} new pods available, active ${activeHash === newHash ? 'switched' : 'not switched'}`;
-    const message = reason === 'NewReplicaSetCreated' ? `Created new replica set "${newRSName}"` : `ReplicaSet "${newRSName}" is progressing: ${detail}.`;
-    conditions = setCondition(conditions, { type: 'Progressing', status: 'True', reason, message }, now);
-    const deadline = { progressing: conditions.find((c) => c.type === 'Progressing'), progressDeadlineSeconds: spec.progressDeadlineSeconds ?? null };
-    const analysing = [preRun, postRun].some((run) => run !== undefined && !TERMINAL_RUN_PHASES.has(run.status));
-    if (!analysing && progressDeadlineExceeded({ ...deadline, now })) {
-      conditions = setCondition(conditions, { type: 'Progressing', status: 'False', reason: 'ProgressDeadlineExceeded', message: `ReplicaSet "${newRSName}" has timed out progressing: ${detail}.` }, now);
-      if (spec.progressDeadlineAbort === true) {
-        abort = true;
-        requeueAt.push(now);
-      }
-    } else if (!analysing) {
-      const at = nextProgressDeadlineMs(deadline);
-      if (at !== undefined) requeueAt.push(at);
-    }
-  }
+  const progressing = progressingCondition({
+    prevConditions: prev.conditions,
+    conditions,
+    invalidMessage,
+    aborted: abort,
+    abortMessage,
+    paused,
+    completed,
+    rolloutName: name,
+    newRSName,
+    newRevision,
+    reason: progressingReason ?? (newRS === undefined ? 'NewReplicaSetCreated' : 'ReplicaSetUpdated'),
+    detail: `${newAvail}/${newTarget} new pods available, active ${activeHash === newHash ? 'switched' : 'not switched'}`,
+    // The deadline does not run while an analysis decides.
+    deadlineApplies: ![preRun, postRun].some((run) => run !== undefined && !TERMINAL_RUN_PHASES.has(run.status)),
+    progressDeadlineSeconds: spec.progressDeadlineSeconds,
+    progressDeadlineAbort: spec.progressDeadlineAbort === true,
+    now,
+  });
+  conditions = progressing.conditions;
+  if (progressing.requeueAt !== undefined) requeueAt.push(progressing.requeueAt);
+  if (progressing.exceededNow)
+    event('RolloutNotCompleted', `Rollout did not progress within progressDeadlineSeconds ${spec.progressDeadlineSeconds ?? 600}: ${newAvail}/${newTarget} new pods available`, 'Warning');
+  if (progressing.abort) abort = true;
   const status = finishStatus({ rollout: ro, draft, conditions, paused, aborted: abort, availableReplicas: available, newHash, stableHash, newRevision, now });
-  return resultOf(ro, status, [...scaleUps, ...starts, ...traffic, ...scaleDowns, ...deletes, ...events], requeueAt, now);
+  return resultOf(ro, status, plan.ordered(), requeueAt, now);
 }
 
 /** Whether the ReplicaSet carries a `scale-down-deadline` annotation (parseable or not). */

@@ -28,6 +28,8 @@ import { getCondition, setCondition } from './Conditions';
 import { nextProgressDeadlineMs, progressDeadlineExceeded } from './ProgressDeadline';
 import { canaryFenceposts } from './Fenceposts';
 import type { Intent, ReconcileResult, TrafficDestination } from './Intent';
+import { intentPlan } from './IntentPlan';
+import { progressingCondition } from './ProgressingCondition';
 import * as L from './Labels';
 import type { RolloutObservation } from './Observation';
 import { canonicalJson, fnv32a, safeEncodeString } from './PodTemplateHash';
@@ -108,15 +110,8 @@ export function reconcileCanary(obs: RolloutObservation, template: PodTemplateSp
   const maxWeight = tr?.maxTrafficWeight ?? 100;
   const fence = canaryFenceposts(R, canary.maxSurge ?? undefined, canary.maxUnavailable ?? undefined);
 
-  const scaleUps: Intent[] = [];
-  const starts: Intent[] = [];
-  const traffic: Intent[] = [];
-  const scaleDowns: Intent[] = [];
-  const deletes: Intent[] = [];
-  const events: Intent[] = [];
-  const requeueAt: number[] = [];
-  const event = (eventReason: string, message: string, type: 'Normal' | 'Warning' = 'Normal') =>
-    events.push({ _tag: 'RecordEvent', type, eventReason, message, reason: message });
+  const plan = intentPlan();
+  const { scaleUps, starts, traffic, scaleDowns, deletes, events, requeueAt, event } = plan;
 
   // ---- Revisions: which ReplicaSet runs the current template? -------------------------------------------
   const revision = resolveRevision(obs, template);
@@ -692,42 +687,32 @@ export function reconcileCanary(obs: RolloutObservation, template: PodTemplateSp
   let conditions: Condition[] = [...(prev.conditions ?? [])].filter((c) => c.type !== 'InvalidSpec');
   const newRSLabel = newRSName;
   const completed = promoted && rsAvailable(newRS) >= R && olds.every((rs) => rsSpecReplicas(rs) === 0 || rsScaleDownDeadline(rs) !== undefined);
-  if (invalidMessage !== undefined) {
-    conditions = setCondition(conditions, { type: 'InvalidSpec', status: 'True', reason: 'InvalidSpec', message: `The Rollout "${name}" is invalid: ${invalidMessage}` }, now);
-  } else if (abort) {
-    conditions = setCondition(conditions, abortedCondition(prev.conditions, newRevision, abortMessage), now);
-  } else if (paused) {
-    conditions = setCondition(conditions, { type: 'Progressing', status: 'Unknown', reason: 'RolloutPaused', message: 'Rollout is paused' }, now);
-  } else if (completed) {
-    conditions = setCondition(conditions, { type: 'Progressing', status: 'True', reason: 'NewReplicaSetAvailable', message: `ReplicaSet "${newRSLabel}" has successfully progressed.` }, now);
-  } else {
-    const reason = progressingReason ?? (newRS === undefined ? 'NewReplicaSetCreated' : 'ReplicaSetUpdated');
-    const detail = `${rsAvailable(newRS)}/${R} new pods available${steps.length > 0 ? `, step ${Math.min(stepIndex + 1, steps.length)}/${steps.length}` : ''}`;
-    const timedOut = `ReplicaSet "${newRSLabel}" has timed out progressing: ${detail}.`;
-    const before = getCondition(prev.conditions, 'Progressing');
-    const step = steps[stepIndex];
+  const step = steps[stepIndex];
+  const detail = `${rsAvailable(newRS)}/${R} new pods available${steps.length > 0 ? `, step ${Math.min(stepIndex + 1, steps.length)}/${steps.length}` : ''}`;
+  const progressing = progressingCondition({
+    prevConditions: prev.conditions,
+    conditions,
+    invalidMessage,
+    aborted: abort,
+    abortMessage,
+    paused,
+    completed,
+    rolloutName: name,
+    newRSName: newRSLabel,
+    newRevision,
+    reason: progressingReason ?? (newRS === undefined ? 'NewReplicaSetCreated' : 'ReplicaSetUpdated'),
+    detail,
     // The deadline does not run while the rollout waits on purpose (pause, analysis, experiment).
-    const waitingOnPurpose = step != null && (step.pause != null || step.analysis != null || step.experiment != null);
-    if (before?.reason === 'ProgressDeadlineExceeded' && before.message === timedOut) {
-      // Still no progress since the deadline passed.
-    } else {
-      const message = reason === 'NewReplicaSetCreated' ? `Created new replica set "${newRSLabel}"` : `ReplicaSet "${newRSLabel}" is progressing: ${detail}.`;
-      conditions = setCondition(conditions, { type: 'Progressing', status: 'True', reason, message }, now);
-      const progressing = getCondition(conditions, 'Progressing');
-      const deadline = { progressing, progressDeadlineSeconds: spec.progressDeadlineSeconds ?? null };
-      if (!waitingOnPurpose && progressDeadlineExceeded({ ...deadline, now })) {
-        conditions = setCondition(conditions, { type: 'Progressing', status: 'False', reason: 'ProgressDeadlineExceeded', message: timedOut }, now);
-        event('RolloutNotCompleted', `Rollout did not progress within progressDeadlineSeconds ${spec.progressDeadlineSeconds ?? 600}: ${detail}`, 'Warning');
-        if (spec.progressDeadlineAbort === true) {
-          abort = true;
-          requeueAt.push(now);
-        }
-      } else if (!waitingOnPurpose) {
-        const at = nextProgressDeadlineMs(deadline);
-        if (at !== undefined) requeueAt.push(at);
-      }
-    }
-  }
+    deadlineApplies: !(step != null && (step.pause != null || step.analysis != null || step.experiment != null)),
+    progressDeadlineSeconds: spec.progressDeadlineSeconds,
+    progressDeadlineAbort: spec.progressDeadlineAbort === true,
+    now,
+  });
+  conditions = progressing.conditions;
+  if (progressing.requeueAt !== undefined) requeueAt.push(progressing.requeueAt);
+  if (progressing.exceededNow)
+    event('RolloutNotCompleted', `Rollout did not progress within progressDeadlineSeconds ${spec.progressDeadlineSeconds ?? 600}: ${detail}`, 'Warning');
+  if (progressing.abort) abort = true;
   const status = finishStatus({ rollout: ro, draft, conditions, paused, aborted: abort, availableReplicas: available, newHash, stableHash, newRevision, now });
-  return resultOf(ro, status, [...scaleUps, ...starts, ...traffic, ...scaleDowns, ...deletes, ...events], requeueAt, now);
+  return resultOf(ro, status, plan.ordered(), requeueAt, now);
 }

@@ -1,0 +1,72 @@
+/**
+ * The Progressing condition of a Rollout, shared by both strategies, in Argo's order: InvalidSpec, aborted,
+ * paused, completed, else progressing — with the progress deadline. The message of a progressing update carries
+ * its progress (`2/5 new pods available, step 2/8`), so any progress refreshes `lastUpdateTime` (the start of
+ * the deadline); once the deadline passed, the condition stays `ProgressDeadlineExceeded` until the progress
+ * changes.
+ */
+import type { Condition } from '@rollouts/api';
+import { getCondition, setCondition } from './Conditions';
+import { nextProgressDeadlineMs, progressDeadlineExceeded } from './ProgressDeadline';
+import { abortedCondition } from './RolloutStatusPhase';
+
+export interface ProgressingInput {
+  readonly prevConditions: ReadonlyArray<Condition> | null | undefined;
+  /** Conditions so far (InvalidSpec removed). */
+  readonly conditions: Condition[];
+  readonly invalidMessage: string | undefined;
+  readonly aborted: boolean;
+  readonly abortMessage: string | undefined;
+  readonly paused: boolean;
+  readonly completed: boolean;
+  readonly rolloutName: string;
+  readonly newRSName: string;
+  readonly newRevision: number;
+  /** `NewReplicaSetCreated`, `ReplicaSetUpdated`, `RolloutResumed`, `RolloutRetry`. */
+  readonly reason: string;
+  /** The progress, e.g. `2/5 new pods available, step 2/8`. */
+  readonly detail: string;
+  /** False while the rollout waits on purpose (a pause, an analysis, an experiment): no deadline then. */
+  readonly deadlineApplies: boolean;
+  readonly progressDeadlineSeconds: number | null | undefined;
+  readonly progressDeadlineAbort: boolean;
+  readonly now: number;
+}
+
+export interface ProgressingOutcome {
+  readonly conditions: Condition[];
+  /** The deadline passed just now (an event is due). */
+  readonly exceededNow: boolean;
+  /** `progressDeadlineAbort` turned the timeout into an abort. */
+  readonly abort: boolean;
+  readonly requeueAt?: number;
+}
+
+export function progressingCondition(i: ProgressingInput): ProgressingOutcome {
+  const set = (c: Parameters<typeof setCondition>[1]) => setCondition(i.conditions, c, i.now);
+  if (i.invalidMessage !== undefined)
+    return { conditions: set({ type: 'InvalidSpec', status: 'True', reason: 'InvalidSpec', message: `The Rollout "${i.rolloutName}" is invalid: ${i.invalidMessage}` }), exceededNow: false, abort: false };
+  if (i.aborted) return { conditions: set(abortedCondition(i.prevConditions, i.newRevision, i.abortMessage)), exceededNow: false, abort: false };
+  if (i.paused) return { conditions: set({ type: 'Progressing', status: 'Unknown', reason: 'RolloutPaused', message: 'Rollout is paused' }), exceededNow: false, abort: false };
+  if (i.completed)
+    return { conditions: set({ type: 'Progressing', status: 'True', reason: 'NewReplicaSetAvailable', message: `ReplicaSet "${i.newRSName}" has successfully progressed.` }), exceededNow: false, abort: false };
+
+  const timedOut = `ReplicaSet "${i.newRSName}" has timed out progressing: ${i.detail}.`;
+  const before = getCondition(i.prevConditions, 'Progressing');
+  // Still no progress since the deadline passed: keep the condition as it is.
+  if (before?.reason === 'ProgressDeadlineExceeded' && before.message === timedOut) return { conditions: i.conditions, exceededNow: false, abort: false };
+  const message = i.reason === 'NewReplicaSetCreated' ? `Created new replica set "${i.newRSName}"` : `ReplicaSet "${i.newRSName}" is progressing: ${i.detail}.`;
+  const conditions = set({ type: 'Progressing', status: 'True', reason: i.reason, message });
+  if (!i.deadlineApplies) return { conditions, exceededNow: false, abort: false };
+  const deadline = { progressing: getCondition(conditions, 'Progressing'), progressDeadlineSeconds: i.progressDeadlineSeconds ?? null };
+  if (progressDeadlineExceeded({ ...deadline, now: i.now })) {
+    return {
+      conditions: setCondition(conditions, { type: 'Progressing', status: 'False', reason: 'ProgressDeadlineExceeded', message: timedOut }, i.now),
+      exceededNow: true,
+      abort: i.progressDeadlineAbort,
+      ...(i.progressDeadlineAbort ? { requeueAt: i.now } : {}),
+    };
+  }
+  const at = nextProgressDeadlineMs(deadline);
+  return { conditions, exceededNow: false, abort: false, ...(at !== undefined ? { requeueAt: at } : {}) };
+}
