@@ -8,7 +8,7 @@
  * plain functions too.
  */
 import type { KubeObject, KubeObjectClient } from '../KubeObjectClient';
-import type { PluginError } from '../PluginError';
+import { pluginCalls, testRunnerGlobals, type PluginCalls } from './internal/PluginCalls';
 import type { AdditionalDestination, HeaderRoute, MirrorRoute, RoutingContext, TrafficRouter } from '../TrafficRouter';
 
 /** A fresh world for one check: the router, the context it routes for, and the objects around it. */
@@ -40,58 +40,14 @@ export const CONFORMANCE_HEADER_ROUTE: HeaderRoute = { name: 'conformance-header
 export const CONFORMANCE_MIRROR_ROUTE: MirrorRoute = { name: 'conformance-mirror', match: [{ path: { prefix: '/' } }], percentage: 50 };
 
 const NO_DESTINATIONS: ReadonlyArray<AdditionalDestination> = [];
-const PLUGIN_ERROR_TAGS: ReadonlySet<string> = new Set([
-  'KubeConflict',
-  'KubeNotFound',
-  'KubeRejected',
-  'KubeUnavailable',
-  'RouterUnavailable',
-  'RouterMisconfigured',
-  'ProviderUnavailable',
-  'ProviderTimeout',
-  'ProviderResponseInvalid',
-  'PluginConfigInvalid',
-  'PluginUnsupported',
-  'PluginAborted',
-]);
-
-function assert(condition: boolean, message: string): asserts condition {
-  if (!condition) throw new Error(`router conformance: ${message}`);
-}
+const calls: PluginCalls = pluginCalls('router conformance');
+const assert: PluginCalls['assert'] = calls.assert;
+const { call, succeed } = calls;
 
 function sameJson(actual: unknown, expected: unknown, message: string): void {
   const a = JSON.stringify(actual, null, 2);
   const e = JSON.stringify(expected, null, 2);
   assert(a === e, `${message}\n--- expected\n${e}\n--- actual\n${a}`);
-}
-
-function isPluginError(e: unknown): e is PluginError {
-  if (typeof e !== 'object' || e === null) return false;
-  const x = e as { _tag?: unknown; message?: unknown; retryable?: unknown };
-  return typeof x._tag === 'string' && PLUGIN_ERROR_TAGS.has(x._tag) && typeof x.message === 'string' && typeof x.retryable === 'boolean';
-}
-
-type Outcome<A> = { readonly ok: true; readonly value: A } | { readonly ok: false; readonly error: PluginError };
-
-/** Run a router call: it must resolve to an Either holding a value or a PluginError, never reject. */
-async function call<A>(what: string, task: () => Promise<{ readonly _tag: 'Left'; readonly left: PluginError } | { readonly _tag: 'Right'; readonly right: A }>): Promise<Outcome<A>> {
-  let result: unknown;
-  try {
-    result = await task();
-  } catch (e) {
-    throw new Error(`router conformance: ${what} threw instead of returning a PluginError: ${e instanceof Error ? e.message : String(e)}`);
-  }
-  const r = result as { _tag?: unknown; left?: unknown; right?: unknown };
-  if (r?._tag === 'Right') return { ok: true, value: r.right as A };
-  assert(r?._tag === 'Left', `${what} returned ${JSON.stringify(result)}, not an Either`);
-  assert(isPluginError(r.left), `${what} failed with ${JSON.stringify(r.left)}, not a PluginError`);
-  return { ok: false, error: r.left };
-}
-
-async function succeed<A>(what: string, task: () => Promise<{ readonly _tag: 'Left'; readonly left: PluginError } | { readonly _tag: 'Right'; readonly right: A }>): Promise<A> {
-  const r = await call(what, task);
-  if (!r.ok) throw new Error(`router conformance: ${what} failed: ${r.error._tag}: ${r.error.message}`);
-  return r.value;
 }
 
 /** Every object, sorted, as JSON. */
@@ -247,19 +203,13 @@ export const routerConformanceChecks: ReadonlyArray<RouterConformanceCheck> = [
   },
 ];
 
-type Describe = (name: string, body: () => void) => void;
-type It = (name: string, body: () => Promise<void>, timeout?: number) => void;
-
 /**
  * Register the suite as `describe(<name> conforms to the traffic router contract)` with one `it` per
  * check, using the test runner's global `describe` and `it`. `setup` is called once per check and must
  * return a fresh world each time.
  */
 export function describeRouterConformance(name: string, setup: () => Promise<RouterConformanceSetup>, options: { readonly timeoutMs?: number } = {}): void {
-  const g = globalThis as unknown as { describe?: Describe; it?: It };
-  const describe = g.describe;
-  const it = g.it;
-  if (describe === undefined || it === undefined) throw new Error('describeRouterConformance needs a test runner with global describe and it');
+  const { describe, it } = testRunnerGlobals('describeRouterConformance');
   describe(`${name} conforms to the traffic router contract`, () => {
     for (const check of routerConformanceChecks) it(check.title, () => check.run(setup), options.timeoutMs);
   });
