@@ -90,12 +90,14 @@ test('the first failure stops the execution and says which intent failed', async
   expect(w.calls.map((c) => c.verb)).toEqual(['patch:merge', 'patch:merge']);
 });
 
+/** The required methods a router that routes by Service and has no routes of its own answers with nothing to do. */
+const serviceLevel = { updateHash: () => async () => E.right(undefined), removeManagedRoutes: () => async () => E.right(undefined) };
 const setWeight: Intent = { _tag: 'SetWeight', weight: 30, maxWeight: 100, additionalDestinations: [], reason: 'r' };
 
 test('SetWeight calls each router; a router that does not answer times out as RouterUnavailable', async () => {
   const asked: number[] = [];
-  const quick: TrafficRouter = { setWeight: (ctx, weight) => async () => (asked.push(weight), E.right(undefined)) };
-  const hung: TrafficRouter = { setWeight: () => () => new Promise(() => undefined) };
+  const quick: TrafficRouter = { ...serviceLevel, setWeight: (ctx, weight) => async () => (asked.push(weight), E.right(undefined)) };
+  const hung: TrafficRouter = { ...serviceLevel, setWeight: () => () => new Promise(() => undefined) };
   const ok = await run([setWeight, update], fakeWriter(), [{ kind: 'a', path: 'p.a', router: quick }]);
   expect(E.isRight(ok)).toBe(true);
   expect(asked).toEqual([30]);

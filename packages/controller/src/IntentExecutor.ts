@@ -21,7 +21,7 @@
  */
 import * as E from 'fp-ts/lib/Either';
 import { MANAGED_BY_ROLLOUTS_ANNOTATION, POD_TEMPLATE_HASH_LABEL, type AnalysisRun, type Experiment, type ReplicaSet, type Rollout, type RolloutStatus, type Service } from '@rollouts/api';
-import type { Intent, ReconcileResult } from '@rollouts/core';
+import { serviceRolesOf, type Intent, type ReconcileResult } from '@rollouts/core';
 import { Resources, type EventRecorder, type KubeWriter, type Logger, type ResourceKind } from '@rollouts/k8s';
 import { PluginErrors, type AdditionalDestination, type PluginError, type RoutingContext, type TrafficRouter } from '@rollouts/plugin-sdk';
 import type { ClusterCache } from './ClusterCache';
@@ -62,11 +62,13 @@ const ROLLOUT_API_VERSION = 'argoproj.io/v1alpha1';
 export function routingContext(rollout: Rollout, status: RolloutStatus, signal: AbortSignal): RoutingContext {
   const canary = rollout.spec.strategy?.canary;
   const weights = status.canary?.weights;
+  // With ping-pong the two Services swap roles at each promotion: the status being written says which is stable.
+  const roles = serviceRolesOf(canary, status);
   return {
     rollout,
     namespace: rollout.metadata?.namespace ?? '',
-    canaryService: canary?.canaryService ?? '',
-    stableService: canary?.stableService ?? '',
+    canaryService: roles.canaryService,
+    stableService: roles.stableService,
     canaryPodHash: weights?.canary.podTemplateHash ?? status.currentPodHash ?? '',
     stablePodHash: weights?.stable.podTemplateHash ?? status.stableRS ?? '',
     maxWeight: canary?.trafficRouting?.maxTrafficWeight ?? 100,
@@ -205,10 +207,8 @@ export async function executeRolloutIntents(
         return eachRouter(`setWeight ${intent.weight}`, (router, ctx) =>
           (async () => {
             // Subset-level routers (DestinationRule subsets, AppMesh nodes) learn the hashes before the weights move.
-            if (router.updateHash !== undefined) {
-              const h = await router.updateHash(ctx, ctx.canaryPodHash, ctx.stablePodHash, additional)();
-              if (E.isLeft(h)) return h;
-            }
+            const h = await router.updateHash(ctx, ctx.canaryPodHash, ctx.stablePodHash, additional)();
+            if (E.isLeft(h)) return h;
             return router.setWeight(ctx, intent.weight, additional)();
           })(),
         );
@@ -225,27 +225,8 @@ export async function executeRolloutIntents(
             ? router.setMirrorRoute(ctx, { name: intent.name, match: intent.match as never, percentage: intent.percentage })()
             : Promise.resolve(E.left(PluginErrors.pluginUnsupported({ message: `the ${kind} traffic router cannot perform setMirrorRoute` }))),
         );
-      case 'RemoveManagedRoutes': {
-        const managed = rollout.spec.strategy?.canary?.trafficRouting?.managedRoutes ?? [];
-        return eachRouter('removeManagedRoutes', (router, ctx) => {
-          if (router.removeManagedRoutes !== undefined) return router.removeManagedRoutes(ctx)();
-          // Without the method, remove each route through the capability that made it (an empty match removes).
-          if (router.setHeaderRoute === undefined && router.setMirrorRoute === undefined) return undefined;
-          return (async () => {
-            for (const route of managed) {
-              if (router.setHeaderRoute !== undefined) {
-                const r = await router.setHeaderRoute(ctx, { name: route.name, match: [] })();
-                if (E.isLeft(r)) return r;
-              }
-              if (router.setMirrorRoute !== undefined) {
-                const r = await router.setMirrorRoute(ctx, { name: route.name, match: [], percentage: 0 })();
-                if (E.isLeft(r)) return r;
-              }
-            }
-            return E.right(undefined);
-          })();
-        });
-      }
+      case 'RemoveManagedRoutes':
+        return eachRouter('removeManagedRoutes', (router, ctx) => router.removeManagedRoutes(ctx)());
       case 'ScaleWorkload': {
         const ref = rollout.spec.workloadRef;
         if (ref?.name == null || (ref.kind ?? 'Deployment') !== 'Deployment')

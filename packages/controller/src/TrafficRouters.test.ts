@@ -1,20 +1,21 @@
 import * as E from 'fp-ts/lib/Either';
-import { int32, partial, string } from '@rollouts/api';
+import { int32, json, partial, string } from '@rollouts/api';
 import { defineTrafficRouter, type TrafficRouter } from '@rollouts/plugin-sdk';
 import { silentLogger } from './Controller';
 import { createTrafficRouters, routingObservation } from './TrafficRouters';
 
 const made: unknown[] = [];
+const serviceLevel = { updateHash: () => async () => E.right(undefined), removeManagedRoutes: () => async () => E.right(undefined) };
 const nginx = defineTrafficRouter({
   kind: 'nginx',
   configCodec: partial('Nginx', { stableIngress: string(), port: int32() }),
   make: () => (config) => {
     made.push(config);
-    const r: TrafficRouter = { setWeight: () => async () => E.right(undefined), setHeaderRoute: () => async () => E.right(undefined) };
+    const r: TrafficRouter = { ...serviceLevel, setWeight: () => async () => E.right(undefined), setHeaderRoute: () => async () => E.right(undefined) };
     return r;
   },
 });
-const mesh = defineTrafficRouter({ kind: 'acme/mesh', configCodec: partial('Mesh', { host: string() }), make: () => () => ({ setWeight: () => async () => E.right(undefined) }) });
+const mesh = defineTrafficRouter({ kind: 'acme/mesh', configCodec: partial('Mesh', { host: string() }), make: () => () => ({ ...serviceLevel, setWeight: () => async () => E.right(undefined) }) });
 const routers = createTrafficRouters([nginx, mesh], { kube: {} as never, log: silentLogger, now: () => 0 });
 
 test('each configured kind resolves to its plugin; plugin keys come from trafficRouting.plugins', () => {
@@ -46,4 +47,11 @@ test('routers are made once per trafficRouting object', () => {
 
 test('registering a kind twice is a start-up error', () => {
   expect(() => createTrafficRouters([nginx, nginx], { kube: {} as never, log: silentLogger, now: () => 0 })).toThrow('kind "nginx" is registered twice');
+});
+
+test('a plugin (plain JavaScript, say) whose router lacks a required method is a problem naming the methods', () => {
+  const partialRouter = defineTrafficRouter({ kind: 'acme/old', configCodec: json(), make: () => () => ({ setWeight: () => async () => E.right(undefined) }) as unknown as TrafficRouter });
+  const [r] = createTrafficRouters([partialRouter], { kube: {} as never, log: silentLogger, now: () => 0 }).resolve({ plugins: { 'acme/old': {} } });
+  expect(r?.router).toBeUndefined();
+  expect(r?.problem).toBe('the acme/old traffic router lacks the required methods updateHash, removeManagedRoutes (plugin-sdk TrafficRouter)');
 });

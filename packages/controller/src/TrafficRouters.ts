@@ -8,7 +8,7 @@
  */
 import { decode, type Json, type RolloutTrafficRouting } from '@rollouts/api';
 import type { TrafficRoutingObservation } from '@rollouts/core';
-import { createRegistry, routerCapabilities, type RouterDeps, type TrafficRouter, type TrafficRouterPlugin } from '@rollouts/plugin-sdk';
+import { createRegistry, missingRouterMethods, routerCapabilities, type RouterDeps, type TrafficRouter, type TrafficRouterPlugin } from '@rollouts/plugin-sdk';
 
 /** One router a Rollout configures: made, or the problem that prevents it. */
 export interface ConfiguredRouter {
@@ -53,7 +53,10 @@ export function createTrafficRouters(plugins: ReadonlyArray<TrafficRouterPlugin<
     const decoded = decode(plugin.configCodec, config ?? {}, { path });
     if (decoded._tag === 'Left') return { kind, path, problem: decoded.left.map((e) => e.message).join('; ') };
     try {
-      return { kind, path, router: makerOf(plugin)(decoded.right) };
+      const router = makerOf(plugin)(decoded.right);
+      const missing = missingRouterMethods(router);
+      if (missing.length > 0) return { kind, path, problem: `the ${kind} traffic router lacks the required method${missing.length > 1 ? 's' : ''} ${missing.join(', ')} (plugin-sdk TrafficRouter)` };
+      return { kind, path, router };
     } catch (e) {
       return { kind, path, problem: `the ${kind} traffic router could not be created: ${e instanceof Error ? e.message : String(e)}` };
     }

@@ -40,6 +40,7 @@ import { abortedCondition, finishStatus, resultOf } from './RolloutStatusPhase';
 import { pruneHistory, scaleDownOldReplicaSets } from './OldReplicaSets';
 import { newReplicaSet, resolveRevision } from './Revisions';
 import { TERMINAL_RUN_PHASES, followOrCreateRun, freeName, runAbortMessage, runVerdict } from './RolloutAnalysisRuns';
+import { rolloutServiceRoles } from './ServiceRoles';
 import { toRfc3339 } from './Time';
 import { trafficWeightToReplicas } from './WeightedReplicas';
 
@@ -505,6 +506,15 @@ export function reconcileCanary(obs: RolloutObservation, template: PodTemplateSp
   }
   const promoted = fullyPromoted || promotedNow;
 
+  // ---- Ping-pong: two Services that swap the stable and canary roles at each promotion ---------------------
+  // The canary-role Service selects the new revision during the update; at promotion it becomes the stable
+  // one (status.canary.stablePingPong flips) instead of the stable Service being re-pointed, so the load
+  // balancer's targets never change under live traffic.
+  const pp = canary.pingPong ?? undefined;
+  const stableWasPong = prev.canary?.stablePingPong === 'pong';
+  const stablePingPong: 'ping' | 'pong' | undefined = pp === undefined ? undefined : promotedNow !== stableWasPong ? 'pong' : 'ping';
+  const roles = rolloutServiceRoles(canary, stablePingPong);
+
   // ---- Replica counts ------------------------------------------------------------------------------------
   const desiredWeight = promoted ? maxWeight : abort ? 0 : weightAtStep(steps, stepIndex, maxWeight);
   const desired = promoted ? { canary: R, stable: 0 } : countsFor(desiredWeight, stepIndex, { aborted: abort, promoteFull });
@@ -593,6 +603,12 @@ export function reconcileCanary(obs: RolloutObservation, template: PodTemplateSp
     [canary.stableService, stableHash, promotedNow],
     [canary.canaryService, promoted ? stableHash : newHash, false],
   ];
+  if (pp !== undefined) {
+    // The stable role always selects the stable revision (at promotion it already does: it was the canary role).
+    serviceTargets.push([roles.stableService, stableHash, false]);
+    // The canary role follows the update; once promoted it keeps its old revision and gets no traffic.
+    if (!promoted) serviceTargets.push([roles.canaryService, newHash, false]);
+  }
   for (const [svcName, hash, needsAvailable] of serviceTargets) {
     if (svcName == null || svcName === '') continue;
     const svc = obs.services.find((s) => s.metadata?.name === svcName);
@@ -624,8 +640,8 @@ export function reconcileCanary(obs: RolloutObservation, template: PodTemplateSp
     }
     const extra = additional.reduce((sum, d) => sum + d.weight, 0);
     const next: TrafficWeights = {
-      canary: { weight: w, serviceName: canary.canaryService ?? '', podTemplateHash: promoted ? stableHash : newHash },
-      stable: { weight: Math.max(0, maxWeight - w - extra), serviceName: canary.stableService ?? '', podTemplateHash: stableSvcHash },
+      canary: { weight: w, serviceName: roles.canaryService, podTemplateHash: promoted ? stableHash : newHash },
+      stable: { weight: Math.max(0, maxWeight - w - extra), serviceName: roles.stableService, podTemplateHash: stableSvcHash },
       ...(additional.length > 0 ? { additional } : {}),
       ...(weightVerification ? { verified: w === currentTrafficWeight && obs.trafficRouting?.weightVerified === true } : {}),
     };
@@ -657,7 +673,7 @@ export function reconcileCanary(obs: RolloutObservation, template: PodTemplateSp
     ...(backgroundRun !== undefined && !promotedNow ? { currentBackgroundAnalysisRunStatus: backgroundRun } : {}),
     ...(currentExperiment !== undefined ? { currentExperiment } : {}),
     ...(newWeights !== undefined ? { weights: newWeights } : {}),
-    ...(prev.canary?.stablePingPong != null ? { stablePingPong: prev.canary.stablePingPong } : {}),
+    ...(stablePingPong !== undefined ? { stablePingPong } : prev.canary?.stablePingPong != null ? { stablePingPong: prev.canary.stablePingPong } : {}),
   };
   const paused = spec.paused === true || pauseConditions.length > 0;
   const draft: RolloutStatus = {

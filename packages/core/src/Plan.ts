@@ -101,6 +101,11 @@ export interface PlanFrame {
    * the preview Service's (null without a preview Service).
    */
   readonly services?: { readonly active: string | null; readonly preview: string | null };
+  /**
+   * Canary frames with `pingPong` only: which of the two Services is stable (`status.canary.stablePingPong`,
+   * `ping` when unset) and the pod-template hash each selects.
+   */
+  readonly pingPong?: { readonly stable: 'ping' | 'pong'; readonly ping: string | null; readonly pong: string | null };
   /** The plan's own action if one took effect here, then the status message (or the latest event). */
   readonly message: string;
 }
@@ -530,6 +535,7 @@ function selectedHash(cluster: PlanCluster, service: string | null | undefined):
 function frameOf(cluster: PlanCluster, t: number, notes: ReadonlyArray<string>): PlanFrame {
   const st = statusOf(cluster);
   const bg = cluster.rollout.spec.strategy?.blueGreen;
+  const pp = cluster.rollout.spec.strategy?.canary?.pingPong;
   const stable = replicaSetOfHash(cluster, st.stableRS);
   const canary = st.currentPodHash != null && st.currentPodHash !== st.stableRS ? replicaSetOfHash(cluster, st.currentPodHash) : undefined;
   const base = st.message != null && st.message !== '' ? st.message : (cluster.lastEvent?.message ?? '');
@@ -545,6 +551,9 @@ function frameOf(cluster: PlanCluster, t: number, notes: ReadonlyArray<string>):
     },
     weights: cluster.router === undefined ? null : { canary: cluster.router.canary, stable: cluster.router.stable },
     ...(bg == null ? {} : { services: { active: selectedHash(cluster, bg.activeService), preview: selectedHash(cluster, bg.previewService) } }),
+    ...(pp == null
+      ? {}
+      : { pingPong: { stable: st.canary?.stablePingPong === 'pong' ? ('pong' as const) : ('ping' as const), ping: selectedHash(cluster, pp.pingService), pong: selectedHash(cluster, pp.pongService) } }),
     message: [...notes, base].filter((m) => m !== '').join('; '),
   };
 }

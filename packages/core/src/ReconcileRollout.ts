@@ -90,7 +90,6 @@ export function environmentProblems(rollout: Rollout, obs: RolloutObservation): 
     [`${CANARY}.canaryMetadata`, canary?.canaryMetadata],
     [`${CANARY}.stableMetadata`, canary?.stableMetadata],
     [`${CANARY}.antiAffinity`, canary?.antiAffinity],
-    [`${CANARY}.pingPong`, canary?.pingPong],
     ['spec.strategy.blueGreen.activeMetadata', bg?.activeMetadata],
     ['spec.strategy.blueGreen.previewMetadata', bg?.previewMetadata],
     ['spec.strategy.blueGreen.antiAffinity', bg?.antiAffinity],

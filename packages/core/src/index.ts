@@ -156,3 +156,5 @@ export {
 export type { ExperimentPhaseInput, PhaseVerdict } from './ExperimentReconcile';
 export type { ExperimentObservation } from './ExperimentObservation';
 export type { CreateService, DeleteService, ExperimentIntent, ExperimentReconcileResult, UpdateExperimentStatus } from './ExperimentIntent';
+export { rolloutServiceRoles, serviceRolesOf } from './ServiceRoles';
+export type { ServiceRoles } from './ServiceRoles';

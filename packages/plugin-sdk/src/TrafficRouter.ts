@@ -50,15 +50,21 @@ export interface TrafficRouter {
   setWeight(ctx: RoutingContext, weight: number, additional: ReadonlyArray<AdditionalDestination>): TaskEither<PluginError, void>;
   setHeaderRoute?(ctx: RoutingContext, route: HeaderRoute): TaskEither<PluginError, void>;
   setMirrorRoute?(ctx: RoutingContext, route: MirrorRoute): TaskEither<PluginError, void>;
-  /** Remove every route the Rollout's `managedRoutes` name. */
-  removeManagedRoutes?(ctx: RoutingContext): TaskEither<PluginError, void>;
+  /**
+   * Remove every route the Rollout's `managedRoutes` name (called on promotion, abort and Rollout deletion).
+   * A router that cannot make header or mirror routes has none to remove and answers `right`.
+   */
+  removeManagedRoutes(ctx: RoutingContext): TaskEither<PluginError, void>;
   /**
    * Whether the backend really applies `weight` (ALB target groups, for example). `undefined` when it cannot
    * tell yet. A router with this method makes the Rollout wait for `true` before advancing.
    */
   verifyWeight?(ctx: RoutingContext, weight: number, additional: ReadonlyArray<AdditionalDestination>): TaskEither<PluginError, boolean | undefined>;
-  /** Point subset-level routing (DestinationRule subsets, AppMesh nodes) at new pod hashes. */
-  updateHash?(ctx: RoutingContext, canaryPodHash: string, stablePodHash: string, additional: ReadonlyArray<AdditionalDestination>): TaskEither<PluginError, void>;
+  /**
+   * Point subset-level routing (DestinationRule subsets, AppMesh nodes) at new pod hashes; called before each
+   * `setWeight`. A router that routes by Service name (NGINX, ALB, SMI) has no hashes to follow and answers `right`.
+   */
+  updateHash(ctx: RoutingContext, canaryPodHash: string, stablePodHash: string, additional: ReadonlyArray<AdditionalDestination>): TaskEither<PluginError, void>;
 }
 
 /** What a router plugin gets to build itself. */
@@ -82,6 +88,15 @@ export interface TrafficRouterPlugin<C> {
 
 /** Identity with the types spelled out, so an author gets help from the compiler. */
 export const defineTrafficRouter = <C>(plugin: TrafficRouterPlugin<C>): TrafficRouterPlugin<C> => plugin;
+
+/** The methods every router must have (a plugin written in plain JavaScript is checked at run time). */
+export const REQUIRED_ROUTER_METHODS = ['setWeight', 'updateHash', 'removeManagedRoutes'] as const;
+
+/** The required methods `router` lacks (empty when it has them all). */
+export function missingRouterMethods(router: unknown): string[] {
+  const r = (typeof router === 'object' && router !== null ? router : {}) as Record<string, unknown>;
+  return REQUIRED_ROUTER_METHODS.filter((m) => typeof r[m] !== 'function');
+}
 
 /** The optional capabilities a router implements, as reconcileRollout's observation names them. */
 export function routerCapabilities(router: TrafficRouter): Array<'setHeaderRoute' | 'setMirrorRoute' | 'verifyWeight'> {

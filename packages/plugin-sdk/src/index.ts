@@ -15,7 +15,7 @@ export type {
   RouterUnavailable,
 } from './PluginError';
 export type { KubeObject, KubeObjectClient, ObjectPatch, ObjectRef } from './KubeObjectClient';
-export { defineTrafficRouter, routerCapabilities } from './TrafficRouter';
+export { defineTrafficRouter, missingRouterMethods, REQUIRED_ROUTER_METHODS, routerCapabilities } from './TrafficRouter';
 export type { AdditionalDestination, HeaderRoute, MirrorRoute, RouterDeps, RoutingContext, TrafficRouter, TrafficRouterPlugin } from './TrafficRouter';
 export { defineMetricProvider } from './MetricProvider';
 export type { MeasurementContext, MeasurementMetadata, MetricProvider, MetricProviderPlugin, ProviderDeps, ProviderObservation } from './MetricProvider';

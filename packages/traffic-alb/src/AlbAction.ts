@@ -28,12 +28,12 @@ export const actionKey = (prefix: string, name: string): string => `${prefix}/ac
 /** `<prefix>/conditions.<name>`. */
 export const conditionsKey = (prefix: string, name: string): string => `${prefix}/conditions.${name}`;
 
-/** The canary and stable Services: the ping-pong pair when configured (by `status.canary.stablePingPong`), else the context's. */
+/**
+ * The canary and stable Services. With ping-pong the controller passes the pair in their current roles
+ * (`status.canary.stablePingPong` of the status being written, so the swap at promotion moves no traffic).
+ */
 export function servicesOf(ctx: RoutingContext): { readonly canary: string; readonly stable: string } {
-  const pingPong = ctx.rollout.spec.strategy?.canary?.pingPong;
-  if (pingPong == null) return { canary: ctx.canaryService, stable: ctx.stableService };
-  const stableIsPong = ctx.rollout.status?.canary?.stablePingPong === 'pong';
-  return stableIsPong ? { canary: pingPong.pingService, stable: pingPong.pongService } : { canary: pingPong.pongService, stable: pingPong.pingService };
+  return { canary: ctx.canaryService, stable: ctx.stableService };
 }
 
 /** The Service whose action annotation carries the weights: `rootService`, else the stable Service. */

@@ -36,7 +36,10 @@ function context(extra: { managedRoutes?: string[]; pingPong?: boolean; stablePi
     },
     ...(extra.stablePingPong !== undefined ? { status: { canary: { stablePingPong: extra.stablePingPong } } } : {}),
   };
-  return { rollout, namespace: 'ns', canaryService: 'web-canary', stableService: 'web-stable', canaryPodHash: 'c', stablePodHash: 's', maxWeight: 100, signal: new AbortController().signal };
+  // With ping-pong the controller passes the pair in their current roles (from the status being written).
+  const pongStable = extra.stablePingPong === 'pong';
+  const [canaryService, stableService] = extra.pingPong !== true ? ['web-canary', 'web-stable'] : pongStable ? ['web-ping', 'web-pong'] : ['web-pong', 'web-ping'];
+  return { rollout, namespace: 'ns', canaryService, stableService, canaryPodHash: 'c', stablePodHash: 's', maxWeight: 100, signal: new AbortController().signal };
 }
 
 const CONFIG: ALBTrafficRouting = { ingress: 'web', servicePort: 443, rootService: 'web-root' };
@@ -111,6 +114,8 @@ describe('alb router: setWeight', () => {
   it.each<[string, ReturnType<typeof context>, string, string]>([
     ['ping stable (default)', context({ pingPong: true }), 'web-pong', 'web-ping'],
     ['pong stable', context({ pingPong: true, stablePingPong: 'pong' }), 'web-ping', 'web-pong'],
+    // At the promotion that swaps the roles the Rollout object still says ping; the context (the new status) rules.
+    ['pong stable, the Rollout object not written yet', { ...context({ pingPong: true, stablePingPong: 'pong' }), rollout: context({ pingPong: true }).rollout }, 'web-ping', 'web-pong'],
   ])('ping-pong: %s', async (_what, ctx, canary, stable) => {
     const { kube, router } = world();
     await ok(router.setWeight(ctx, 25, []));

@@ -7,6 +7,7 @@
 import { ALBTrafficRouting } from '@rollouts/api';
 import { defineTrafficRouter, PluginErrors } from '@rollouts/plugin-sdk';
 import type { AdditionalDestination, KubeObject, KubeObjectClient, Logger, PluginError, RoutingContext, TrafficRouter, TrafficRouterPlugin } from '@rollouts/plugin-sdk';
+import * as TE from 'fp-ts/lib/TaskEither';
 import type { TaskEither } from 'fp-ts/lib/TaskEither';
 import * as E from 'fp-ts/lib/Either';
 import {
@@ -136,6 +137,8 @@ function makeAlbRouter(kube: KubeObjectClient, log: Logger, config: ALBTrafficRo
       });
     },
     removeManagedRoutes: (ctx) => removeRoutes(ctx, managedRoutesOf(ctx)),
+    // Target groups follow Services, not pod hashes: nothing to follow.
+    updateHash: () => TE.right(undefined),
   };
   if (reader === undefined) return router;
   return { ...router, verifyWeight: (ctx, weight, additional) => verify(reader, config, ctx, weight, additional, read) };

@@ -7,6 +7,7 @@
 import { NginxTrafficRouting } from '@rollouts/api';
 import { defineTrafficRouter, PluginErrors } from '@rollouts/plugin-sdk';
 import type { HeaderRoute, KubeObject, KubeObjectClient, Logger, PluginError, RoutingContext, TrafficRouter } from '@rollouts/plugin-sdk';
+import * as TE from 'fp-ts/lib/TaskEither';
 import type { TaskEither } from 'fp-ts/lib/TaskEither';
 import * as E from 'fp-ts/lib/Either';
 import {
@@ -144,6 +145,8 @@ function makeNginxRouter(kube: KubeObjectClient, log: Logger, config: NginxTraff
       return reconcile(ctx, { header })();
     },
     removeManagedRoutes: (ctx) => clearHeader(ctx),
+    // The canary Ingress names the canary Service, not pod hashes: nothing to follow.
+    updateHash: () => TE.right(undefined),
   };
 }
 

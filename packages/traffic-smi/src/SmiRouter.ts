@@ -7,6 +7,7 @@ import { SMITrafficRouting } from '@rollouts/api';
 import { defineTrafficRouter, PluginErrors } from '@rollouts/plugin-sdk';
 import type { KubeObject, KubeObjectClient, Logger, RoutingContext, TrafficRouter, TrafficRouterPlugin } from '@rollouts/plugin-sdk';
 import * as E from 'fp-ts/lib/Either';
+import * as TE from 'fp-ts/lib/TaskEither';
 import { DEFAULT_TRAFFIC_SPLIT_API_VERSION, trafficSplitSpec, type TrafficSplitApiVersion } from './TrafficSplit';
 
 /** Options of {@link smiRouter}: the controller-wide TrafficSplit API version (upstream's flag). */
@@ -41,6 +42,9 @@ function makeSmiRouter(kube: KubeObjectClient, log: Logger, apiVersion: TrafficS
       log.info('patching TrafficSplit', { trafficSplit: name, namespace: ctx.namespace, weight });
       return E.map(() => undefined)(await kube.patch(ref, { type: 'merge', body: { spec } })());
     },
+    // A TrafficSplit names Services, not pod hashes, and SMI has no header or mirror routes: nothing to do.
+    updateHash: () => TE.right(undefined),
+    removeManagedRoutes: () => TE.right(undefined),
   };
 }
 

@@ -38,6 +38,7 @@ function testRouter(kube: KubeObjectClient, faults: Faults = {}): TrafficRouter 
   );
   const write = (body: unknown) => TE.map(() => undefined)(kube.patch(ROUTE, { type: 'merge', body: { spec: body } }));
   return {
+    updateHash: () => TE.right(undefined),
     setWeight: (_ctx, weight) => {
       if (faults.throwWhenMissing === true)
         return async () => {

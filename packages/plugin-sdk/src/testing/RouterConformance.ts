@@ -84,22 +84,14 @@ async function setRoutes(s: RouterConformanceSetup, ctx: RoutingContext): Promis
   if (router.setMirrorRoute !== undefined) await succeed('setMirrorRoute', () => router.setMirrorRoute!(ctx, CONFORMANCE_MIRROR_ROUTE)());
 }
 
-/** Remove managed routes as the controller does: `removeManagedRoutes`, else each route with an empty match. */
+/** Remove managed routes as the controller does. */
 async function removeRoutes(s: RouterConformanceSetup, ctx: RoutingContext): Promise<void> {
-  const { router } = s;
-  if (router.removeManagedRoutes !== undefined) {
-    await succeed('removeManagedRoutes', () => router.removeManagedRoutes!(ctx)());
-    return;
-  }
-  for (const route of ctx.rollout.spec.strategy?.canary?.trafficRouting?.managedRoutes ?? []) {
-    if (router.setHeaderRoute !== undefined) await succeed(`setHeaderRoute ${route.name} (remove)`, () => router.setHeaderRoute!(ctx, { name: route.name, match: [] })());
-    if (router.setMirrorRoute !== undefined) await succeed(`setMirrorRoute ${route.name} (remove)`, () => router.setMirrorRoute!(ctx, { name: route.name, match: [], percentage: 0 })());
-  }
+  await succeed('removeManagedRoutes', () => s.router.removeManagedRoutes(ctx)());
 }
 
 async function setWeight(s: RouterConformanceSetup, ctx: RoutingContext, weight: number): Promise<void> {
   const { router } = s;
-  if (router.updateHash !== undefined) await succeed('updateHash', () => router.updateHash!(ctx, ctx.canaryPodHash, ctx.stablePodHash, NO_DESTINATIONS)());
+  await succeed('updateHash', () => router.updateHash(ctx, ctx.canaryPodHash, ctx.stablePodHash, NO_DESTINATIONS)());
   await succeed(`setWeight ${weight}`, () => router.setWeight(ctx, weight, NO_DESTINATIONS)());
 }
 
@@ -198,7 +190,7 @@ export const routerConformanceChecks: ReadonlyArray<RouterConformanceCheck> = [
       assert(!r.ok, 'setWeight succeeded although the object it routes through is missing');
       if (s.router.setHeaderRoute !== undefined) await call('setHeaderRoute without its backend', () => s.router.setHeaderRoute!(ctx, CONFORMANCE_HEADER_ROUTE)());
       if (s.router.verifyWeight !== undefined) await call('verifyWeight without its backend', () => s.router.verifyWeight!(ctx, 30, NO_DESTINATIONS)());
-      if (s.router.removeManagedRoutes !== undefined) await call('removeManagedRoutes without its backend', () => s.router.removeManagedRoutes!(ctx)());
+      await call('removeManagedRoutes without its backend', () => s.router.removeManagedRoutes(ctx)());
     },
   },
 ];
