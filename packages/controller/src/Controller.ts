@@ -33,6 +33,7 @@ import { ClusterCache } from './ClusterCache';
 import type { ControllerMetrics, ReconciledKind } from './ControllerMetrics';
 import { decodeRollout } from './Decoding';
 import { reconcileExperimentKey } from './ExperimentReconciler';
+import { releaseTraffic } from './IntentExecutor';
 import { createMetricProviders } from './Measurements';
 import { runReconcileLoop, type ReconcileOutcome } from './ReconcileLoop';
 import { ReferenceIndex } from './References';
@@ -169,8 +170,15 @@ export function createController(opts: ControllerOptions): Controller {
   const i = cache.informers;
   i.rollouts.onEvent((e) => {
     const key = keyOf(e.object);
-    if (e.type === 'DELETED') references.delete(key);
-    else {
+    if (e.type === 'DELETED') {
+      references.delete(key);
+      // The leader releases the traffic a deleted Rollout held in objects it does not own (ALB, Istio).
+      const current = term;
+      const r = decodeRollout(e.object);
+      const tr = r._tag === 'Right' ? r.right.spec.strategy?.canary?.trafficRouting : undefined;
+      if (current !== undefined && r._tag === 'Right' && tr != null)
+        track(releaseTraffic(r.right, routers.resolve(tr), { log, signal: current.abort.signal, timeoutMs: opts.routerTimeoutMs ?? 30_000 }).then(() => undefined));
+    } else {
       const r = decodeRollout(e.object);
       if (r._tag === 'Right') references.set(key, r.right);
     }

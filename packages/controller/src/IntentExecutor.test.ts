@@ -5,7 +5,7 @@ import { loadKubeConfig, systemClock, type KubePatch, type KubeWriter, type Reso
 import { PluginErrors, type PluginError, type TrafficRouter } from '@rollouts/plugin-sdk';
 import { ClusterCache } from './ClusterCache';
 import { silentLogger } from './Controller';
-import { executeRolloutIntents } from './IntentExecutor';
+import { executeRolloutIntents, releaseTraffic } from './IntentExecutor';
 import type { ConfiguredRouter } from './TrafficRouters';
 
 interface Call {
@@ -117,4 +117,33 @@ test('EvictPod posts an Eviction to the pod\'s eviction subresource', async () =
   const r = await run([{ _tag: 'EvictPod', name: 'web-abc-123', reason: 'restartAt' }], w);
   expect(E.isRight(r)).toBe(true);
   expect(w.calls).toEqual([{ verb: 'create', kind: 'Eviction', name: 'web-abc-123', subresource: 'pods/web-abc-123/eviction', body: { apiVersion: 'policy/v1', kind: 'Eviction', metadata: { name: 'web-abc-123', namespace: 'prod' } } }]);
+});
+
+describe('releaseTraffic (a Rollout was deleted)', () => {
+  const ro = { apiVersion: 'argoproj.io/v1alpha1', kind: 'Rollout', metadata: { name: 'web', namespace: 'ns' }, spec: { strategy: { canary: { stableService: 's', canaryService: 'c' } } }, status: {} } as never;
+  const logged: string[] = [];
+  const log = { debug: () => undefined, info: (m: string) => void logged.push(`info ${m}`), warn: () => undefined, error: (m: string, f?: Record<string, unknown>) => void logged.push(`error ${m} ${String(f?.['error'])}`) };
+  const deps = { log, signal: new AbortController().signal, timeoutMs: 1000, backoffMs: 1 };
+
+  test('each router with release is called with the stable and canary Services; retryable failures are retried', async () => {
+    const seen: string[] = [];
+    let failures = 2;
+    const flaky: TrafficRouter = {
+      ...serviceLevel,
+      setWeight: () => async () => E.right(undefined),
+      release: (ctx) => async () => (seen.push(`${ctx.stableService}/${ctx.canaryService}`), failures-- > 0 ? E.left(PluginErrors.kubeUnavailable({ message: 'busy' })) : E.right(undefined)),
+    };
+    const none: TrafficRouter = { ...serviceLevel, setWeight: () => async () => E.right(undefined) };
+    expect(await releaseTraffic(ro, [{ kind: 'a', path: 'p.a', router: flaky }, { kind: 'b', path: 'p.b', router: none }], deps)).toEqual([]);
+    expect(seen).toEqual(['s/c', 's/c', 's/c']);
+  });
+
+  test('a failure that retrying cannot help is logged with the router and the error, once', async () => {
+    logged.length = 0;
+    let calls = 0;
+    const broken: TrafficRouter = { ...serviceLevel, setWeight: () => async () => E.right(undefined), release: () => async () => (calls++, E.left(PluginErrors.routerMisconfigured({ message: 'VirtualService vs not found' }))) };
+    expect(await releaseTraffic(ro, [{ kind: 'istio', path: 'p.istio', router: broken }], deps)).toEqual(['istio']);
+    expect(calls).toBe(1);
+    expect(logged).toEqual(['error could not release the traffic of a deleted Rollout RouterMisconfigured: VirtualService vs not found']);
+  });
 });

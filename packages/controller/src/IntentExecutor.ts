@@ -273,3 +273,41 @@ export async function executeRolloutIntents(
   }
   return E.right({ writes, ...(written !== undefined ? { rollout: written } : {}) });
 }
+
+/**
+ * A Rollout was deleted: each of its routers that has `release` puts the objects it changed but does not own
+ * back to all traffic on the stable Service. Best effort, a few attempts: the Rollout is gone, so a failure is
+ * logged with the router and the error, not retried forever. Returns the routers that could not release.
+ */
+export async function releaseTraffic(
+  rollout: Rollout,
+  routers: ReadonlyArray<ConfiguredRouter>,
+  deps: { readonly log: Logger; readonly signal: AbortSignal; readonly timeoutMs: number; readonly attempts?: number; readonly backoffMs?: number },
+): Promise<string[]> {
+  const name = `${rollout.metadata?.namespace ?? ''}/${rollout.metadata?.name ?? ''}`;
+  const failed: string[] = [];
+  for (const r of routers) {
+    const release = r.router?.release;
+    if (r.router === undefined || release === undefined) continue;
+    const router = r.router;
+    const attempts = deps.attempts ?? 3;
+    let last: PluginError | undefined;
+    for (let i = 0; i < attempts && !deps.signal.aborted; i++) {
+      if (i > 0) await new Promise((resolve) => setTimeout(resolve, (deps.backoffMs ?? 1000) * 2 ** (i - 1)));
+      const ctx = routingContext(rollout, rollout.status ?? {}, deps.signal);
+      const res = await callRouter(r.kind, 'release', deps.timeoutMs, deps.signal, (signal) => release.call(router, { ...ctx, signal })());
+      if (E.isRight(res)) {
+        deps.log.info('released traffic of a deleted Rollout', { rollout: name, router: r.kind });
+        last = undefined;
+        break;
+      }
+      last = res.left;
+      if (!res.left.retryable) break;
+    }
+    if (last !== undefined) {
+      failed.push(r.kind);
+      deps.log.error('could not release the traffic of a deleted Rollout', { rollout: name, router: r.kind, error: `${last._tag}: ${last.message}` });
+    }
+  }
+  return failed;
+}

@@ -56,6 +56,14 @@ export interface TrafficRouter {
    */
   removeManagedRoutes(ctx: RoutingContext): TaskEither<PluginError, void>;
   /**
+   * The Rollout was deleted: put what this router changed in objects it does not own (the user's Ingress or
+   * VirtualService) back to all traffic on the stable Service, without this Rollout's managed routes. Objects the
+   * router created with the Rollout as their owner (a canary Ingress, a TrafficSplit) are left to the garbage
+   * collector, so routers with only such objects do not need this method. Called once, best effort, by the
+   * controller that sees the deletion; `ctx` is built from the Rollout's last known status.
+   */
+  release?(ctx: RoutingContext): TaskEither<PluginError, void>;
+  /**
    * Whether the backend really applies `weight` (ALB target groups, for example). `undefined` when it cannot
    * tell yet. A router with this method makes the Rollout wait for `true` before advancing.
    */

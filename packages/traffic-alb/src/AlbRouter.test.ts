@@ -260,3 +260,32 @@ describeRouterConformance('alb (FakeKubeObjectClient, recorded-contract target g
     },
   };
 });
+
+describe('alb router: release (the Rollout was deleted)', () => {
+  it('sends everything to the stable Service, removes the routes and this Rollout\'s managed entry, leaves other owners alone', async () => {
+    const other = JSON.stringify({ api: [`${P}/actions.api-root`] });
+    const { kube, router } = world(CONFIG, [ingress('web', { [MANAGED]: other, [`${P}/actions.api-root`]: '{"Type":"fixed-response"}' })]);
+    const ctx = context();
+    await ok(router.setWeight(ctx, 40, []));
+    await ok(router.setHeaderRoute!(ctx, { name: 'beta', match: [{ headerName: 'X-Canary', headerValue: { exact: 'yes' } }] }));
+    await ok(router.release!(ctx));
+    const a = annotations(kube);
+    expect(JSON.parse(a[`${P}/actions.web-root`]!)).toEqual({ Type: 'forward', ForwardConfig: { TargetGroups: [tg('web-canary', 0), tg('web-stable', 100)] } });
+    expect(a[`${P}/actions.beta`]).toBeUndefined();
+    expect(a[`${P}/conditions.beta`]).toBeUndefined();
+    expect(JSON.parse(a[MANAGED]!)).toEqual({ api: [`${P}/actions.api-root`] });
+    expect(a[`${P}/actions.api-root`]).toBe('{"Type":"fixed-response"}');
+    expect((kube.find(ref())!.spec as { rules: Array<{ http: { paths: unknown[] } }> }).rules[0]!.http.paths).toEqual([userPath('web-root'), userPath('cdn', '/static')]);
+  });
+
+  it('with no other owner the managed-annotations key goes away, and a second release changes nothing', async () => {
+    const { kube, router } = world();
+    const ctx = context();
+    await ok(router.setWeight(ctx, 25, []));
+    await ok(router.release!(ctx));
+    expect(annotations(kube)[MANAGED]).toBeUndefined();
+    const after = kube.find(ref());
+    await ok(router.release!(ctx));
+    expect(kube.find(ref())).toEqual(after);
+  });
+});

@@ -139,6 +139,26 @@ function makeAlbRouter(kube: KubeObjectClient, log: Logger, config: ALBTrafficRo
     removeManagedRoutes: (ctx) => removeRoutes(ctx, managedRoutesOf(ctx)),
     // Target groups follow Services, not pod hashes: nothing to follow.
     updateHash: () => TE.right(undefined),
+    // The Rollout is gone: its routes are removed, the action sends everything to the stable Service, and its
+    // entry in the managed-annotations map goes away (the action itself stays: the Ingress's rules use it).
+    release: (ctx) => async () => {
+      const removed = await removeRoutes(ctx, managedRoutesOf(ctx))();
+      if (E.isLeft(removed)) return removed;
+      return eachIngress(ctx, async (ingress) => {
+        const service = actionServiceOf(config, ctx);
+        if (!hasServiceBackend(ingress, service)) return E.right(undefined);
+        const have = ingress.metadata.annotations ?? {};
+        const want: Record<string, string | null> = {
+          [actionKey(prefix, service)]: weightedAction(config, ctx, 0, []),
+          [MANAGED_ANNOTATIONS]: withManagedKeys(managedAnnotationsOf(ingress), ctx.rollout.metadata?.name ?? '', []),
+        };
+        const annotations: Record<string, string | null> = {};
+        for (const [k, v] of Object.entries(want)) if ((have[k] ?? null) !== v) annotations[k] = v;
+        if (Object.keys(annotations).length === 0) return E.right(undefined);
+        log.info('releasing Ingress', { ingress: ingress.metadata.name, namespace: ctx.namespace });
+        return E.map(() => undefined)(await kube.patch(ingressRef(ctx.namespace, ingress.metadata.name), { type: 'merge', body: { metadata: { annotations } } })());
+      })();
+    },
   };
   if (reader === undefined) return router;
   return { ...router, verifyWeight: (ctx, weight, additional) => verify(reader, config, ctx, weight, additional, read) };

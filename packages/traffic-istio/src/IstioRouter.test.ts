@@ -199,6 +199,23 @@ describe('istio router, host-level split', () => {
   });
 });
 
+describe('istio router, release (the Rollout was deleted)', () => {
+  it('mid-canary with a header route: routes removed, all traffic back on stable, foreign routes untouched', async () => {
+    const w = hostWorld();
+    await weigh(w.router, w.ctx, 60);
+    await ok(w.router.setHeaderRoute!(w.ctx, header));
+    await ok(w.router.release!(w.ctx));
+    expect(w.http()).toEqual([adminRoute, primary(0, 100), fallback]);
+  });
+
+  it('a VirtualService that is gone is an error naming it (the controller logs it), not a pass', async () => {
+    const w = hostWorld();
+    await w.kube.delete(vsRef('web-vs'))();
+    const e = await fails(w.router.release!(w.ctx));
+    expect(e.message).toMatch(/web-vs/);
+  });
+});
+
 describe('istio router, misconfiguration', () => {
   const cases: Array<[string, IstioTrafficRouting, KubeObject[], RegExp]> = [
     ['VirtualService missing', { virtualService: { name: 'web-vs' } }, [], /VirtualService shop\/web-vs not found/],

@@ -192,7 +192,7 @@ function makeIstioRouter(kube: KubeObjectClient, apiVersion: string, config: Ist
     );
   };
 
-  return {
+  const router: TrafficRouter = {
     setWeight: (ctx, weight, additional) => {
       const weights = percentWeights(ctx.maxWeight, weight, additional);
       if (typeof weights === 'string') return async () => E.left(misconfigured(weights));
@@ -263,4 +263,12 @@ function makeIstioRouter(kube: KubeObjectClient, apiVersion: string, config: Ist
         { missingOk: true },
       ),
   };
+  // The Rollout is gone: the user's VirtualServices get their managed routes removed and all traffic back on the
+  // stable destination. DestinationRule subsets keep their labels (the stable subset still names live pods).
+  router.release = (ctx) => async () => {
+    const removed = await router.removeManagedRoutes(ctx)();
+    if (E.isLeft(removed)) return removed;
+    return router.setWeight(ctx, 0, [])();
+  };
+  return router;
 }
