@@ -22,11 +22,17 @@ if [ -z "${KUBECTL:-}" ]; then
   if [ -n "$kubectl_path" ]; then export KUBECTL="$kubectl_path"; echo "==> kubectl: $KUBECTL"; else echo "==> kubectl: Debian kubernetes-client unavailable; the kubectl tests use kubectl on PATH or report that they were skipped"; fi
 fi
 
-# Tier 3: a real Prometheus from Debian for the metrics-prometheus tests (started and stopped by the tests).
-if ! command -v prometheus >/dev/null 2>&1; then
-  echo "==> installing Debian's prometheus"
-  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends prometheus >/dev/null; } \
-    || echo "==> prometheus: install failed; the real-Prometheus tests report that they were skipped"
+# Tier 3: real servers from Debian for the metric providers' tests (each test file starts and stops its own
+# server on free loopback ports): Prometheus, Graphite (carbon-cache + graphite-web), InfluxDB 1.x.
+need=()
+command -v prometheus >/dev/null 2>&1 || need+=(prometheus)
+command -v carbon-cache >/dev/null 2>&1 || need+=(graphite-carbon)
+command -v graphite-manage >/dev/null 2>&1 || need+=(graphite-web)
+command -v influxd >/dev/null 2>&1 || need+=(influxdb)
+if [ "${#need[@]}" -gt 0 ]; then
+  echo "==> installing Debian packages: ${need[*]}"
+  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null; } \
+    || echo "==> install failed: the real-server tests of ${need[*]} report that they were skipped"
 fi
 
 step "build" npx nx run-many -t build --outputStyle=static

@@ -4,6 +4,9 @@
  * InvalidSpec, and a metric naming a provider nobody registered gets Error measurements, both with a message
  * that lists the registered kinds.
  */
+import { graphiteMetricProvider } from '@rollouts/metrics-graphite';
+import { influxdbMetricProvider } from '@rollouts/metrics-influxdb';
+import { jobMetricProvider } from '@rollouts/metrics-job';
 import { prometheusMetricProvider } from '@rollouts/metrics-prometheus';
 import { webMetricProvider } from '@rollouts/metrics-web';
 import type { MetricProviderPlugin, TrafficRouterPlugin } from '@rollouts/plugin-sdk';
@@ -15,4 +18,4 @@ import { smiRouter } from '@rollouts/traffic-smi';
 /** SMI's TrafficSplit API version, as Argo's `--traffic-split-api-version` (default v1alpha1). */
 export const firstPartyTrafficRouters: ReadonlyArray<TrafficRouterPlugin<any>> = [nginxRouter, albRouter(), istioRouter, smiRouter({ apiVersion: 'split.smi-spec.io/v1alpha1' })];
 
-export const firstPartyMetricProviders: ReadonlyArray<MetricProviderPlugin<any>> = [prometheusMetricProvider, webMetricProvider];
+export const firstPartyMetricProviders: ReadonlyArray<MetricProviderPlugin<any>> = [prometheusMetricProvider, webMetricProvider, jobMetricProvider, graphiteMetricProvider, influxdbMetricProvider];

@@ -56,6 +56,12 @@ const USED: Record<string, string[]> = {
   '/pods/eviction': ['create'],
   '/secrets': ['get'],
   '/events': ['create', 'patch'],
+  // Plugins, through KubeObjectClient (each router's and provider's calls).
+  'batch/jobs': ['create', 'get', 'list', 'delete'],
+  'networking.k8s.io/ingresses': ['get', 'create', 'patch', 'delete'],
+  'networking.istio.io/virtualservices': ['get', 'update'],
+  'networking.istio.io/destinationrules': ['get', 'update'],
+  'split.smi-spec.io/trafficsplits': ['get', 'create', 'patch'],
 };
 
 test('the ClusterRole grants what the controller uses, with no write beyond it; the Lease is a namespaced Role', () => {

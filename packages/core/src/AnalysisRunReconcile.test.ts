@@ -338,6 +338,13 @@ describe('reconcileAnalysisRun: scheduling', () => {
       0, // upstream's requeue ignores terminating: b's next interval is overdue
     ],
     [
+      'terminate: an in-flight measurement whose resumeAt is still ahead is terminated too (not left running)',
+      run([metric('a')], { terminate: true }, running([{ name: 'a', phase: 'Running', measurements: [m('Running', 0, { resumeAt: at(30) })] }])),
+      5,
+      ['TerminateMeasurement:a'],
+      undefined,
+    ],
+    [
       'a completed metric is skipped while others go on',
       run([metric('a', { interval: '1m', count: 5 }), metric('b', { interval: '1m', count: 5 })], {}, running([result('a', ['Successful'], { phase: 'Successful' }), result('b', ['Successful'])])),
       61,

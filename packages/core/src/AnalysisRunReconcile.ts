@@ -465,7 +465,9 @@ function dueTasks(ctx: Context, w: Work): Task[] {
     const last = lastOf(result);
     if (last !== undefined && last.finishedAt == null) {
       const resumeAt = timeOf(last.resumeAt);
-      if (resumeAt !== undefined && resumeAt > now) return;
+      // A terminating run stops its in-flight measurements now, whatever their resumeAt says (otherwise the run
+      // would complete with a Job still running until the run is deleted).
+      if (!terminating && resumeAt !== undefined && resumeAt > now) return;
       const when = resumeAt !== undefined ? `its resumeAt ${last.resumeAt} has passed` : 'it has no resumeAt';
       tasks.push(
         terminating
