@@ -193,7 +193,15 @@ export function reconcileCanary(obs: RolloutObservation, template: PodTemplateSp
   // ---- Replica arithmetic for a weight -------------------------------------------------------------------
   const weights = prev.canary?.weights ?? undefined;
   const setWeightSteps = steps.flatMap((s) => (s.setWeight != null ? [s.setWeight] : []));
-  const countsFor = (weight: number, index: number, opts: { aborted: boolean; promoteFull: boolean }) =>
+  // Asked several times per reconcile with the same arguments (each step looked at, the desired counts): once each.
+  const countsMemo = new Map<string, { canary: number; stable: number }>();
+  const countsFor = (weight: number, index: number, opts: { aborted: boolean; promoteFull: boolean }) => {
+    const key = `${weight}|${index}|${opts.aborted ? 1 : 0}|${opts.promoteFull ? 1 : 0}`;
+    let counts = countsMemo.get(key);
+    if (counts === undefined) countsMemo.set(key, (counts = computeCounts(weight, index, opts)));
+    return counts;
+  };
+  const computeCounts = (weight: number, index: number, opts: { aborted: boolean; promoteFull: boolean }) =>
     fullyPromoted
       ? { canary: R, stable: 0 }
       : canaryReplicaCounts({

@@ -44,3 +44,17 @@ describe('canaryFenceposts', () => {
     expect(() => canaryFenceposts(-1, 1, 1)).toThrow(/^replicas must be/);
   });
 });
+
+describe('canaryFenceposts keeps its answers', () => {
+  test('the same arguments give the same frozen object; a number and a string limit are different keys', () => {
+    const a = canaryFenceposts(10, '25%', 1);
+    expect(canaryFenceposts(10, '25%', 1)).toBe(a);
+    expect(Object.isFrozen(a)).toBe(true);
+    expect(canaryFenceposts(10, 3, 1)).toEqual({ maxSurge: 3, maxUnavailable: 1 });
+    expect(canaryFenceposts(10, '30%', 1)).toEqual({ maxSurge: 3, maxUnavailable: 1 });
+  });
+  test('bad input throws every time (errors are not kept)', () => {
+    expect(() => canaryFenceposts(-1, 1, 1)).toThrow(RangeError);
+    expect(() => canaryFenceposts(-1, 1, 1)).toThrow(RangeError);
+  });
+});

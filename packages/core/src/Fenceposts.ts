@@ -20,12 +20,26 @@ export function canaryFenceposts(
   maxSurge?: IntOrString | null,
   maxUnavailable?: IntOrString | null,
 ): Fenceposts {
+  // Every reconcile asks again for the same few (replicas, limits): keep the answers (the result is frozen).
+  return fencepostsByKey(`${replicas}|${limitKey(maxSurge)}|${limitKey(maxUnavailable)}`, replicas, maxSurge, maxUnavailable);
+}
+
+const limitKey = (v: IntOrString | null | undefined): string => (v == null ? '-' : typeof v === 'number' ? `n${v}` : `s${v}`);
+
+let fencepostCache = new Map<string, Fenceposts>();
+
+function fencepostsByKey(key: string, replicas: number, maxSurge: IntOrString | null | undefined, maxUnavailable: IntOrString | null | undefined): Fenceposts {
+  const hit = fencepostCache.get(key);
+  if (hit !== undefined) return hit;
   requireWholeNumber('replicas', replicas);
   requireLimit('maxSurge', maxSurge);
   requireLimit('maxUnavailable', maxUnavailable);
   const resolved = resolveFenceposts(maxSurge, maxUnavailable, replicas);
   if (E.isLeft(resolved)) throw new RangeError(resolved.left); // not reached: both limits were checked above
-  return resolved.right;
+  if (fencepostCache.size >= 4096) fencepostCache = new Map();
+  const value = Object.freeze(resolved.right);
+  fencepostCache.set(key, value);
+  return value;
 }
 
 function requireLimit(field: string, value: IntOrString | null | undefined): void {

@@ -4,6 +4,8 @@
  * formatted when written into a status.
  */
 
+import { memoByKey } from './internal/Memo';
+
 const RFC3339 = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(?:\.(\d+))?(?:(Z)|([+-])(\d{2}):(\d{2}))$/;
 
 /**
@@ -46,6 +48,12 @@ function formatRfc3339(ms: number): string {
  * Returns `undefined` for anything else, including impossible dates such as `2026-02-30`.
  */
 export function fromRfc3339(s: string): number | undefined {
+  return typeof s === 'string' ? parsedRfc3339(s) : undefined;
+}
+
+const parsedRfc3339 = memoByKey((s: string): number | undefined => parseRfc3339(s));
+
+function parseRfc3339(s: string): number | undefined {
   const m = typeof s === 'string' ? RFC3339.exec(s) : null;
   if (m == null) return undefined;
   const [year, month, day, hour, minute, second] = [m[1], m[2], m[3], m[4], m[5], m[6]].map(Number) as [

@@ -28,3 +28,19 @@ export function memoByIdentityAnd<K extends object, P extends string | number, A
     return value;
   };
 }
+
+/**
+ * A cache by primitive key with a bound: when it holds `limit` entries it starts afresh. For pure functions
+ * of a few small values (fenceposts of a replica count, parsed timestamps) that many reconciles repeat.
+ */
+export function memoByKey<P extends string | number, A>(derive: (key: P) => A, limit = 4096): (key: P) => A {
+  let cache = new Map<P, A>();
+  return (key) => {
+    const hit = cache.get(key);
+    if (hit !== undefined || cache.has(key)) return hit as A;
+    const value = derive(key);
+    if (cache.size >= limit) cache = new Map();
+    cache.set(key, value);
+    return value;
+  };
+}
