@@ -48,6 +48,12 @@ import { trafficWeightToReplicas } from './WeightedReplicas';
 export function stepsHash(steps: ReadonlyArray<CanaryStep>): string {
   return cachedStepsHash(steps);
 }
+/** Every setWeight value in step order (steps are immutable snapshots: computed once per steps array). */
+const setWeightsOf = memoByIdentity((steps: ReadonlyArray<CanaryStep>): number[] => {
+  const out: number[] = [];
+  for (const s of steps) if (s.setWeight != null) out.push(s.setWeight);
+  return out;
+});
 const cachedStepsHash = memoByIdentity((steps: ReadonlyArray<CanaryStep>) => safeEncodeString(String(fnv32a(new TextEncoder().encode(canonicalJson(steps))))));
 
 /** A one-line description of a step, for messages (`setWeight: 20`, `pause: 30s`, `analysis`). */
@@ -192,7 +198,7 @@ export function reconcileCanary(obs: RolloutObservation, template: PodTemplateSp
 
   // ---- Replica arithmetic for a weight -------------------------------------------------------------------
   const weights = prev.canary?.weights ?? undefined;
-  const setWeightSteps = steps.flatMap((s) => (s.setWeight != null ? [s.setWeight] : []));
+  const setWeightSteps = setWeightsOf(steps);
   // Asked several times per reconcile with the same arguments (each step looked at, the desired counts): once each.
   const countsMemo = new Map<string, { canary: number; stable: number }>();
   const countsFor = (weight: number, index: number, opts: { aborted: boolean; promoteFull: boolean }) => {
@@ -653,7 +659,8 @@ export function reconcileCanary(obs: RolloutObservation, template: PodTemplateSp
       ...(additional.length > 0 ? { additional } : {}),
       ...(weightVerification ? { verified: w === currentTrafficWeight && obs.trafficRouting?.weightVerified === true } : {}),
     };
-    const sameAdditional = JSON.stringify(weights?.additional ?? []) === JSON.stringify(additional);
+    const before = weights?.additional ?? [];
+    const sameAdditional = before.length === 0 && additional.length === 0 ? true : JSON.stringify(before) === JSON.stringify(additional);
     if (weights == null || (weights.canary.weight ?? 0) !== w || !sameAdditional) {
       traffic.push({
         _tag: 'SetWeight',
