@@ -46,7 +46,7 @@ const USED: Record<string, string[]> = {
   'argoproj.io/rollouts': ['get', 'list', 'watch'],
   'argoproj.io/rollouts/status': ['update'],
   'argoproj.io/analysisruns': ['list', 'watch', 'create', 'update', 'patch', 'delete'],
-  'argoproj.io/experiments': ['list', 'watch', 'create', 'update', 'patch'],
+  'argoproj.io/experiments': ['list', 'watch', 'create', 'update', 'patch', 'delete'],
   'argoproj.io/analysistemplates': ['list', 'watch'],
   'argoproj.io/clusteranalysistemplates': ['list', 'watch'],
   'apps/replicasets': ['list', 'watch', 'create', 'patch', 'delete'],

@@ -32,8 +32,10 @@ function fakeWriter(fail: (c: Call) => PluginError | undefined = () => undefined
     replaceStatus: <T>(kind: ResourceKind, _ns: string | undefined, object: T) => answer<T>({ verb: 'replaceStatus', kind: kind.kind, name: (object as { metadata: { name: string } }).metadata.name, body: object }, object),
     replace: <T>(kind: ResourceKind, _ns: string | undefined, object: T) => answer<T>({ verb: 'replace', kind: kind.kind, body: object }, object),
     delete: (kind, _ns, name) => {
-      calls.push({ verb: 'delete', kind: kind.kind, name });
-      return Promise.resolve(E.right(undefined));
+      const c = { verb: 'delete', kind: kind.kind, name };
+      calls.push(c);
+      const err = fail(c);
+      return Promise.resolve(err !== undefined ? E.left(err) : E.right(undefined));
     },
   };
 }
@@ -146,4 +148,13 @@ describe('releaseTraffic (a Rollout was deleted)', () => {
     expect(calls).toBe(1);
     expect(logged).toEqual(['error could not release the traffic of a deleted Rollout RouterMisconfigured: VirtualService vs not found']);
   });
+});
+
+test('run history: deleting an AnalysisRun that is already gone succeeds; an Experiment delete that fails stops the intents', async () => {
+  const w = fakeWriter((c) =>
+    c.verb !== 'delete' ? undefined : c.kind === 'AnalysisRun' ? PluginErrors.kubeNotFound({ message: 'analysisruns "old" not found' }) : PluginErrors.kubeUnavailable({ message: 'etcd timeout' }),
+  );
+  const r = await run([{ _tag: 'DeleteAnalysisRun', name: 'old', reason: 'r' }, { _tag: 'DeleteExperiment', name: 'old-x', reason: 'r' }, update], w);
+  expect(w.calls.map((c) => `${c.verb} ${c.kind} ${c.name ?? ''}`)).toEqual(['delete AnalysisRun old', 'delete Experiment old-x']);
+  expect(E.isLeft(r)).toBe(true);
 });

@@ -104,9 +104,23 @@ async function callRouter<A>(kind: string, what: string, timeoutMs: number, pare
 }
 
 /** The intents Rollouts and Experiments share (their ReplicaSets, AnalysisRuns and Experiments); `undefined` for others. */
-export type ObjectIntent = Extract<Intent, { _tag: 'CreateReplicaSet' | 'ScaleReplicaSet' | 'AnnotateReplicaSet' | 'DeleteReplicaSet' | 'CreateAnalysisRun' | 'TerminateAnalysisRun' | 'CreateExperiment' | 'TerminateExperiment' }>;
+export type ObjectIntent = Extract<
+  Intent,
+  { _tag: 'CreateReplicaSet' | 'ScaleReplicaSet' | 'AnnotateReplicaSet' | 'DeleteReplicaSet' | 'CreateAnalysisRun' | 'TerminateAnalysisRun' | 'DeleteAnalysisRun' | 'CreateExperiment' | 'TerminateExperiment' | 'DeleteExperiment' }
+>;
 
-const OBJECT_INTENTS: ReadonlySet<string> = new Set(['CreateReplicaSet', 'ScaleReplicaSet', 'AnnotateReplicaSet', 'DeleteReplicaSet', 'CreateAnalysisRun', 'TerminateAnalysisRun', 'CreateExperiment', 'TerminateExperiment']);
+const OBJECT_INTENTS: ReadonlySet<string> = new Set([
+  'CreateReplicaSet',
+  'ScaleReplicaSet',
+  'AnnotateReplicaSet',
+  'DeleteReplicaSet',
+  'CreateAnalysisRun',
+  'TerminateAnalysisRun',
+  'DeleteAnalysisRun',
+  'CreateExperiment',
+  'TerminateExperiment',
+  'DeleteExperiment',
+]);
 
 /** Whether `intent` is one {@link applyObjectIntent} applies. */
 export const isObjectIntent = (intent: { readonly _tag: string }): intent is ObjectIntent => OBJECT_INTENTS.has(intent._tag);
@@ -159,6 +173,21 @@ export async function applyObjectIntent(ns: string, intent: ObjectIntent, deps: 
       const r = await deps.writer.patch<Experiment>(Resources.experiments, ns, intent.name, { type: 'merge', body: { spec: { terminate: true } } });
       if (E.isRight(r)) deps.cache.experiments.wrote(r.right, old);
       return E.map(() => undefined)(r);
+    }
+    // Run history: a run already gone is what was wanted.
+    case 'DeleteAnalysisRun': {
+      const old = deps.cache.analysisRuns.get(ns, intent.name);
+      const r = await deps.writer.delete(Resources.analysisRuns, ns, intent.name);
+      if (E.isLeft(r) && r.left._tag !== 'KubeNotFound') return r;
+      deps.cache.analysisRuns.deleted(ns, intent.name, old);
+      return E.right(undefined);
+    }
+    case 'DeleteExperiment': {
+      const old = deps.cache.experiments.get(ns, intent.name);
+      const r = await deps.writer.delete(Resources.experiments, ns, intent.name);
+      if (E.isLeft(r) && r.left._tag !== 'KubeNotFound') return r;
+      deps.cache.experiments.deleted(ns, intent.name, old);
+      return E.right(undefined);
     }
   }
 }

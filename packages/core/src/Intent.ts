@@ -3,6 +3,7 @@
  * the first failure; the next reconcile observes again. Every intent carries a `reason` with the numbers
  * behind it, for events and logs.
  */
+import type { DeleteAnalysisRun } from './AnalysisIntent';
 import type { AnalysisRun, Experiment, ReplicaSet, RolloutStatus, StringMatch } from '@rollouts/api';
 
 export interface CreateReplicaSet {
@@ -105,6 +106,13 @@ export interface TerminateExperiment {
   readonly reason: string;
 }
 
+/** Delete an Experiment beyond the Rollout's run history limits (or whose revision is gone). */
+export interface DeleteExperiment {
+  readonly _tag: 'DeleteExperiment';
+  readonly name: string;
+  readonly reason: string;
+}
+
 /** Scale the object of a `workloadRef` (a Deployment) as `scaleDown` asks. */
 export interface ScaleWorkload {
   readonly _tag: 'ScaleWorkload';
@@ -149,6 +157,8 @@ export type Intent =
   | TerminateAnalysisRun
   | CreateExperiment
   | TerminateExperiment
+  | DeleteAnalysisRun
+  | DeleteExperiment
   | ScaleWorkload
   | EvictPod
   | RecordEvent

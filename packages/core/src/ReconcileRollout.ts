@@ -18,6 +18,7 @@ import { reconcileBlueGreen } from './BlueGreenReconcile';
 import { reconcileCanary } from './CanaryReconcile';
 import { setCondition } from './Conditions';
 import type { Intent, ReconcileResult } from './Intent';
+import { runHistoryDeletions } from './RunHistory';
 import { planRestart } from './Restart';
 import type { RolloutObservation } from './Observation';
 import { jsonEqual } from './internal/DeepEqual';
@@ -163,7 +164,7 @@ export function reconcileRollout(obs: RolloutObservation): ReconcileResult {
   const input = { ...obs, rollout: { ...effective, status: start } };
   const result = effective.spec.strategy?.blueGreen != null ? reconcileBlueGreen(input, template) : reconcileCanary(input, template);
 
-  const extra: Intent[] = [...restart.evictions, ...workloadScaleDown(effective, obs, result.status)];
+  const extra: Intent[] = [...restart.evictions, ...workloadScaleDown(effective, obs, result.status), ...runHistoryDeletions(effective, obs, result.status)];
   if (restart.restartedAt !== undefined) extra.push({ _tag: 'RecordEvent', type: 'Normal', eventReason: 'RolloutRestarted', message: `Rollout restarted: every pod created after ${restart.restartedAt}`, reason: 'restart complete' });
   if (extra.length === 0 && jsonEqual(start, prev)) return restart.requeueAt === undefined ? result : withRequeue(result, restart.requeueAt - obs.now);
   // Re-decide the status write against what the cluster really holds.

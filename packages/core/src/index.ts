@@ -53,6 +53,7 @@ export type {
   SetWeight,
   TerminateAnalysisRun,
   TerminateExperiment,
+  DeleteExperiment,
   TrafficDestination,
   UpdateStatus,
 } from './Intent';

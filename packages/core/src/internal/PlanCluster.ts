@@ -466,6 +466,14 @@ function applyIntent(cluster: PlanCluster, intent: Intent, ctx: ApplyContext): S
       experiments[i] = { ...e, experiment };
       return ok({ ...cluster, experiments });
     }
+    case 'DeleteAnalysisRun': {
+      if (!cluster.analysisRuns.some((r) => r.run.metadata?.name === intent.name)) return fail(`AnalysisRun "${intent.name}" not found`);
+      return ok({ ...cluster, analysisRuns: cluster.analysisRuns.filter((r) => r.run.metadata?.name !== intent.name) });
+    }
+    case 'DeleteExperiment': {
+      if (!cluster.experiments.some((e) => e.experiment.metadata?.name === intent.name)) return fail(`Experiment "${intent.name}" not found`);
+      return ok({ ...cluster, experiments: cluster.experiments.filter((e) => e.experiment.metadata?.name !== intent.name) });
+    }
     case 'ScaleWorkload':
       if (cluster.workload === undefined) return fail('the Rollout references no workload');
       return ok({ ...cluster, workload: { ...cluster.workload, replicas: intent.replicas } });

@@ -1,0 +1,79 @@
+/**
+ * The history of AnalysisRuns and Experiments a Rollout keeps (`spec.analysis.successfulRunHistoryLimit` and
+ * `unsuccessfulRunHistoryLimit`, 5 each by default), as upstream: the runs the status still names are kept;
+ * of the others, newest first, a run whose revision's ReplicaSet is gone (or being deleted) is deleted, the
+ * newest Successful ones up to the first limit and the newest Failed, Error or Inconclusive ones up to the
+ * second are kept, and the rest are deleted. Runs still going (no terminal phase) are never deleted here.
+ * Experiments count separately from AnalysisRuns, with the same limits.
+ */
+import { successfulRunHistoryLimitOrDefault, unsuccessfulRunHistoryLimitOrDefault, type AnalysisRun, type Experiment, type Rollout, type RolloutStatus } from '@rollouts/api';
+import type { Intent } from './Intent';
+import * as L from './Labels';
+import type { RolloutObservation } from './Observation';
+import { fromRfc3339 } from './Time';
+
+type Run = AnalysisRun | Experiment;
+
+const UNSUCCESSFUL: ReadonlySet<string> = new Set(['Failed', 'Error', 'Inconclusive']);
+
+/** The AnalysisRuns and Experiments `status` refers to (they are in use). */
+function namesInUse(status: RolloutStatus | null | undefined): Set<string> {
+  const names = [
+    status?.canary?.currentStepAnalysisRunStatus?.name,
+    status?.canary?.currentBackgroundAnalysisRunStatus?.name,
+    status?.canary?.currentExperiment,
+    status?.blueGreen?.prePromotionAnalysisRunStatus?.name,
+    status?.blueGreen?.postPromotionAnalysisRunStatus?.name,
+  ];
+  return new Set(names.filter((n): n is string => n != null && n !== ''));
+}
+
+const createdAt = (r: Run): number => fromRfc3339(r.metadata?.creationTimestamp ?? '') ?? 0;
+
+function toDelete(runs: ReadonlyArray<Run>, inUse: ReadonlySet<string>, liveHashes: ReadonlySet<string>, successful: number, unsuccessful: number): Array<{ readonly name: string; readonly why: string }> {
+  const candidates = runs
+    .filter((r) => !inUse.has(r.metadata?.name ?? '') && r.metadata?.deletionTimestamp == null)
+    .sort((a, b) => createdAt(b) - createdAt(a) || (b.metadata?.name ?? '').localeCompare(a.metadata?.name ?? ''));
+  let keptOk = 0;
+  let keptBad = 0;
+  const out: Array<{ name: string; why: string }> = [];
+  for (const r of candidates) {
+    const name = r.metadata?.name ?? '';
+    const hash = r.metadata?.labels?.[L.POD_TEMPLATE_HASH];
+    const phase = r.status?.phase ?? '';
+    if (hash === undefined || !liveHashes.has(hash)) {
+      out.push({ name, why: hash === undefined ? 'it names no revision' : `the ReplicaSet of its revision ${hash} is gone` });
+      continue;
+    }
+    if (phase === 'Successful') {
+      if (keptOk < successful) keptOk += 1;
+      else out.push({ name, why: `more than successfulRunHistoryLimit ${successful} Successful` });
+    } else if (UNSUCCESSFUL.has(phase)) {
+      if (keptBad < unsuccessful) keptBad += 1;
+      else out.push({ name, why: `more than unsuccessfulRunHistoryLimit ${unsuccessful} unsuccessful` });
+    }
+  }
+  return out;
+}
+
+/**
+ * Delete intents for the AnalysisRuns and Experiments of `obs` beyond the Rollout's history limits, given the
+ * status this reconcile writes (`status`) and the one it started from (both name runs in use).
+ */
+export function runHistoryDeletions(rollout: Rollout, obs: RolloutObservation, status: RolloutStatus): Intent[] {
+  if (obs.analysisRuns.length === 0 && obs.experiments.length === 0) return [];
+  const successful = successfulRunHistoryLimitOrDefault(rollout.spec);
+  const unsuccessful = unsuccessfulRunHistoryLimitOrDefault(rollout.spec);
+  const inUse = new Set([...namesInUse(status), ...namesInUse(rollout.status)]);
+  const liveHashes = new Set<string>();
+  for (const rs of obs.replicaSets) {
+    const hash = rs.metadata?.labels?.[L.POD_TEMPLATE_HASH];
+    if (hash !== undefined && rs.metadata?.deletionTimestamp == null) liveHashes.add(hash);
+  }
+  const intents: Intent[] = [];
+  for (const { name, why } of toDelete(obs.analysisRuns, inUse, liveHashes, successful, unsuccessful))
+    intents.push({ _tag: 'DeleteAnalysisRun', name, reason: `AnalysisRun ${name} deleted: ${why}` });
+  for (const { name, why } of toDelete(obs.experiments, inUse, liveHashes, successful, unsuccessful))
+    intents.push({ _tag: 'DeleteExperiment', name, reason: `Experiment ${name} deleted: ${why}` });
+  return intents;
+}
