@@ -100,6 +100,22 @@ describe('alb router on kube-sim', () => {
     expect(JSON.stringify(get(ns, 'api'))).toBe(apiBefore);
   });
 
+  it('after the Rollout is deleted mid-canary, release puts both Ingresses back on the stable Service', async () => {
+    const { ns, ctx } = freshWorld();
+    const router = albRouter().make({ kube, log: quiet, now: () => 0 })({ ingresses: ['web', 'web-internal'], servicePort: 80, rootService: 'web-root' });
+    const specBefore = JSON.stringify(get(ns, 'web')!['spec']);
+    await ok(router.setWeight(ctx, 40, []));
+    await ok(router.setHeaderRoute!(ctx, { name: 'beta', match: [{ headerName: 'X-Canary', headerValue: { exact: 'yes' } }] }));
+    sim.objects.delete('argoproj.io/v1alpha1', 'Rollout', 'web', ns);
+    await ok(router.release!(ctx));
+    const action = `{"Type":"forward","ForwardConfig":{"TargetGroups":[{"ServiceName":"web-canary","ServicePort":"80","Weight":0},{"ServiceName":"web-stable","ServicePort":"80","Weight":100}]}}`;
+    for (const name of ['web', 'web-internal']) {
+      expect(get(ns, name)?.metadata.annotations).toEqual({ [`${P}/scheme`]: 'internet-facing', [`${P}/actions.web-root`]: action });
+    }
+    // the header route's path is gone again: the rules are as the user wrote them
+    expect(JSON.stringify(get(ns, 'web')!['spec'])).toBe(specBefore);
+  });
+
   it('reports a missing Ingress and an Ingress without the root Service as values', async () => {
     const { ctx } = freshWorld();
     const missing = albRouter().make({ kube, log: quiet, now: () => 0 })({ ingress: 'nope', servicePort: 80 });

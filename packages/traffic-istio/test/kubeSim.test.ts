@@ -155,6 +155,23 @@ describe('istio router on kube-sim, host-level split over two VirtualServices', 
     expect((await ok(kube.get(vsRef('web-vs', ns))))?.metadata.ownerReferences).toBeUndefined();
   });
 
+  it('after the Rollout is deleted mid-canary with a header route, release puts every VirtualService back on stable', async () => {
+    const ns = 'shop-release';
+    const cfg: IstioTrafficRouting = { virtualServices: [{ name: 'web-vs', routes: ['primary'] }, { name: 'web-db.mesh-release', tcpRoutes: [{ port: 5432 }] }] };
+    for (const name of [ns, 'mesh-release']) await ok(kube.create({ apiVersion: 'v1', kind: 'Namespace', metadata: { name } }));
+    const ro = await ok(kube.create(rolloutObject('web', ns, cfg, ['hdr'])));
+    await ok(kube.create({ apiVersion: API, kind: 'VirtualService', metadata: { name: 'web-vs', namespace: ns }, spec: { hosts: ['web'], http: [adminRoute, primary(0, 100), fallback] } }));
+    await ok(kube.create({ apiVersion: API, kind: 'VirtualService', metadata: { name: 'web-db', namespace: 'mesh-release' }, spec: { hosts: ['db'], tcp: [tcp(0, 100)] } }));
+    const router = istioRouter.make({ kube, log, now: () => Date.now() })(cfg);
+    const ctx = context(ro, 'new111', 'old000');
+    await setWeight(router, ctx, 30);
+    await ok(router.setHeaderRoute!(ctx, { name: 'hdr', match: [{ headerName: 'x-canary', headerValue: { exact: 'yes' } }] }));
+    await ok(kube.delete({ apiVersion: 'argoproj.io/v1alpha1', kind: 'Rollout', namespace: ns, name: 'web' }));
+    await ok(router.release!(ctx));
+    expect((await specOf(vsRef('web-vs', ns)))['http']).toEqual([adminRoute, primary(0, 100), fallback]);
+    expect((await specOf(vsRef('web-db', 'mesh-release')))['tcp']).toEqual([tcp(0, 100)]);
+  });
+
   it('a concurrent edit between read and write is a KubeConflict, and the other edit is kept', async () => {
     const ns = 'shop';
     const cfg: IstioTrafficRouting = { virtualService: { name: 'race-vs' } };
