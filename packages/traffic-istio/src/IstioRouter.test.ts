@@ -199,6 +199,21 @@ describe('istio router, host-level split', () => {
   });
 });
 
+describe('istio router, ping-pong (the controller passes the ping and pong Services in their current roles)', () => {
+  it('weights go to whichever of ping and pong is the canary now; after the swap the other way round', async () => {
+    const ro = rollout({ virtualService: { name: 'web-vs', routes: ['primary'] } }, [], false);
+    const pp = (canary: number, stable: number, canaryHost: string, stableHost: string) => ({ name: 'primary', route: [d(stableHost, stable), d(canaryHost, canary)] });
+    const kube = new FakeKubeObjectClient([vs('web-vs', { http: [pp(0, 100, 'web-pong', 'web-ping')] })]);
+    const router = istioRouter.make({ kube, log, now: () => 0 })({ virtualService: { name: 'web-vs', routes: ['primary'] } });
+    const http = () => (kube.find(vsRef('web-vs'))?.['spec'] as { http: unknown[] }).http;
+    await weigh(router, context(ro, { canaryService: 'web-pong', stableService: 'web-ping' }), 30);
+    expect(http()).toEqual([pp(30, 70, 'web-pong', 'web-ping')]);
+    // promoted: pong is stable now, ping the canary (weight 0): all traffic stays on pong
+    await weigh(router, context(ro, { canaryService: 'web-ping', stableService: 'web-pong' }), 0);
+    expect(http()).toEqual([{ name: 'primary', route: [d('web-ping', 0), d('web-pong', 100)] }]);
+  });
+});
+
 describe('istio router, release (the Rollout was deleted)', () => {
   it('mid-canary with a header route: routes removed, all traffic back on stable, foreign routes untouched', async () => {
     const w = hostWorld();
