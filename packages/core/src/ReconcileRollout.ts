@@ -156,12 +156,16 @@ export function reconcileRollout(obs: RolloutObservation): ReconcileResult {
   const prev: RolloutStatus = ro.status ?? {};
   const restart = planRestart(effective, obs);
   const workloadGeneration = obs.workload?.generation != null ? String(obs.workload.generation) : undefined;
-  const start: RolloutStatus = {
-    ...prev,
-    ...(restart.restartedAt !== undefined ? { restartedAt: restart.restartedAt } : {}),
-    ...(workloadGeneration !== undefined ? { workloadObservedGeneration: workloadGeneration } : {}),
-  };
-  const input = { ...obs, rollout: { ...effective, status: start } };
+  const adds = restart.restartedAt !== undefined || workloadGeneration !== undefined;
+  const start: RolloutStatus = adds
+    ? {
+        ...prev,
+        ...(restart.restartedAt !== undefined ? { restartedAt: restart.restartedAt } : {}),
+        ...(workloadGeneration !== undefined ? { workloadObservedGeneration: workloadGeneration } : {}),
+      }
+    : prev;
+  // Nothing to add to the status (the usual case): the strategy sees the observation as it came.
+  const input = effective === ro && !adds ? obs : { ...obs, rollout: { ...effective, status: start } };
   const result = effective.spec.strategy?.blueGreen != null ? reconcileBlueGreen(input, template) : reconcileCanary(input, template);
 
   const extra: Intent[] = [...restart.evictions, ...workloadScaleDown(effective, obs, result.status), ...runHistoryDeletions(effective, obs, result.status)];

@@ -64,7 +64,8 @@ export function finishStatus(d: StatusDraft): RolloutStatus {
       : { type: 'Completed', status: 'False', reason: 'RolloutCompleted', message: `Rollout not completed, started update to revision ${d.newRevision} (${d.newHash})` },
     d.now,
   );
-  const withConditions: RolloutStatus = { ...d.draft, ...(d.aborted ? { abort: true } : {}), conditions };
+  // Built once and completed in place (a fresh object this function owns): the reconcile's hot path.
+  const withConditions: { -readonly [K in keyof RolloutStatus]: RolloutStatus[K] } = { ...d.draft, ...(d.aborted ? { abort: true } : {}), conditions };
   const { phase, message, healthy } = rolloutPhaseOf(d.rollout, withConditions);
   conditions = setCondition(
     conditions,
@@ -73,7 +74,10 @@ export function finishStatus(d: StatusDraft): RolloutStatus {
       : { type: 'Healthy', status: 'False', reason: 'RolloutHealthy', message: 'Rollout is not healthy' },
     d.now,
   );
-  return { ...withConditions, conditions, phase, message };
+  withConditions.conditions = conditions;
+  withConditions.phase = phase;
+  withConditions.message = message;
+  return withConditions;
 }
 
 /** The result: intents in order, then the status write only when the status changed. */
