@@ -17,7 +17,7 @@ import { Rollout, decode, formatValidationError, validateRollout } from '@rollou
 import { formatPlanTime, planRollout, type PlanAnalysisOutcome, type PlanError, type PlanFrame, type PlanOptions, type RolloutPlan } from '@rollouts/core';
 import type { SourceDocument } from './Documents';
 import { formatProblem, type LintProblem } from './Lint';
-import type { Io } from './main';
+import type { Io } from './CommandContext';
 
 /** The exit codes of `plan` (the same numbers as every subcommand's). */
 const EXIT_HEALTHY = 0;

@@ -1,53 +1,44 @@
 /**
  * kubectl-rollouts: the command-line entry. `main(argv, io)` returns the exit code instead of exiting, so
  * tests drive it in-process exactly as a user would.
+ *
+ * Offline: `lint` and `plan`. Against a cluster (kubeconfig as kubectl reads it): `get`, `list`, `status`,
+ * `promote`, `pause`, `resume`, `abort`, `retry`, `restart`, `set image`, `undo`, `create`, `terminate`.
+ * Exit codes: 0 success; 1 problems found, a failed command or a Degraded rollout; 2 usage or unreadable files.
  */
-import * as fs from 'node:fs';
-import * as E from 'fp-ts/lib/Either';
 import { Command, CommanderError } from 'commander';
-import { parseDocuments, type SourceDocument } from './Documents';
+import { commandContext, EXIT, type Io } from './CommandContext';
+import { registerActions } from './CommandsActions';
+import { registerCreate } from './CommandsCreate';
+import { registerGet } from './CommandsGet';
+import { registerList } from './CommandsList';
+import { completions, registerMeta } from './CommandsMeta';
+import { registerStatus } from './CommandsStatus';
 import { formatProblem, lintDocuments } from './Lint';
+import { readManifests } from './Manifests';
 import { planCommand, type PlanCommandOptions } from './Plan';
 
-export interface Io {
-  readonly stdout: { write(s: string): unknown };
-  readonly stderr: { write(s: string): unknown };
-}
-
-/** Exit codes shared by every subcommand. */
-export const EXIT = { ok: 0, problems: 1, unreadable: 2 } as const;
+export type { Io } from './CommandContext';
+export { EXIT } from './CommandContext';
+export { readManifests } from './Manifests';
 
 const collect = (value: string, previous: string[]): string[] => [...previous, value];
 
-/** Read and parse the given files; on the first unreadable or unparsable file, report it and return undefined. */
-export function readManifests(files: readonly string[], io: Io): SourceDocument[] | undefined {
-  const docs: SourceDocument[] = [];
-  for (const file of files) {
-    let text: string;
-    try {
-      text = file === '-' ? fs.readFileSync(0, 'utf8') : fs.readFileSync(file, 'utf8');
-    } catch (e) {
-      const code = (e as NodeJS.ErrnoException).code;
-      io.stderr.write(`${file}: cannot read file${code ? ` (${code})` : ''}: ${(e as Error).message}\n`);
-      return undefined;
-    }
-    const parsed = parseDocuments(file, text);
-    if (E.isLeft(parsed)) {
-      const f = parsed.left;
-      const where = f.line === undefined ? '' : `:${f.line}:${f.column ?? 1}`;
-      io.stderr.write(`${f.file}${where}: cannot parse YAML/JSON: ${f.message}\n`);
-      return undefined;
-    }
-    docs.push(...parsed.right);
-  }
-  return docs;
+/** Go-style boolean flags (`--watch=false`) as commander reads them (`--no-watch`). */
+function normaliseArgs(argv: readonly string[]): string[] {
+  return argv.map((a) => {
+    const m = /^--(watch)=(true|false)$/.exec(a);
+    return m === null ? a : m[2] === 'true' ? `--${m[1]}` : `--no-${m[1]}`;
+  });
 }
 
-export async function main(argv: readonly string[], io: Io): Promise<number> {
-  let exitCode: number = EXIT.ok;
+/** The whole command tree; `setExit` records each action's exit code. */
+export function buildProgram(io: Io, setExit: (code: number) => void): Command {
+  const ctx = commandContext(io);
   const program = new Command('kubectl-rollouts')
     .description('Lint, plan and drive Rollouts (argoproj.io/v1alpha1). Runs as `kubectl rollouts ...` when on PATH.')
     .exitOverride()
+    .showHelpAfterError('(run with --help for usage)')
     .configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) });
 
   program
@@ -57,7 +48,7 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
     .action((opts: { filename: string[] }) => {
       const docs = readManifests(opts.filename, io);
       if (docs === undefined) {
-        exitCode = EXIT.unreadable;
+        setExit(EXIT.unreadable);
         return;
       }
       const problems = lintDocuments(docs);
@@ -65,7 +56,7 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
       const files = `${opts.filename.length} file${opts.filename.length === 1 ? '' : 's'}`;
       const documents = `${docs.length} document${docs.length === 1 ? '' : 's'}`;
       io.stderr.write(problems.length === 0 ? `lint: ${documents} in ${files}, no problems\n` : `lint: ${documents} in ${files}, ${problems.length} problem${problems.length === 1 ? '' : 's'}\n`);
-      exitCode = problems.length === 0 ? EXIT.ok : EXIT.problems;
+      setExit(problems.length === 0 ? EXIT.ok : EXIT.problems);
     });
 
   program
@@ -82,13 +73,40 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
     .option('-o, --output <format>', 'text or json', 'text')
     .action((opts: PlanCommandOptions) => {
       const docs = readManifests(opts.filename, io);
-      exitCode = docs === undefined ? EXIT.unreadable : planCommand(docs, opts, io);
+      setExit(docs === undefined ? EXIT.unreadable : planCommand(docs, opts, io));
     });
 
+  registerGet(program, ctx, setExit);
+  registerList(program, ctx, setExit);
+  registerStatus(program, ctx, setExit);
+  registerActions(program, ctx, setExit);
+  registerCreate(program, ctx, setExit);
+  registerMeta(program, ctx, setExit);
+
+  // Every command group and command reports its own usage errors through exitOverride.
+  const inherit = (c: Command) => {
+    for (const sub of c.commands) {
+      sub.exitOverride().showHelpAfterError('(run with --help for usage)').configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) });
+      inherit(sub);
+    }
+  };
+  inherit(program);
+  return program;
+}
+
+export async function main(argv: readonly string[], io: Io): Promise<number> {
+  let exitCode: number = EXIT.ok;
+  const program = buildProgram(io, (code) => {
+    exitCode = code;
+  });
+  if (argv[0] === '__complete') {
+    for (const c of completions(program, argv.slice(1))) io.stdout.write(`${c}\n`);
+    return EXIT.ok;
+  }
   try {
-    await program.parseAsync([...argv], { from: 'user' });
+    await program.parseAsync(normaliseArgs(argv), { from: 'user' });
   } catch (e) {
-    if (e instanceof CommanderError) return e.exitCode === 0 ? EXIT.ok : EXIT.unreadable;
+    if (e instanceof CommanderError) return e.exitCode === 0 ? EXIT.ok : EXIT.usage;
     throw e;
   }
   return exitCode;

@@ -39,6 +39,7 @@ export function reconcileBlueGreen(obs: RolloutObservation, template: PodTemplat
   const revision = resolveRevision(obs, template);
   if (revision._tag === 'Collision') return revision.result;
   const { owned, newHash, newRevision, newRSName, collisionCount } = revision;
+  if (revision.renumber !== undefined) plan.annotateWithNextWrite(newRSName, revision.renumber.annotations, revision.renumber.reason);
   const newRS = revision.newRS;
 
   const isNewUpdate = prev.currentPodHash !== newHash;

@@ -124,6 +124,7 @@ export function reconcileCanary(obs: RolloutObservation, template: PodTemplateSp
   const revision = resolveRevision(obs, template);
   if (revision._tag === 'Collision') return revision.result;
   const { owned, newHash, newRevision, newRSName, collisionCount } = revision;
+  if (revision.renumber !== undefined) plan.annotateWithNextWrite(newRSName, revision.renumber.annotations, revision.renumber.reason);
   const found = revision.newRS;
 
   // ---- Where the update stands ---------------------------------------------------------------------------

@@ -16,11 +16,17 @@ export interface IntentPlan {
   readonly requeueAt: number[];
   /** Record a Kubernetes event (Argo's reasons: notifications key on them). */
   event(eventReason: string, message: string, type?: 'Normal' | 'Warning'): void;
+  /**
+   * Annotations for ReplicaSet `name` that ride along with the first write to it in this plan (a scale or an
+   * annotation), or go on their own after the scale-ups when there is none: one write instead of two.
+   */
+  annotateWithNextWrite(name: string, annotations: Readonly<Record<string, string>>, reason: string): void;
   /** Every intent, in the safe order. */
   ordered(): Intent[];
 }
 
 export function intentPlan(): IntentPlan {
+  const riders: Array<{ readonly name: string; readonly annotations: Readonly<Record<string, string>>; readonly reason: string }> = [];
   const plan: IntentPlan = {
     scaleUps: [],
     starts: [],
@@ -32,7 +38,20 @@ export function intentPlan(): IntentPlan {
     event: (eventReason, message, type = 'Normal') => {
       plan.events.push({ _tag: 'RecordEvent', type, eventReason, message, reason: message });
     },
-    ordered: () => [...plan.scaleUps, ...plan.starts, ...plan.traffic, ...plan.scaleDowns, ...plan.deletes, ...plan.events],
+    annotateWithNextWrite: (name, annotations, reason) => {
+      riders.push({ name, annotations, reason });
+    },
+    ordered: () => {
+      const all = [...plan.scaleUps, ...plan.starts, ...plan.traffic, ...plan.scaleDowns, ...plan.deletes, ...plan.events];
+      for (const r of riders) {
+        const i = all.findIndex((x) => (x._tag === 'ScaleReplicaSet' || x._tag === 'AnnotateReplicaSet') && x.name === r.name);
+        const target = all[i];
+        if (target !== undefined && (target._tag === 'ScaleReplicaSet' || target._tag === 'AnnotateReplicaSet'))
+          all[i] = { ...target, annotations: { ...r.annotations, ...(target.annotations ?? {}) }, reason: `${target.reason}; ${r.reason}` };
+        else all.splice(plan.scaleUps.length, 0, { _tag: 'AnnotateReplicaSet', name: r.name, annotations: r.annotations, reason: r.reason });
+      }
+      return all;
+    },
   };
   return plan;
 }

@@ -104,6 +104,21 @@ describe('reconcileRollout: revisions', () => {
     expect(r.status.currentPodHash).toBe('argohash');
   });
 
+  it('rolling back to an older revision reuses its ReplicaSet under the next revision number, in the same write as its scale', () => {
+    const canary = { steps: [{ setWeight: 20 }, { pause: {} }], maxSurge: 1, maxUnavailable: 0 };
+    const r = reconcileRollout(observe(rollout(canary, { image: 'shop:1', status: { stableRS: hashOf('shop:2'), currentPodHash: hashOf('shop:2') } }), [rs('shop:2', 2, 5), rs('shop:1', 1, 0)]));
+    expect(tags(r)).not.toContain('CreateReplicaSet');
+    const writes = r.intents.filter((i) => i._tag === 'ScaleReplicaSet' || i._tag === 'AnnotateReplicaSet').filter((i) => (i as { name: string }).name === `shop-${hashOf('shop:1')}`);
+    expect(writes).toHaveLength(1);
+    expect(writes[0]).toMatchObject({ _tag: 'ScaleReplicaSet', replicas: 1, annotations: { 'rollout.argoproj.io/revision': '3' } });
+    expect(r.intents.some((i) => i._tag === 'RecordEvent' && i.message === 'Rollout updated to revision 3')).toBe(true);
+  });
+
+  it('the newest ReplicaSet running the template keeps its revision', () => {
+    const r = reconcileRollout(observe(rollout({ steps: [{ setWeight: 20 }, { pause: {} }] }, { status: { stableRS: hashOf('shop:1'), currentPodHash: hashOf('shop:2'), currentStepIndex: 1 } }), [rs('shop:1', 1, 4), rs('shop:2', 2, 1)]));
+    expect(JSON.stringify(r.intents)).not.toContain('rollout.argoproj.io/revision');
+  });
+
   it('deletes idle ReplicaSets beyond revisionHistoryLimit, oldest first', () => {
     const base = rollout({}, { image: 'shop:9', status: { stableRS: hashOf('shop:9'), currentPodHash: hashOf('shop:9') } });
     const ro: Rollout = { ...base, spec: { ...base.spec, revisionHistoryLimit: 1 } };

@@ -21,6 +21,11 @@ export interface Revision {
   readonly newRevision: number;
   readonly newRSName: string;
   readonly collisionCount: number | null;
+  /**
+   * Set when an older ReplicaSet runs the current template again (a rollback): like upstream, it takes the next
+   * revision number, to be written on the ReplicaSet.
+   */
+  readonly renumber?: { readonly annotations: Readonly<Record<string, string>>; readonly reason: string };
 }
 
 export type RevisionResolution = { readonly _tag: 'Collision'; readonly result: ReconcileResult } | ({ readonly _tag: 'Resolved' } & Revision);
@@ -41,16 +46,14 @@ export function resolveRevision(obs: RolloutObservation, template: PodTemplateSp
     };
   }
   const newHash = found !== undefined ? (rsHash(found) ?? computedHash) : computedHash;
-  const maxRevision = owned.reduce((m, rs) => Math.max(m, rsRevision(rs)), 0);
-  return {
-    _tag: 'Resolved',
-    owned,
-    newRS: found,
-    newHash,
-    newRevision: found !== undefined ? rsRevision(found) || maxRevision + 1 : maxRevision + 1,
-    newRSName: found !== undefined ? rsName(found) : `${name}-${newHash}`,
-    collisionCount,
-  };
+  const maxOther = owned.reduce((m, rs) => (rs === found ? m : Math.max(m, rsRevision(rs))), 0);
+  const newRevision = found !== undefined ? Math.max(rsRevision(found), maxOther + 1) : maxOther + 1;
+  const newRSName = found !== undefined ? rsName(found) : `${name}-${newHash}`;
+  const renumber =
+    found !== undefined && rsRevision(found) !== newRevision
+      ? { annotations: { [L.REVISION]: String(newRevision) }, reason: `ReplicaSet ${newRSName} runs the current template again: revision ${rsRevision(found)} becomes ${newRevision}` }
+      : undefined;
+  return { _tag: 'Resolved', owned, newRS: found, newHash, newRevision, newRSName, collisionCount, ...(renumber !== undefined ? { renumber } : {}) };
 }
 
 /** The ReplicaSet object for a new revision, owned by the Rollout. */

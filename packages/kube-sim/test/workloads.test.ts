@@ -108,6 +108,27 @@ describe('ReplicaSet controller and pod readiness', () => {
   });
 });
 
+describe('the Eviction API', () => {
+  it('evicts a pod (deleted, then replaced by its ReplicaSet); a body that is not an Eviction of that pod is a 400', async () => {
+    await h.apps.createNamespacedReplicaSet({ namespace: ns, body: rs('evict', 2) });
+    await settle();
+    const [victim] = await podsOf('evict');
+    const name = victim!.metadata!.name!;
+    await expect(h.core.createNamespacedPodEviction({ namespace: ns, name, body: { apiVersion: 'policy/v1', kind: 'Eviction', metadata: { name: 'another-pod', namespace: ns } } })).rejects.toMatchObject({ code: 400 });
+    expect((await podsOf('evict')).map((p) => p.metadata?.name)).toContain(name);
+    await h.core.createNamespacedPodEviction({ namespace: ns, name, body: { apiVersion: 'policy/v1', kind: 'Eviction', metadata: { name, namespace: ns } } });
+    await settle();
+    const after = (await podsOf('evict')).map((p) => p.metadata?.name);
+    expect(after).toHaveLength(2);
+    expect(after).not.toContain(name);
+    const logged = h.sim.requestLog.entries({ verb: 'create', resource: 'pods', subresource: 'eviction' });
+    expect(logged.map((e) => [e.name, e.code])).toEqual([
+      [name, 400],
+      [name, 201],
+    ]);
+  });
+});
+
 describe('garbage collection', () => {
   it('deletes dependents in the background when their owner goes', async () => {
     await h.apps.deleteNamespacedReplicaSet({ namespace: ns, name: 'bad' });

@@ -251,7 +251,11 @@ export class ApiHttpServer {
     if (t.namespaced && p.namespace === undefined && p.name !== undefined) throw pathNotFound();
     const sub = p.subresource;
     if (sub !== undefined) {
-      const ok = (sub === 'status' && t.statusSubresource) || (sub === 'scale' && t.scale !== undefined) || (sub === 'finalize' && t.kind === 'Namespace' && t.group === '');
+      const ok =
+        (sub === 'status' && t.statusSubresource) ||
+        (sub === 'scale' && t.scale !== undefined) ||
+        (sub === 'finalize' && t.kind === 'Namespace' && t.group === '') ||
+        (sub === 'eviction' && t.kind === 'Pod' && t.group === '');
       if (!ok || p.name === undefined) throw pathNotFound();
     }
     const version = p.version;
@@ -338,6 +342,16 @@ export class ApiHttpServer {
         return done(res, 200, head + parts.join(',') + ']}', requestBytes, fault);
       }
       case 'POST': {
+        // The Eviction API: the pod is deleted as a DELETE would (PodDisruptionBudgets are not simulated).
+        if (sub === 'eviction' && p.name !== undefined) {
+          const ev = isRecord(body) ? body : {};
+          const meta = isRecord(ev['metadata']) ? ev['metadata'] : {};
+          if (ev['kind'] !== 'Eviction') throw badRequest(`the body of an eviction must be an Eviction, not ${JSON.stringify(ev['kind'] ?? null)}`);
+          if (meta['name'] !== p.name) throw badRequest(`name in URL does not match name in Eviction object`);
+          const r = this.api.delete(t, ns, p.name, deleteOptions(q, isRecord(ev['deleteOptions']) ? ev['deleteOptions'] : {}));
+          const status = { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success', code: 201, details: { name: p.name, kind: 'pods', uid: r.object.metadata.uid } };
+          return done(res, 201, JSON.stringify(status), requestBytes, fault);
+        }
         if (p.name !== undefined) throw methodNotAllowed(`the server does not allow this method on the requested resource`);
         const created = this.api.create(t, ns, body, write, version);
         return objOut(201, created);
