@@ -93,4 +93,9 @@ test('workloadRef: set image and undo change the referenced Deployment', async (
   expect(u).toMatchObject({ code: 0, out: "rollout 'legacy' undo\n" });
   expect(u.writes.map((w) => [w.method, w.path, w.contentType])).toEqual([['PATCH', `/apis/apps/v1/namespaces/${NS}/deployments/legacy`, 'application/json-patch+json']]);
   expect(deployment()?.spec.template.spec.containers[0]?.image).toBe('demo:1');
+  // The controller follows the Deployment back to demo:1 (its old ReplicaSet, renumbered).
+  await waitFor('healthy on demo:1 again', () => {
+    const ro = rolloutOf(env, 'legacy');
+    return ro?.status?.phase === 'Healthy' && ro.status.stableRS === ro.status.currentPodHash && env.list<{ metadata: { labels?: Record<string, string> }; spec: { template: { spec: { containers: Array<{ image: string }> } } } }>(Resources.replicaSets).find((rs) => rs.metadata.labels?.['rollouts-pod-template-hash'] === ro.status?.stableRS)?.spec.template.spec.containers[0]?.image === 'demo:1';
+  });
 });

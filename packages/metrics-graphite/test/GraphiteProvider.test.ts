@@ -7,7 +7,8 @@ import type * as http from 'node:http';
 import type { Metric } from '@rollouts/api';
 import { describeMetricProviderConformance } from '@rollouts/plugin-sdk/testing';
 import { createGraphiteMetricProvider, graphiteMetricProvider } from '../src';
-import { closedPort, errorOf, measure, metadataOf, startServer, testDeps, valueOf } from './ProviderHarness';
+import { closedPort, startHttpServer, type RecordingHttpServer } from '@rollouts/plugin-http/testing';
+import { errorOf, measure, metadataOf, testDeps, valueOf } from './ProviderHarness';
 
 const json = (res: http.ServerResponse, status: number, body: unknown) => {
   res.writeHead(status, { 'Content-Type': 'application/json' });
@@ -17,7 +18,7 @@ const answer = (values: Array<number | null>) => [{ target: 'x', tags: { name: '
 
 describe('graphite provider against a fake render API (test double)', () => {
   it('GETs {address}/render with the whitespace-free query, format=json and sorted keys, and records it', async () => {
-    const fake = await startServer((_req, res) => json(res, 200, answer([0.5, null, 0.25])));
+    const fake = await startHttpServer((_req, res) => json(res, 200, answer([0.5, null, 0.25])));
     try {
       const r = await measure({ address: fake.url, query: 'target=sumSeries(app.*.errors)\n  &from=-5min' });
       expect(valueOf(r)).toEqual([0.5, 0.25]);
@@ -32,7 +33,7 @@ describe('graphite provider against a fake render API (test double)', () => {
   });
 
   it('keeps a path prefix of the address and sends its credentials as Basic auth', async () => {
-    const fake = await startServer((_req, res) => json(res, 200, answer([1])));
+    const fake = await startHttpServer((_req, res) => json(res, 200, answer([1])));
     try {
       const address = fake.url.replace('http://', 'http://reader:s%40cret@') + '/graphite/';
       expect(valueOf(await measure({ address, query: 'target=a.b' }))).toEqual([1]);
@@ -44,7 +45,7 @@ describe('graphite provider against a fake render API (test double)', () => {
   });
 
   it('warns in the metadata when several series come back (only the first is used)', async () => {
-    const fake = await startServer((_req, res) => json(res, 200, [...answer([1]), { target: 'y', datapoints: [[2, 1]] }]));
+    const fake = await startHttpServer((_req, res) => json(res, 200, [...answer([1]), { target: 'y', datapoints: [[2, 1]] }]));
     try {
       const r = await measure({ address: fake.url, query: 'target=x&target=y' });
       expect(valueOf(r)).toEqual([1]);
@@ -55,7 +56,7 @@ describe('graphite provider against a fake render API (test double)', () => {
   });
 
   it('gives [] for an answer without series, instead of upstream\'s "no values found"', async () => {
-    const fake = await startServer((_req, res) => json(res, 200, []));
+    const fake = await startHttpServer((_req, res) => json(res, 200, []));
     try {
       expect(valueOf(await measure({ address: fake.url, query: 'target=missing.*' }))).toEqual([]);
     } finally {
@@ -64,7 +65,7 @@ describe('graphite provider against a fake render API (test double)', () => {
   });
 
   it('reports a non-JSON 200 answer as an error, never a value', async () => {
-    const fake = await startServer((_req, res) => res.writeHead(200, { 'Content-Type': 'text/html' }).end('<html>login</html>'));
+    const fake = await startHttpServer((_req, res) => res.writeHead(200, { 'Content-Type': 'text/html' }).end('<html>login</html>'));
     try {
       expect(errorOf(await measure({ address: fake.url, query: 'target=a' }))).toMatchObject({ _tag: 'ProviderResponseInvalid', message: expect.stringMatching(/not JSON/) });
     } finally {
@@ -73,7 +74,7 @@ describe('graphite provider against a fake render API (test double)', () => {
   });
 
   it('stops waiting when the controller cancels the measurement', async () => {
-    const fake = await startServer(() => undefined); // never answers
+    const fake = await startHttpServer(() => undefined); // never answers
     try {
       const controller = new AbortController();
       setTimeout(() => controller.abort(), 100);
@@ -107,10 +108,10 @@ describe('graphite provider against a fake render API (test double)', () => {
 });
 
 describe('graphite provider conformance, against the fake render API', () => {
-  let fake: Awaited<ReturnType<typeof startServer>> | undefined;
+  let fake: RecordingHttpServer | undefined;
   let downPort = 0;
   beforeAll(async () => {
-    fake = await startServer((_req, res) => json(res, 200, answer([0.01, 0.02])));
+    fake = await startHttpServer((_req, res) => json(res, 200, answer([0.01, 0.02])));
     downPort = await closedPort();
   });
   afterAll(async () => {

@@ -1,9 +1,8 @@
 /**
  * Test helpers: run the graphite provider the way the controller does (config decoded with the plugin's
- * codec, `make(deps)` once, a fresh AbortSignal per measurement), and local HTTP servers to point it at.
+ * codec, `make(deps)` once, a fresh AbortSignal per measurement). Local HTTP servers to point it at come
+ * from `@rollouts/plugin-http/testing`.
  */
-import * as http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import * as E from 'fp-ts/lib/Either';
 import { decode, type AnalysisRun, type Metric } from '@rollouts/api';
 import type { MetricProviderPlugin, PluginError, ProviderDeps, ProviderObservation } from '@rollouts/plugin-sdk';
@@ -44,70 +43,4 @@ export function metadataOf(r: E.Either<PluginError, ProviderObservation>): Reado
 export function errorOf(r: E.Either<PluginError, ProviderObservation>): PluginError {
   if (E.isRight(r)) throw new Error(`expected an error, got ${JSON.stringify(r.right)}`);
   return r.left;
-}
-
-/** A request as a test server saw it. */
-export interface SeenRequest {
-  readonly method: string;
-  readonly url: string;
-  readonly headers: http.IncomingHttpHeaders;
-}
-
-/** A local HTTP server on 127.0.0.1 (any free port) answering with `handler`; it records every request. */
-export async function startServer(handler: (req: SeenRequest, res: http.ServerResponse) => void): Promise<{ url: string; seen: SeenRequest[]; close(): Promise<void> }> {
-  const seen: SeenRequest[] = [];
-  const server = http.createServer((req, res) => {
-    req.resume();
-    req.on('end', () => {
-      const r = { method: req.method ?? '', url: req.url ?? '', headers: req.headers };
-      seen.push(r);
-      handler(r, res);
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return {
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-    seen,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
-  };
-}
-
-/** A proxy to `target` that waits `delayMs` before forwarding: a slow Graphite. */
-export async function startSlowProxy(target: string, delayMs: number): Promise<{ url: string; close(): Promise<void> }> {
-  const timers = new Set<NodeJS.Timeout>();
-  const server = http.createServer((req, res) => {
-    const t = setTimeout(() => {
-      timers.delete(t);
-      const upstream = http.request(`${target}${req.url ?? '/'}`, { method: req.method, headers: req.headers }, (up) => {
-        res.writeHead(up.statusCode ?? 502, up.headers);
-        up.pipe(res);
-      });
-      upstream.on('error', () => res.writeHead(502).end());
-      req.pipe(upstream);
-    }, delayMs);
-    timers.add(t);
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return {
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-    close: () =>
-      new Promise<void>((resolve) => {
-        for (const t of timers) clearTimeout(t);
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
-  };
-}
-
-/** A port nothing listens on (bound, then released). */
-export async function closedPort(): Promise<number> {
-  const s = http.createServer();
-  await new Promise<void>((resolve) => s.listen(0, '127.0.0.1', resolve));
-  const port = (s.address() as AddressInfo).port;
-  await new Promise<void>((resolve) => s.close(() => resolve()));
-  return port;
 }

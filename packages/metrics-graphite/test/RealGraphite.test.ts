@@ -8,7 +8,8 @@ import type { Metric } from '@rollouts/api';
 import { describeMetricProviderConformance } from '@rollouts/plugin-sdk/testing';
 import { createGraphiteMetricProvider, graphiteMetricProvider } from '../src';
 import { graphiteMissing, startGraphite, type GraphiteServer } from './GraphiteServer';
-import { closedPort, errorOf, measure, metadataOf, startSlowProxy, testDeps, valueOf } from './ProviderHarness';
+import { closedPort, startSlowProxy } from '@rollouts/plugin-http/testing';
+import { errorOf, measure, metadataOf, testDeps, valueOf } from './ProviderHarness';
 
 const missing = graphiteMissing();
 if (missing !== undefined) process.stdout.write(`metrics-graphite: real-server tests skipped: ${missing}\n`);

@@ -9,9 +9,9 @@
  * each table, `Content-Type: text/csv; charset=utf-8`, gzip-compressed when the client accepts gzip. A query
  * without a recording gets a 500 naming the fake, so a test never passes on an answer it did not choose.
  */
-import * as http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type * as http from 'node:http';
 import * as zlib from 'node:zlib';
+import { startHttpServer, type RecordedRequest } from '@rollouts/plugin-http/testing';
 
 /** A recorded answer to one Flux query. */
 export type FluxRecording =
@@ -20,12 +20,7 @@ export type FluxRecording =
   | { readonly status: number; readonly error: { readonly code: string; readonly message: string } };
 
 /** A request as the fake saw it. */
-export interface FakeFluxRequest {
-  readonly method: string;
-  readonly url: string;
-  readonly headers: http.IncomingHttpHeaders;
-  readonly body: string;
-}
+export type FakeFluxRequest = RecordedRequest;
 
 export interface FakeInfluxdb2 {
   readonly url: string;
@@ -39,61 +34,52 @@ export function annotatedCsv(...blocks: ReadonlyArray<ReadonlyArray<string>>): s
 }
 
 export async function startFakeInfluxdb2(opts: { org: string; token: string; prefix?: string; recordings: Readonly<Record<string, FluxRecording>> }): Promise<FakeInfluxdb2> {
-  const seen: FakeFluxRequest[] = [];
   const timers = new Set<NodeJS.Timeout>();
   const prefix = opts.prefix ?? '';
-  const server = http.createServer((req, res) => {
-    let body = '';
-    req.on('data', (c: Buffer) => (body += c.toString('utf8')));
-    req.on('end', () => {
-      seen.push({ method: req.method ?? '', url: req.url ?? '', headers: req.headers, body });
-      const fail = (status: number, code: string, message: string) => {
-        res.writeHead(status, { 'Content-Type': 'application/json; charset=utf-8', 'X-Platform-Error-Code': code });
-        res.end(JSON.stringify({ code, message }));
-      };
-      const url = new URL(req.url ?? '/', 'http://fake');
-      if (url.pathname !== `${prefix}/api/v2/query`) return fail(404, 'not found', 'path not found');
-      if (req.method !== 'POST') return fail(405, 'method not allowed', 'method not allowed');
-      if (req.headers['authorization'] !== `Token ${opts.token}`) return fail(401, 'unauthorized', 'unauthorized access');
-      const org = url.searchParams.get('org');
-      if (org === null || org === '') return fail(400, 'invalid', 'Please provide either orgID or org');
-      if (org !== opts.org) return fail(404, 'not found', `organization name "${org}" not found`);
-      if (!(req.headers['content-type'] ?? '').startsWith('application/json')) return fail(400, 'invalid', 'failed to decode request body: unsupported content type');
-      let parsed: { query?: unknown; type?: unknown };
-      try {
-        parsed = JSON.parse(body) as { query?: unknown; type?: unknown };
-      } catch (e) {
-        return fail(400, 'invalid', `failed to decode request body: ${String(e)}`);
-      }
-      if (parsed.type !== 'flux') return fail(400, 'invalid', `unsupported query type ${JSON.stringify(parsed.type)}`);
-      const recording = typeof parsed.query === 'string' ? opts.recordings[parsed.query.trim()] : undefined;
-      if (recording === undefined) return fail(500, 'internal error', `fake influxdb2: no recording for query ${JSON.stringify(parsed.query)}`);
-      if ('error' in recording) return fail(recording.status, recording.error.code, recording.error.message);
-      const send = () => {
-        const gzip = /\bgzip\b/.test(String(req.headers['accept-encoding'] ?? ''));
-        const headers: http.OutgoingHttpHeaders = { 'Content-Type': 'text/csv; charset=utf-8', Vary: 'Accept-Encoding' };
-        if (gzip) headers['Content-Encoding'] = 'gzip';
-        res.writeHead(200, headers);
-        res.end(gzip ? zlib.gzipSync(recording.csv) : recording.csv);
-      };
-      if (recording.delayMs !== undefined) {
-        const t = setTimeout(() => {
-          timers.delete(t);
-          send();
-        }, recording.delayMs);
-        timers.add(t);
-      } else send();
-    });
+  const server = await startHttpServer((req, res) => {
+    const fail = (status: number, code: string, message: string) => {
+      res.writeHead(status, { 'Content-Type': 'application/json; charset=utf-8', 'X-Platform-Error-Code': code });
+      res.end(JSON.stringify({ code, message }));
+    };
+    const url = new URL(req.url, 'http://fake');
+    if (url.pathname !== `${prefix}/api/v2/query`) return fail(404, 'not found', 'path not found');
+    if (req.method !== 'POST') return fail(405, 'method not allowed', 'method not allowed');
+    if (req.headers['authorization'] !== `Token ${opts.token}`) return fail(401, 'unauthorized', 'unauthorized access');
+    const org = url.searchParams.get('org');
+    if (org === null || org === '') return fail(400, 'invalid', 'Please provide either orgID or org');
+    if (org !== opts.org) return fail(404, 'not found', `organization name "${org}" not found`);
+    if (!(req.headers['content-type'] ?? '').startsWith('application/json')) return fail(400, 'invalid', 'failed to decode request body: unsupported content type');
+    let parsed: { query?: unknown; type?: unknown };
+    try {
+      parsed = JSON.parse(req.body) as { query?: unknown; type?: unknown };
+    } catch (e) {
+      return fail(400, 'invalid', `failed to decode request body: ${String(e)}`);
+    }
+    if (parsed.type !== 'flux') return fail(400, 'invalid', `unsupported query type ${JSON.stringify(parsed.type)}`);
+    const recording = typeof parsed.query === 'string' ? opts.recordings[parsed.query.trim()] : undefined;
+    if (recording === undefined) return fail(500, 'internal error', `fake influxdb2: no recording for query ${JSON.stringify(parsed.query)}`);
+    if ('error' in recording) return fail(recording.status, recording.error.code, recording.error.message);
+    const send = () => {
+      const gzip = /\bgzip\b/.test(String(req.headers['accept-encoding'] ?? ''));
+      const headers: http.OutgoingHttpHeaders = { 'Content-Type': 'text/csv; charset=utf-8', Vary: 'Accept-Encoding' };
+      if (gzip) headers['Content-Encoding'] = 'gzip';
+      res.writeHead(200, headers);
+      res.end(gzip ? zlib.gzipSync(recording.csv) : recording.csv);
+    };
+    if (recording.delayMs !== undefined) {
+      const t = setTimeout(() => {
+        timers.delete(t);
+        send();
+      }, recording.delayMs);
+      timers.add(t);
+    } else send();
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   return {
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}${prefix}`,
-    seen,
-    close: () =>
-      new Promise<void>((resolve) => {
-        for (const t of timers) clearTimeout(t);
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
+    url: `${server.url}${prefix}`,
+    seen: server.seen,
+    close: () => {
+      for (const t of timers) clearTimeout(t);
+      return server.close();
+    },
   };
 }

@@ -10,7 +10,8 @@ import { PluginErrors, type KubeObjectClient } from '@rollouts/plugin-sdk';
 import { describeMetricProviderConformance } from '@rollouts/plugin-sdk/testing';
 import { createInfluxdbMetricProvider, influxdbMetricProvider } from '../src';
 import { annotatedCsv, startFakeInfluxdb2, type FakeInfluxdb2 } from './FakeInfluxdb2Server';
-import { closedPort, errorOf, measure, metadataOf, profileSecret, startSilentServer, startStaticServer, testDeps, valueOf } from './ProviderHarness';
+import { closedPort } from '@rollouts/plugin-http/testing';
+import { errorOf, measure, metadataOf, profileSecret, startSilentServer, startStaticServer, testDeps, valueOf } from './ProviderHarness';
 
 const ORG = 'acme rollouts';
 const TOKEN = 'dGVzdC10b2tlbg==';

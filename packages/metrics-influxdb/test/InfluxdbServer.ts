@@ -2,25 +2,7 @@
  * A real InfluxDB 1.x for tests, from Debian's `influxdb` package (1.6.7): `influxd` on free 127.0.0.1 ports
  * with its meta, data and WAL dirs in a temp dir, reporting and the internal monitor store off.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import * as fs from 'node:fs';
-import * as os from 'node:os';
-import * as path from 'node:path';
-import { closedPort } from './ProviderHarness';
-
-/** The executable `name` on PATH, or undefined. */
-export function findOnPath(name: string): string | undefined {
-  for (const dir of (process.env['PATH'] ?? '').split(path.delimiter)) {
-    const candidate = path.join(dir, name);
-    try {
-      fs.accessSync(candidate, fs.constants.X_OK);
-      return candidate;
-    } catch {
-      // not here
-    }
-  }
-  return undefined;
-}
+import { answersHttp, closedPort, createTempDir, startServerProcess } from '@rollouts/plugin-http/testing';
 
 export interface InfluxdbServer {
   readonly address: string;
@@ -34,21 +16,18 @@ export interface InfluxdbServer {
   stop(): Promise<void>;
 }
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-const tail = (text: string, lines = 40) => text.split('\n').slice(-lines).join('\n');
-
 /** Start influxd; throws with its log when it is not ready within `timeoutMs`. */
 export async function startInfluxdb(binary: string, timeoutMs = 15_000): Promise<InfluxdbServer> {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rollouts-influxdb-'));
+  const dir = createTempDir('rollouts-influxdb-');
   const [httpPort, rpcPort] = [await closedPort(), await closedPort()];
   const config = [
     'reporting-disabled = true',
     `bind-address = "127.0.0.1:${rpcPort}"`,
     '[meta]',
-    `  dir = "${path.join(dir, 'meta')}"`,
+    `  dir = "${dir.resolve('meta')}"`,
     '[data]',
-    `  dir = "${path.join(dir, 'data')}"`,
-    `  wal-dir = "${path.join(dir, 'wal')}"`,
+    `  dir = "${dir.resolve('data')}"`,
+    `  wal-dir = "${dir.resolve('wal')}"`,
     '  query-log-enabled = false',
     '[http]',
     `  bind-address = "127.0.0.1:${httpPort}"`,
@@ -59,46 +38,24 @@ export async function startInfluxdb(binary: string, timeoutMs = 15_000): Promise
     '  enabled = false',
     '',
   ].join('\n');
-  fs.writeFileSync(path.join(dir, 'influxdb.conf'), config);
-  let log = '';
-  const started = Date.now();
-  const proc: ChildProcess = spawn(binary, ['-config', path.join(dir, 'influxdb.conf')], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
-  proc.stdout?.on('data', (c: Buffer) => (log += c.toString()));
-  proc.stderr?.on('data', (c: Buffer) => (log += c.toString()));
+  const configFile = dir.writeFile('influxdb.conf', config);
   const address = `http://127.0.0.1:${httpPort}`;
-
+  const influxd = await startServerProcess({
+    name: 'influxd',
+    command: binary,
+    args: ['-config', configFile],
+    cwd: dir.path,
+    ready: () => answersHttp(`${address}/ping`, 204),
+    timeoutMs,
+    pollMs: 25,
+  }).catch((e: unknown) => {
+    dir.remove();
+    throw e;
+  });
   const stop = async () => {
-    if (proc.exitCode === null && proc.signalCode === null) {
-      const exited = new Promise((resolve) => proc.once('exit', resolve));
-      proc.kill('SIGTERM');
-      let timer: NodeJS.Timeout | undefined;
-      await Promise.race([exited, new Promise((resolve) => (timer = setTimeout(resolve, 5000)))]);
-      clearTimeout(timer);
-      if (proc.exitCode === null && proc.signalCode === null) {
-        proc.kill('SIGKILL');
-        await exited;
-      }
-    }
-    fs.rmSync(dir, { recursive: true, force: true });
+    await influxd.stop();
+    dir.remove();
   };
-
-  for (;;) {
-    if (proc.exitCode !== null) {
-      await stop();
-      throw new Error(`influxd exited with ${proc.exitCode} during start-up:\n${tail(log)}`);
-    }
-    try {
-      if ((await fetch(`${address}/ping`)).status === 204) break;
-    } catch {
-      // not listening yet
-    }
-    if (Date.now() - started > timeoutMs) {
-      await stop();
-      throw new Error(`influxd did not answer /ping within ${timeoutMs / 1000} s:\n${tail(log)}`);
-    }
-    await sleep(25);
-  }
-  const startupMs = Date.now() - started;
 
   const check = async (res: Response, what: string) => {
     if (!res.ok) throw new Error(`${what}: HTTP ${res.status} ${await res.text()}`);
@@ -107,11 +64,11 @@ export async function startInfluxdb(binary: string, timeoutMs = 15_000): Promise
   };
   return {
     address,
-    startupMs,
+    startupMs: influxd.startupMs,
     admin: async (statement) => check(await fetch(`${address}/query`, { method: 'POST', body: new URLSearchParams({ q: statement }) }), statement),
     write: async (database, lines) =>
       check(await fetch(`${address}/write?db=${encodeURIComponent(database)}&precision=s`, { method: 'POST', body: lines.join('\n') }), `write to ${database}`),
-    logTail: () => tail(log),
+    logTail: () => influxd.logTail(),
     stop,
   };
 }

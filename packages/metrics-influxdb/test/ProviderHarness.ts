@@ -1,10 +1,9 @@
 /**
  * Test helpers: run the influxdb provider the way the controller does (config decoded with the plugin's
  * codec, `make(deps)` once, a fresh AbortSignal per measurement), with profile Secrets in an in-memory
- * KubeObjectClient, and small local HTTP servers.
+ * KubeObjectClient, and two small local HTTP servers built on `@rollouts/plugin-http/testing`.
  */
-import * as http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { startHttpServer, type HttpTestServer } from '@rollouts/plugin-http/testing';
 import * as E from 'fp-ts/lib/Either';
 import { decode, type AnalysisRun, type InfluxdbMetric, type Metric } from '@rollouts/api';
 import type { KubeObject, KubeObjectClient, MetricProviderPlugin, PluginError, ProviderDeps, ProviderObservation } from '@rollouts/plugin-sdk';
@@ -65,59 +64,11 @@ export function errorOf(r: E.Either<PluginError, ProviderObservation>): PluginEr
 }
 
 /** A server that accepts connections and never answers (a hung InfluxDB). */
-export function startSilentServer(): Promise<{ url: string; close(): Promise<void> }> {
-  return listen(http.createServer(() => undefined));
+export function startSilentServer(): Promise<HttpTestServer> {
+  return startHttpServer(() => undefined);
 }
 
 /** A server answering every request with the same status and body (a proxy page, a broken gateway). */
-export function startStaticServer(status: number, contentType: string, body: string): Promise<{ url: string; close(): Promise<void> }> {
-  return listen(http.createServer((_req, res) => res.writeHead(status, { 'Content-Type': contentType }).end(body)));
-}
-
-async function listen(server: http.Server): Promise<{ url: string; close(): Promise<void> }> {
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return {
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
-  };
-}
-
-/** A proxy to `target` that waits `delayMs` before forwarding: a slow InfluxDB. */
-export async function startSlowProxy(target: string, delayMs: number): Promise<{ url: string; close(): Promise<void> }> {
-  const timers = new Set<NodeJS.Timeout>();
-  const server = http.createServer((req, res) => {
-    const t = setTimeout(() => {
-      timers.delete(t);
-      const upstream = http.request(`${target}${req.url ?? '/'}`, { method: req.method, headers: req.headers }, (up) => {
-        res.writeHead(up.statusCode ?? 502, up.headers);
-        up.pipe(res);
-      });
-      upstream.on('error', () => res.writeHead(502).end());
-      req.pipe(upstream);
-    }, delayMs);
-    timers.add(t);
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return {
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-    close: () =>
-      new Promise<void>((resolve) => {
-        for (const t of timers) clearTimeout(t);
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
-  };
-}
-
-/** A port nothing listens on (bound, then released). */
-export async function closedPort(): Promise<number> {
-  const s = http.createServer();
-  await new Promise<void>((resolve) => s.listen(0, '127.0.0.1', resolve));
-  const port = (s.address() as AddressInfo).port;
-  await new Promise<void>((resolve) => s.close(() => resolve()));
-  return port;
+export function startStaticServer(status: number, contentType: string, body: string): Promise<HttpTestServer> {
+  return startHttpServer((_req, res) => res.writeHead(status, { 'Content-Type': contentType }).end(body));
 }

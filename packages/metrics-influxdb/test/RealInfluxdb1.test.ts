@@ -8,8 +8,9 @@
 import type { Metric } from '@rollouts/api';
 import { describeMetricProviderConformance } from '@rollouts/plugin-sdk/testing';
 import { createInfluxdbMetricProvider, influxdbMetricProvider } from '../src';
-import { findOnPath, startInfluxdb, type InfluxdbServer } from './InfluxdbServer';
-import { closedPort, errorOf, measure, metadataOf, profileSecret, startSlowProxy, testDeps, valueOf } from './ProviderHarness';
+import { closedPort, findOnPath, startSlowProxy } from '@rollouts/plugin-http/testing';
+import { startInfluxdb, type InfluxdbServer } from './InfluxdbServer';
+import { errorOf, measure, metadataOf, profileSecret, testDeps, valueOf } from './ProviderHarness';
 
 const binary = findOnPath('influxd');
 if (binary === undefined) {

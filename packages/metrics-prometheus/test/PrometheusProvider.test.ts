@@ -4,7 +4,8 @@
  * The real-server tests are in `RealPrometheus.test.ts`.
  */
 import type * as http from 'node:http';
-import { closedPort, errorOf, measure, startServer, testDeps, valueOf, type SeenRequest } from './ProviderHarness';
+import { closedPort, startHttpServer, type RecordedRequest } from '@rollouts/plugin-http/testing';
+import { errorOf, measure, testDeps, valueOf } from './ProviderHarness';
 
 const json = (res: http.ServerResponse, status: number, body: unknown) => {
   res.writeHead(status, { 'Content-Type': 'application/json' });
@@ -13,8 +14,8 @@ const json = (res: http.ServerResponse, status: number, body: unknown) => {
 const vector = (...values: string[]) => ({ status: 'success', data: { resultType: 'vector', result: values.map((v, i) => ({ metric: { i: String(i) }, value: [1, v] })) } });
 
 /** A fake Prometheus query API: answers `answer(req)` for query requests and records them. */
-async function fakePrometheus(answer: (req: SeenRequest, res: http.ServerResponse) => void = (_r, res) => json(res, 200, vector('0.5'))) {
-  return startServer(answer);
+async function fakePrometheus(answer: (req: RecordedRequest, res: http.ServerResponse) => void = (_r, res) => json(res, 200, vector('0.5'))) {
+  return startHttpServer(answer);
 }
 
 describe('prometheus provider against a fake Prometheus (test double)', () => {
@@ -180,7 +181,7 @@ describe('prometheus provider against a fake Prometheus (test double)', () => {
 
 describe('prometheus provider configuration', () => {
   it('takes the address from ARGO_ROLLOUTS_PROMETHEUS_ADDRESS when the metric has none', async () => {
-    const fake = await startServer((_req, res) => json(res, 200, vector('2')));
+    const fake = await startHttpServer((_req, res) => json(res, 200, vector('2')));
     try {
       expect(valueOf(await measure({ query: 'x' }, { deps: testDeps({ ARGO_ROLLOUTS_PROMETHEUS_ADDRESS: fake.url }) }))).toEqual([2]);
     } finally {
@@ -206,7 +207,7 @@ describe('prometheus provider configuration', () => {
   });
 
   it('refuses sigv4 with PluginUnsupported instead of sending unsigned requests', async () => {
-    const fake = await startServer((_req, res) => json(res, 200, vector('1')));
+    const fake = await startHttpServer((_req, res) => json(res, 200, vector('1')));
     try {
       const e = errorOf(await measure({ address: `${fake.url}/workspaces/ws-1`, query: 'x', authentication: { sigv4: { region: 'eu-west-1' } } }));
       expect(e).toMatchObject({ _tag: 'PluginUnsupported', retryable: false });

@@ -4,30 +4,18 @@
  * itself with a healthy and an unhealthy canary, waits until the samples are queryable, and stops both at
  * the end. Without a `prometheus` binary (PATH or $PROMETHEUS_BIN) it prints one line and skips.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as http from 'node:http';
-import type { AddressInfo } from 'node:net';
-import * as os from 'node:os';
-import * as path from 'node:path';
-import { closedPort, errorOf, measure, valueOf } from './ProviderHarness';
+import { closedPort, createTempDir, findOnPath, startHttpServer, startServerProcess, startSlowProxy, type HttpTestServer, type ServerProcess, type TempDir } from '@rollouts/plugin-http/testing';
+import { errorOf, measure, valueOf } from './ProviderHarness';
 
-function findBinary(name: string): string | undefined {
+/** $PROMETHEUS_BIN when set (and present), else `prometheus` on PATH. */
+function findPrometheus(): string | undefined {
   const explicit = process.env['PROMETHEUS_BIN'];
   if (explicit !== undefined && explicit !== '') return fs.existsSync(explicit) ? explicit : undefined;
-  for (const dir of (process.env['PATH'] ?? '').split(path.delimiter)) {
-    const candidate = path.join(dir, name);
-    try {
-      fs.accessSync(candidate, fs.constants.X_OK);
-      return candidate;
-    } catch {
-      // not here
-    }
-  }
-  return undefined;
+  return findOnPath('prometheus');
 }
 
-const binary = findBinary('prometheus');
+const binary = findPrometheus();
 if (binary === undefined) {
   process.stdout.write('metrics-prometheus: real-server tests skipped: no prometheus binary (apt-get install -y --no-install-recommends prometheus, or set PROMETHEUS_BIN)\n');
 }
@@ -37,9 +25,9 @@ const describeReal = binary === undefined ? describe.skip : describe;
 const TRAFFIC = { healthy: { ok: 99, errors: 1 }, unhealthy: { ok: 70, errors: 30 } } as const;
 
 /** A tiny exporter: every scrape adds one round of TRAFFIC to the request counters. */
-async function startExporter() {
+function startExporter(): Promise<HttpTestServer> {
   const totals = { healthy: { ok: 0, errors: 0 }, unhealthy: { ok: 0, errors: 0 } };
-  const server = http.createServer((req, res) => {
+  return startHttpServer((req, res) => {
     if (req.url !== '/metrics') return void res.writeHead(404).end();
     const lines = ['# TYPE http_requests_total counter'];
     for (const canary of ['healthy', 'unhealthy'] as const) {
@@ -50,53 +38,20 @@ async function startExporter() {
     }
     res.writeHead(200, { 'Content-Type': 'text/plain; version=0.0.4' }).end(lines.join('\n') + '\n');
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return { server, port: (server.address() as AddressInfo).port };
 }
-
-/** A proxy to `target` that waits `delayMs` before forwarding: a slow Prometheus. */
-async function startSlowProxy(target: string, delayMs: number) {
-  const timers = new Set<NodeJS.Timeout>();
-  const server = http.createServer((req, res) => {
-    const t = setTimeout(() => {
-      timers.delete(t);
-      const upstream = http.request(`${target}${req.url ?? '/'}`, { method: req.method, headers: req.headers }, (up) => {
-        res.writeHead(up.statusCode ?? 502, up.headers);
-        up.pipe(res);
-      });
-      upstream.on('error', () => res.writeHead(502).end());
-      req.pipe(upstream);
-    }, delayMs);
-    timers.add(t);
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return {
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-    close: () =>
-      new Promise<void>((resolve) => {
-        for (const t of timers) clearTimeout(t);
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
-  };
-}
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 const ratio = (canary: string) =>
   `sum(rate(http_requests_total{canary="${canary}",code=~"5.."}[5s])) / sum(rate(http_requests_total{canary="${canary}"}[5s]))`;
 
 describeReal('prometheus provider against a real Prometheus', () => {
-  let dir = '';
-  let prometheus: ChildProcess | undefined;
-  let exporter: http.Server | undefined;
+  let dir: TempDir | undefined;
+  let prometheus: ServerProcess | undefined;
+  let exporter: HttpTestServer | undefined;
   let address = '';
-  let log = '';
 
   beforeAll(async () => {
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rollouts-prometheus-'));
-    const ex = await startExporter();
-    exporter = ex.server;
+    dir = createTempDir('rollouts-prometheus-');
+    exporter = await startExporter();
     const port = await closedPort();
     address = `http://127.0.0.1:${port}`;
     const config = [
@@ -106,43 +61,30 @@ describeReal('prometheus provider against a real Prometheus', () => {
       'scrape_configs:',
       '  - job_name: canary',
       '    static_configs:',
-      `      - targets: ['127.0.0.1:${ex.port}']`,
+      `      - targets: ['${new URL(exporter.url).host}']`,
       '',
     ].join('\n');
-    fs.writeFileSync(path.join(dir, 'prometheus.yml'), config);
-    prometheus = spawn(binary!, [`--config.file=${path.join(dir, 'prometheus.yml')}`, `--web.listen-address=127.0.0.1:${port}`, `--storage.tsdb.path=${path.join(dir, 'data')}`, '--log.level=warn'], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    prometheus.stdout?.on('data', (c: Buffer) => (log += c.toString()));
-    prometheus.stderr?.on('data', (c: Buffer) => (log += c.toString()));
-    // Until both canaries have a rate (two scrapes in): ~6-7 s after start, at most 20 s.
-    const deadline = Date.now() + 20_000;
+    const configFile = dir.writeFile('prometheus.yml', config);
+    // Ready once both canaries have a rate (two scrapes in): ~6-7 s after start, at most 20 s.
     const probe = `count(rate(http_requests_total[5s]))`;
-    for (;;) {
-      if (prometheus.exitCode !== null) throw new Error(`prometheus exited with ${prometheus.exitCode}:\n${log}`);
-      try {
+    prometheus = await startServerProcess({
+      name: 'prometheus',
+      command: binary!,
+      args: [`--config.file=${configFile}`, `--web.listen-address=127.0.0.1:${port}`, `--storage.tsdb.path=${dir.resolve('data')}`, '--log.level=warn'],
+      ready: async () => {
         const res = await fetch(`${address}/api/v1/query?query=${encodeURIComponent(probe)}`);
         const body = (await res.json()) as { data?: { result?: Array<{ value: [number, string] }> } };
-        if (body.data?.result?.[0]?.value[1] === '4') break;
-      } catch {
-        // not listening yet
-      }
-      if (Date.now() > deadline) throw new Error(`no samples queryable in Prometheus within 20 s:\n${log}`);
-      await sleep(250);
-    }
+        return body.data?.result?.[0]?.value[1] === '4';
+      },
+      timeoutMs: 20_000,
+      pollMs: 250,
+    });
   }, 30_000);
 
   afterAll(async () => {
-    if (prometheus !== undefined && prometheus.exitCode === null) {
-      const exited = new Promise((resolve) => prometheus!.once('exit', resolve));
-      prometheus.kill('SIGTERM');
-      let timer: NodeJS.Timeout | undefined;
-      await Promise.race([exited, new Promise((resolve) => (timer = setTimeout(resolve, 5000)))]);
-      clearTimeout(timer);
-      if (prometheus.exitCode === null) prometheus.kill('SIGKILL');
-    }
-    await new Promise<void>((resolve) => (exporter !== undefined ? exporter.close(() => resolve()) : resolve()));
-    if (dir !== '') fs.rmSync(dir, { recursive: true, force: true });
+    await prometheus?.stop();
+    await exporter?.close();
+    dir?.remove();
   }, 10_000);
 
   it('measures a healthy canary error rate as result[0] ≈ 0.01', async () => {

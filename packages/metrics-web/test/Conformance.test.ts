@@ -3,13 +3,14 @@
 import type { Metric } from '@rollouts/api';
 import { describeMetricProviderConformance, fixedClock } from '@rollouts/plugin-sdk/testing';
 import { webMetricProvider } from '../src';
-import { closedPort, startServer, testDeps } from './ProviderHarness';
+import { closedPort, startHttpServer, type RecordingHttpServer } from '@rollouts/plugin-http/testing';
+import { testDeps } from './ProviderHarness';
 
-let server: Awaited<ReturnType<typeof startServer>>;
+let server: RecordingHttpServer;
 let downPort: number;
 
 beforeAll(async () => {
-  server = await startServer((_req, res) => {
+  server = await startHttpServer((_req, res) => {
     res.setHeader('content-type', 'application/json');
     res.end(JSON.stringify({ errorRate: 0.01 }));
   });

@@ -1,9 +1,8 @@
 /**
  * Test helpers: run the web provider the way the controller does (config decoded with the plugin's
- * codec, a fresh AbortSignal per measurement), and a local HTTP server to point it at.
+ * codec, a fresh AbortSignal per measurement). Local HTTP servers to point it at come from
+ * `@rollouts/plugin-http/testing`.
  */
-import * as http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import * as E from 'fp-ts/lib/Either';
 import { decode, type AnalysisRun, type Metric } from '@rollouts/api';
 import type { PluginError, ProviderDeps, ProviderObservation } from '@rollouts/plugin-sdk';
@@ -47,45 +46,4 @@ export function valueOf(r: E.Either<PluginError, ProviderObservation>): unknown 
 export function errorOf(r: E.Either<PluginError, ProviderObservation>): PluginError {
   if (E.isRight(r)) throw new Error(`expected an error, got ${JSON.stringify(r.right)}`);
   return r.left;
-}
-
-/** A request as the test server saw it. */
-export interface SeenRequest {
-  readonly method: string;
-  readonly url: string;
-  readonly headers: http.IncomingHttpHeaders;
-  readonly body: string;
-}
-
-/** A local HTTP server on 127.0.0.1 (any free port) answering with `handler`; it records every request. */
-export async function startServer(handler: (req: SeenRequest, res: http.ServerResponse) => void): Promise<{ url: string; seen: SeenRequest[]; close(): Promise<void> }> {
-  const seen: SeenRequest[] = [];
-  const server = http.createServer((req, res) => {
-    let body = '';
-    req.on('data', (c: Buffer) => (body += c.toString('utf8')));
-    req.on('end', () => {
-      const r = { method: req.method ?? '', url: req.url ?? '', headers: req.headers, body };
-      seen.push(r);
-      handler(r, res);
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const port = (server.address() as AddressInfo).port;
-  return {
-    url: `http://127.0.0.1:${port}`,
-    seen,
-    close: () => new Promise<void>((resolve) => {
-      server.closeAllConnections();
-      server.close(() => resolve());
-    }),
-  };
-}
-
-/** A port nothing listens on (bound, then released). */
-export async function closedPort(): Promise<number> {
-  const s = http.createServer();
-  await new Promise<void>((resolve) => s.listen(0, '127.0.0.1', resolve));
-  const port = (s.address() as AddressInfo).port;
-  await new Promise<void>((resolve) => s.close(() => resolve()));
-  return port;
 }

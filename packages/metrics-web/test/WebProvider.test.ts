@@ -10,7 +10,8 @@ import type * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { closedPort, errorOf, measure, startServer, valueOf } from './ProviderHarness';
+import { closedPort, startHttpServer, type RecordedRequest, type RecordingHttpServer } from '@rollouts/plugin-http/testing';
+import { errorOf, measure, valueOf } from './ProviderHarness';
 
 const json = (res: http.ServerResponse, status: number, body: unknown) => {
   res.writeHead(status, { 'Content-Type': 'application/json' });
@@ -20,7 +21,7 @@ const json = (res: http.ServerResponse, status: number, body: unknown) => {
 const DOC = { data: { ok: true, errorRate: 0.02, count: 3, items: [], labels: { app: 'canary' } } };
 
 /** The site every test talks to; routes by path. */
-function site(req: { url: string; method: string; body: string; headers: http.IncomingHttpHeaders }, res: http.ServerResponse) {
+function site(req: RecordedRequest, res: http.ServerResponse) {
   switch (req.url) {
     case '/health':
       return json(res, 200, DOC);
@@ -53,9 +54,9 @@ function site(req: { url: string; method: string; body: string; headers: http.In
   }
 }
 
-let server: Awaited<ReturnType<typeof startServer>>;
+let server: RecordingHttpServer;
 beforeAll(async () => {
-  server = await startServer(site);
+  server = await startHttpServer(site);
 });
 afterAll(() => server.close());
 
