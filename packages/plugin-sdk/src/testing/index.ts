@@ -6,3 +6,5 @@ export { describeMetricProviderConformance, metricProviderConformanceChecks } fr
 export type { MetricProviderConformanceCheck, MetricProviderConformanceSetup } from './MetricProviderConformance';
 export { fixedClock } from './FixedClock';
 export type { FixedClock } from './FixedClock';
+export { errorOf, measureOnce, metadataOf, silentLogger, valueOf } from './MeasureOnce';
+export type { MeasureOnceOptions, MeasurementOutcome } from './MeasureOnce';
