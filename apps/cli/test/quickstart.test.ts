@@ -82,8 +82,8 @@ test('the quick start works as written', async () => {
   expect(stable?.spec.template.spec.containers[0]?.image).toBe('nginx:1.27');
 });
 
-test('the README shows exactly these commands', () => {
-  const readme = fs.readFileSync(path.join(ROOT, 'README.md'), 'utf8');
+test.each([['apps/cli/README.md', ROOT], ['the top-level README.md', path.join(ROOT, '../..')]])('%s shows exactly these commands', (_which, dir) => {
+  const readme = fs.readFileSync(path.join(dir, 'README.md'), 'utf8');
   const block = readme.slice(readme.indexOf('<!-- quickstart:start -->'), readme.indexOf('<!-- quickstart:end -->'));
   const shown = block
     .split('\n')
