@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The whole test suite, every tier, from a fresh clone. The README and .ci/run both call this.
 #   tier 1-2: unit, property and integration tests (jest, Node only)
-#   later tiers (real servers from Debian, a real control plane) add their setup steps here.
+#   tier 3: real servers from Debian (Prometheus, Graphite, InfluxDB), installed when missing
+#   tier 4: the controller's end-to-end suite on a real control plane (tools/kube: built from Go modules, cached)
 # Ends with one plain line: "N passed, N failed".
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -45,17 +46,26 @@ npx jest --ci --json --outputFile="$results/jest.json" 2> "$results/jest.log"
 jest_rc=$?
 tail -n 30 "$results/jest.log"
 
+# Tier 4: the controller's end-to-end suite again, on a real control plane built from the Kubernetes Go modules
+# (tools/kube; the first build takes about 17 min on 2 cores, then it is cached in ~/.cache/rollouts-kube).
+echo "==> tests on a real control plane (tools/kube/test-real.sh)"
+bash tools/kube/test-real.sh "$results/jest-real.json" 2> "$results/jest-real.log"
+real_rc=$?
+tail -n 30 "$results/jest-real.log"
+
 node -e '
   const fs = require("fs");
+  const [steps, stepNames, ...files] = process.argv.slice(1);
   let passed = 0, failed = 0;
-  try {
-    const r = JSON.parse(fs.readFileSync(process.argv[1], "utf8"));
-    passed = r.numPassedTests; failed = r.numFailedTests + r.numRuntimeErrorTestSuites;
-    for (const s of r.testResults) if (s.status === "failed") console.log("FAILED " + s.name + (s.message ? "\n" + s.message.split("\n").slice(0, 20).join("\n") : ""));
-  } catch (e) { console.log("no jest results: " + e.message); failed += 1; }
-  const steps = Number(process.argv[2]);
-  if (steps > 0) console.log(steps + " non-test step(s) failed: " + process.argv[3]);
-  console.log(passed + " passed, " + (failed + steps) + " failed");
-' "$results/jest.json" "${#failed_steps[@]}" "${failed_steps[*]:-}"
+  for (const f of files) {
+    try {
+      const r = JSON.parse(fs.readFileSync(f, "utf8"));
+      passed += r.numPassedTests; failed += r.numFailedTests + r.numRuntimeErrorTestSuites;
+      for (const s of r.testResults) if (s.status === "failed") console.log("FAILED " + s.name + (s.message ? "\n" + s.message.split("\n").slice(0, 20).join("\n") : ""));
+    } catch (e) { console.log("no jest results in " + f + ": " + e.message); failed += 1; }
+  }
+  if (Number(steps) > 0) console.log(steps + " non-test step(s) failed: " + stepNames);
+  console.log(passed + " passed, " + (failed + Number(steps)) + " failed");
+' "${#failed_steps[@]}" "${failed_steps[*]:-}" "$results/jest.json" "$results/jest-real.json"
 
-[ "$jest_rc" -eq 0 ] && [ "${#failed_steps[@]}" -eq 0 ]
+[ "$jest_rc" -eq 0 ] && [ "$real_rc" -eq 0 ] && [ "${#failed_steps[@]}" -eq 0 ]

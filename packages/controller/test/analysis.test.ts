@@ -3,7 +3,7 @@
 import { json } from '@rollouts/api';
 import { Resources } from '@rollouts/k8s';
 import { defineMetricProvider } from '@rollouts/plugin-sdk';
-import { canaryRollout, deploy, NS, replicaSetsOf, setImage, startEnv, waitFor, waitHealthy, waitStatus, type Env } from './harness';
+import { canaryRollout, deploy, replicaSetsOf, setImage, startEnv, waitFor, waitHealthy, waitStatus, type Env } from './harness';
 
 jest.setTimeout(60_000);
 
@@ -31,7 +31,7 @@ beforeAll(async () => {
   await env.api.create(Resources.analysisTemplates, {
     apiVersion: 'argoproj.io/v1alpha1',
     kind: 'AnalysisTemplate',
-    metadata: { name: 'success-rate', namespace: NS },
+    metadata: { name: 'success-rate' },
     spec: {
       metrics: [{ name: 'success-rate', interval: '1s', count: 2, successCondition: 'result >= 0.95', failureLimit: 0, provider: { plugin: { 'e2e/fake': { query: 'rate' } } } }],
     },

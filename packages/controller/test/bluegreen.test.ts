@@ -1,6 +1,6 @@
 // End-to-end: blue-green with a preview Service and a manual promotion, and the scale-down delay of the old
 // revision driven by core's requeue time.
-import { deploy, NS, promote, replicaSetsOf, selectedHash, setImage, startEnv, waitHealthy, waitStatus, type Env } from './harness';
+import { deploy, promote, replicaSetsOf, selectedHash, setImage, startEnv, waitHealthy, waitStatus, type Env } from './harness';
 
 jest.setTimeout(60_000);
 
@@ -15,7 +15,7 @@ afterAll(async () => {
 const blueGreen = (name: string) => ({
   apiVersion: 'argoproj.io/v1alpha1',
   kind: 'Rollout',
-  metadata: { name, namespace: NS },
+  metadata: { name },
   spec: {
     replicas: 3,
     selector: { matchLabels: { app: name } },

@@ -1,13 +1,33 @@
-// End-to-end harness: one kube-sim (with our CRDs and the workload simulator) and controllers against it over
-// HTTP, through @rollouts/k8s and the real @kubernetes/client-node. The test plays the user with plain HTTP
-// (as kubectl would), so its requests show up in the request log under another user agent.
+// End-to-end harness: the controllers against an API server over HTTP, through @rollouts/k8s and the real
+// @kubernetes/client-node. The target is kube-sim (default: one simulator per test file, with our CRDs and its
+// workload simulator) or, with E2E_TARGET=real, the real control plane of tools/kube/start.sh (kube-apiserver,
+// etcd, kube-controller-manager, kube-scheduler, kwok): our CRDs are applied to it, each test file gets its own
+// namespace (deleted at the end) and its own namespace-scoped controllers. The test plays the user with plain
+// HTTP (as kubectl would), so its requests show up in kube-sim's request log under another user agent.
+import * as path from 'node:path';
 import { customResourceDefinitions } from '@rollouts/api';
 import { createController, type Controller, type ControllerOptions } from '../src';
-import { loadKubeConfig, Resources, resourcePath, type ResourceKind } from '@rollouts/k8s';
-import { startKubeSim, type KubeObject, type KubeSim, type KubeSimOptions, type PodRule } from '@rollouts/kube-sim';
+import { apiVersionOf, loadKubeConfig, Resources, resourcePath, type ResourceKind } from '@rollouts/k8s';
+import { kubeConfigOptions, startKubeSim, type KubeObject, type KubeSim, type KubeSimOptions, type PodRule } from '@rollouts/kube-sim';
 import type { Logger } from '@rollouts/plugin-sdk';
+import { endpointFromKubeconfig, KubeHttp, type WatchEvent } from './KubeHttp';
+import { ObjectMirror } from './ObjectMirror';
+import { AuditRequestLog, type RequestCounter } from './AuditRequestLog';
+import { FaultProxy, type ConflictRule, type FaultRule } from './FaultProxy';
+import * as fs from 'node:fs';
 
-export const NS = 'default';
+/** Where the end-to-end tests run: `kube-sim` (default) or `real` (E2E_TARGET=real). */
+export type Target = 'kube-sim' | 'real';
+export const TARGET: Target = process.env['E2E_TARGET'] === 'real' ? 'real' : 'kube-sim';
+
+/** The kubeconfig of the real target: E2E_KUBECONFIG, else the one tools/kube/start.sh writes. */
+export const realKubeconfig = (): string => process.env['E2E_KUBECONFIG'] ?? path.join(process.env['ROLLOUTS_KUBE_STATE'] ?? '/tmp/rollouts-kube', 'kubeconfig');
+
+/** The audit log of the real target (E2E_AUDIT_LOG, else audit.log beside the kubeconfig), if it is readable here. */
+export function realAuditLog(): string | undefined {
+  const file = process.env['E2E_AUDIT_LOG'] ?? path.join(path.dirname(realKubeconfig()), 'audit.log');
+  return fs.existsSync(file) ? file : undefined;
+}
 
 /** Logs to the test output only when ROLLOUTS_TEST_LOG is set. */
 export const testLogger: Logger = (() => {
@@ -18,40 +38,194 @@ export const testLogger: Logger = (() => {
   return { debug: on && process.env['ROLLOUTS_TEST_LOG'] === 'debug' ? out('debug') : () => undefined, info: out('info'), warn: out('warn'), error: out('error') };
 })();
 
+/** Synchronous reads of the cluster's objects (kube-sim's store, or a watch-fed copy on the real target). */
+export interface ObjectReader {
+  get(apiVersion: string, kind: string, name: string, namespace?: string): KubeObject | undefined;
+  list(apiVersion: string, kind: string, namespace?: string): KubeObject[];
+}
+
 export interface Env {
-  readonly sim: KubeSim;
+  readonly target: Target;
+  /** The namespace of this environment's objects (`default` on kube-sim). */
+  readonly ns: string;
+  /** The simulator, on the kube-sim target only. */
+  readonly sim: KubeSim | undefined;
+  /** The objects of the watched kinds in {@link ns}. */
+  readonly objects: ObjectReader;
+  /** HTTP to the API server as the test user. */
+  readonly http: KubeHttp;
+  /**
+   * The requests served: kube-sim's request log, or on the real target the apiserver's audit log (requests on
+   * objects in {@link ns} only); undefined when the real target has no audit log here.
+   */
+  readonly requestLog: RequestCounter | undefined;
+  /**
+   * Fault injection on the controllers' requests, and the log of those requests: kube-sim's own, or on the real
+   * target a proxy between the controllers and the apiserver (only with `faults: true`).
+   */
+  readonly faults: Faults | undefined;
   /** The controllers started so far (the first one unless a test starts more). */
   readonly controllers: Controller[];
-  /** Start another controller against the same simulator. */
+  /** Start another controller against the same API server. */
   startController(overrides?: Partial<ControllerOptions>): Promise<Controller>;
   readonly api: UserApi;
+  /** Stream the events of a kind in {@link ns} from now on (a list first, then a watch from its resourceVersion). */
+  watch(kind: ResourceKind, onEvent: (e: WatchEvent<KubeObject>) => void): Promise<{ stop(): Promise<void> }>;
   stop(): Promise<void>;
 }
 
+/** Conflicts injected into the controllers' writes, and every request they sent. */
+export interface Faults {
+  conflict(rule: ConflictRule): FaultRule;
+  readonly requestLog: RequestCounter;
+}
+
 export interface EnvOptions {
+  /** Real target: put a fault-injecting proxy between the controllers and the apiserver (kube-sim injects itself). */
+  readonly faults?: boolean;
+  /** kube-sim's pod readiness delay (on the real target kwok's delay applies: ROLLOUTS_KUBE_READY_DELAY_MS of start.sh). */
   readonly readinessDelayMs?: number;
+  /** kube-sim's pod rules. On the real target kwok's Stages play the same part (an image ending in `:bad` never becomes ready). */
   readonly podRules?: readonly PodRule[];
   readonly controller?: Partial<ControllerOptions>;
   /** Do not start a controller (the test starts its own). */
   readonly noController?: boolean;
+  /** CustomResourceDefinitions besides ours (created in kube-sim, applied to the real server). */
+  readonly crds?: readonly KubeObject[];
+  /** Kinds to watch besides the default ones (for `objects`). */
+  readonly watch?: readonly ResourceKind[];
   readonly sim?: KubeSimOptions;
 }
 
-/** A kube-sim and a controller with short timings. */
-export async function startEnv(opts: EnvOptions = {}): Promise<Env> {
+/** The kinds every environment mirrors on the real target. */
+const WATCHED: readonly ResourceKind[] = [
+  Resources.rollouts,
+  Resources.analysisRuns,
+  Resources.analysisTemplates,
+  Resources.experiments,
+  Resources.replicaSets,
+  Resources.deployments,
+  Resources.services,
+  Resources.ingresses,
+  Resources.leases,
+];
+
+/** Real-target environments alive now: a wait that succeeds brings their copies up to date (see waitFor). */
+const mirrors = new Set<ObjectMirror>();
+
+const CRD_KIND: ResourceKind = { group: 'apiextensions.k8s.io', version: 'v1', plural: 'customresourcedefinitions', kind: 'CustomResourceDefinition', namespaced: false };
+
+/**
+ * Server-side apply the CRDs (idempotent, and safe when several test files do it at once) and wait until each
+ * is Established. The API server's answer is the validation of our generated CRDs.
+ */
+export async function applyCrds(http: KubeHttp, crds: readonly KubeObject[], timeoutMs = 30_000): Promise<void> {
+  for (const crd of crds) {
+    const name = crd.metadata.name ?? '';
+    await http.json('PATCH', `${resourcePath(CRD_KIND, undefined, name)}?fieldManager=rollouts-e2e&force=true`, crd, 'application/apply-patch+yaml');
+  }
+  const until = Date.now() + timeoutMs;
+  for (const crd of crds) {
+    const name = crd.metadata.name ?? '';
+    for (;;) {
+      const got = await http.json<{ status?: { conditions?: Array<{ type: string; status: string }> } }>('GET', resourcePath(CRD_KIND, undefined, name));
+      if ((got.status?.conditions ?? []).some((c) => c.type === 'Established' && c.status === 'True')) break;
+      if (Date.now() > until) throw new Error(`CRD ${name} not Established after ${timeoutMs} ms: ${JSON.stringify(got.status)}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+}
+
+/** A namespace name for this test file: `e2e-<file>-<random>`. */
+function namespaceForTestFile(): string {
+  const file = path.basename(expect.getState().testPath ?? 'test').replace(/(\.e2e)?\.test\.ts$/, '');
+  const slug = file.toLowerCase().replace(/[^a-z0-9-]+/g, '-').slice(0, 30);
+  return `e2e-${slug}-${Math.random().toString(36).slice(2, 8)}`;
+}
+
+interface Backend {
+  readonly ns: string;
+  readonly sim: KubeSim | undefined;
+  readonly http: KubeHttp;
+  readonly objects: ObjectReader;
+  readonly mirror: ObjectMirror | undefined;
+  readonly requestLog: RequestCounter | undefined;
+  readonly faults: Faults | undefined;
+  readonly kubeConfig: () => ReturnType<typeof loadKubeConfig>;
+  /** Controller options that depend on the target. */
+  readonly controllerDefaults: Partial<ControllerOptions>;
+  stop(): Promise<void>;
+}
+
+async function simBackend(opts: EnvOptions): Promise<Backend> {
   const sim = await startKubeSim({
-    objects: customResourceDefinitions() as unknown as KubeObject[],
+    objects: [...(customResourceDefinitions() as unknown as KubeObject[]), ...(opts.crds ?? [])],
     workloads: { readinessDelayMs: opts.readinessDelayMs ?? 50, ...(opts.podRules !== undefined ? { podRules: opts.podRules } : {}) },
     ...(opts.sim ?? {}),
   });
+  const http = new KubeHttp({ server: sim.url, token: sim.token });
+  return {
+    ns: 'default',
+    sim,
+    http,
+    objects: sim.objects,
+    mirror: undefined,
+    requestLog: sim.requestLog,
+    faults: { conflict: (rule) => sim.inject.conflict(rule), requestLog: sim.requestLog },
+    kubeConfig: () => loadKubeConfig({ options: sim.kubeConfig }),
+    controllerDefaults: {},
+    async stop() {
+      http.close();
+      await sim.stop();
+    },
+  };
+}
+
+async function realBackend(opts: EnvOptions): Promise<Backend> {
+  const kubeconfig = realKubeconfig();
+  const endpoint = endpointFromKubeconfig(kubeconfig);
+  const http = new KubeHttp(endpoint);
+  await applyCrds(http, [...(customResourceDefinitions() as unknown as KubeObject[]), ...(opts.crds ?? [])]);
+  const ns = namespaceForTestFile();
+  await http.json('POST', '/api/v1/namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns, labels: { 'rollouts-e2e': 'true' } } });
+  const mirror = new ObjectMirror(http, ns);
+  await mirror.add([...WATCHED, ...(opts.watch ?? [])]);
+  mirrors.add(mirror);
+  const audit = realAuditLog();
+  const proxy = opts.faults === true ? await FaultProxy.start(endpoint) : undefined;
+  return {
+    ns,
+    sim: undefined,
+    http,
+    objects: mirror as unknown as ObjectReader,
+    mirror,
+    requestLog: audit !== undefined ? new AuditRequestLog(audit, ns) : undefined,
+    faults: proxy !== undefined ? { conflict: (rule) => proxy.conflict(rule), requestLog: proxy.requestLog } : undefined,
+    kubeConfig: () => (proxy !== undefined ? loadKubeConfig({ options: kubeConfigOptions(proxy.url, endpoint.token, 'fault-proxy') }) : loadKubeConfig({ kubeconfig })),
+    controllerDefaults: { namespace: ns },
+    async stop() {
+      mirrors.delete(mirror);
+      mirror.stop();
+      await proxy?.stop();
+      // Everything in it goes with it (the namespace controller); nothing waits for that.
+      if (process.env['E2E_KEEP_NAMESPACES'] === undefined) await http.request('DELETE', `/api/v1/namespaces/${ns}`);
+      http.close();
+    },
+  };
+}
+
+/** An API server (kube-sim, or the real one) and a controller with short timings. */
+export async function startEnv(opts: EnvOptions = {}): Promise<Env> {
+  const backend = TARGET === 'real' ? await realBackend(opts) : await simBackend(opts);
   const controllers: Controller[] = [];
   const startController = async (overrides: Partial<ControllerOptions> = {}): Promise<Controller> => {
     const c = createController({
-      kubeConfig: loadKubeConfig({ options: sim.kubeConfig }),
+      kubeConfig: backend.kubeConfig(),
       log: testLogger,
       workers: { rollouts: 2, analysisRuns: 2, experiments: 2 },
       queue: { baseDelayMs: 5, maxDelayMs: 200, qps: 1000, burst: 1000 },
       resyncMs: 0,
+      ...backend.controllerDefaults,
       ...opts.controller,
       ...overrides,
     });
@@ -60,56 +234,91 @@ export async function startEnv(opts: EnvOptions = {}): Promise<Env> {
     return c;
   };
   if (opts.noController !== true) await startController();
-  const api = userApi(sim);
+  const api = userApi(backend.http, backend.objects, backend.ns, backend.mirror !== undefined ? (o) => backend.mirror!.observe(o) : undefined);
   return {
-    sim,
+    target: TARGET,
+    ns: backend.ns,
+    sim: backend.sim,
+    objects: backend.objects,
+    http: backend.http,
+    requestLog: backend.requestLog,
+    faults: backend.faults,
     controllers,
     startController,
     api,
+    watch: (kind, onEvent) => watchFromNow(backend.http, kind, backend.ns, onEvent),
     async stop() {
       await Promise.all(controllers.map((c) => c.stop()));
-      await sim.stop();
+      await backend.stop();
     },
   };
 }
 
-/** What a user (kubectl) does: plain HTTP with the simulator's token. */
+async function watchFromNow(http: KubeHttp, kind: ResourceKind, ns: string, onEvent: (e: WatchEvent<KubeObject>) => void): Promise<{ stop(): Promise<void> }> {
+  const list = await http.json<{ metadata: { resourceVersion: string } }>('GET', resourcePath(kind, ns));
+  const handle = await http.watch(`${resourcePath(kind, ns)}?watch=true&resourceVersion=${list.metadata.resourceVersion}`, (e) => onEvent(e as WatchEvent<KubeObject>));
+  return {
+    async stop() {
+      handle.stop();
+      await handle.done;
+    },
+  };
+}
+
+/** What a user (kubectl) does: plain HTTP as the test user, in the environment's namespace. */
 export interface UserApi {
+  /** Create in the environment's namespace (whatever `metadata.namespace` says). */
   create(kind: ResourceKind, obj: object): Promise<unknown>;
   patch(kind: ResourceKind, name: string, body: unknown, subresource?: 'status'): Promise<unknown>;
   get<T = KubeObject>(kind: ResourceKind, name: string): T | undefined;
   list<T = KubeObject>(kind: ResourceKind): T[];
 }
 
-export function userApi(sim: KubeSim): UserApi {
+/** `observe` gets each object a write returned (the real target's copy takes it in, so reads see the write). */
+export function userApi(http: KubeHttp, objects: ObjectReader, ns: string, observe?: (o: KubeObject) => void): UserApi {
   const call = async (method: string, path: string, body: unknown, contentType = 'application/json', attempt = 0): Promise<unknown> => {
-    const res = await fetch(`${sim.url}${path}`, {
-      method,
-      headers: { 'Content-Type': contentType, 'User-Agent': 'e2e-test', ...(sim.token !== null ? { Authorization: `Bearer ${sim.token}` } : {}) },
-      body: JSON.stringify(body),
-    });
-    const text = await res.text();
+    const res = await http.request(method, path, body, contentType);
     // Injected conflicts hit the user's writes too: a patch without a resourceVersion is simply sent again.
     if (res.status === 409 && method === 'PATCH' && attempt < 5) return call(method, path, body, contentType, attempt + 1);
-    if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${text}`);
-    return JSON.parse(text) as unknown;
+    if (res.status < 200 || res.status >= 300) throw new Error(`${method} ${path}: ${res.status} ${res.text}`);
+    const answer = JSON.parse(res.text) as KubeObject;
+    observe?.(answer);
+    return answer;
   };
-  const apiVersion = (k: ResourceKind) => (k.group === '' ? k.version : `${k.group}/${k.version}`);
+  const inNamespace = (kind: ResourceKind, obj: object): object => {
+    if (!kind.namespaced) return obj;
+    const o = obj as { metadata?: Record<string, unknown> };
+    return { ...o, metadata: { ...(o.metadata ?? {}), namespace: ns } };
+  };
   return {
-    create: (kind, obj) => call('POST', resourcePath(kind, NS), obj),
-    patch: (kind, name, body, subresource) => call('PATCH', resourcePath(kind, NS, name, subresource), body, 'application/merge-patch+json'),
-    get: <T>(kind: ResourceKind, name: string) => sim.objects.get(apiVersion(kind), kind.kind, name, kind.namespaced ? NS : undefined) as T | undefined,
-    list: <T>(kind: ResourceKind) => sim.objects.list(apiVersion(kind), kind.kind, kind.namespaced ? NS : undefined) as T[],
+    create: (kind, obj) => call('POST', resourcePath(kind, ns), inNamespace(kind, obj)),
+    patch: (kind, name, body, subresource) => call('PATCH', resourcePath(kind, ns, name, subresource), body, 'application/merge-patch+json'),
+    get: <T>(kind: ResourceKind, name: string) => objects.get(apiVersionOf(kind), kind.kind, name, kind.namespaced ? ns : undefined) as T | undefined,
+    list: <T>(kind: ResourceKind) => objects.list(apiVersionOf(kind), kind.kind, kind.namespaced ? ns : undefined) as T[],
   };
 }
 
-/** Poll `check` until it returns a value (not undefined/false) or `timeoutMs` passes; the error shows `describe()`. */
+/**
+ * How much longer a wait may take on the real target: pods go through the ReplicaSet controller, the
+ * scheduler and kwok there, each with its own queue, instead of one in-process simulator.
+ */
+const REAL_SLOWDOWN = Number(process.env['E2E_REAL_SLOWDOWN'] ?? '2');
+
+/**
+ * Poll `check` until it returns a value (not undefined/false) or `timeoutMs` passes; the error shows `describe()`.
+ * On the real target the watched kinds are listed again once it holds, so that what the test reads next is at
+ * least as new as what it waited for (kube-sim's store is always current).
+ */
 export async function waitFor<T>(what: string, check: () => T | undefined | false, timeoutMs = 10_000, describe?: () => unknown): Promise<T> {
-  const until = Date.now() + timeoutMs;
+  const limitMs = timeoutMs * (TARGET === 'real' ? REAL_SLOWDOWN : 1);
+  const until = Date.now() + limitMs;
   for (;;) {
     const v = check();
-    if (v !== undefined && v !== false) return v;
-    if (Date.now() > until) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${describe !== undefined ? `; last seen: ${JSON.stringify(describe(), null, 1)}` : ''}`);
+    if (v !== undefined && v !== false) {
+      await Promise.all([...mirrors].map((m) => m.resync()));
+      return v;
+    }
+    if (Date.now() > until) throw new Error(`timed out after ${limitMs} ms waiting for ${what}${describe !== undefined ? `; last seen: ${JSON.stringify(describe(), null, 1)}` : ''}`);
     await new Promise((r) => setTimeout(r, 15));
   }
 }
@@ -146,7 +355,7 @@ export interface ReplicaSetView {
 export const service = (name: string, app = 'demo') => ({
   apiVersion: 'v1',
   kind: 'Service',
-  metadata: { name, namespace: NS },
+  metadata: { name },
   spec: { selector: { app }, ports: [{ name: 'http', port: 80, targetPort: 8080 }] },
 });
 
@@ -157,7 +366,7 @@ export function canaryRollout(name: string, steps: ReadonlyArray<CanaryStep>, op
   return {
     apiVersion: 'argoproj.io/v1alpha1',
     kind: 'Rollout',
-    metadata: { name, namespace: NS },
+    metadata: { name },
     spec: {
       replicas: opts.replicas ?? 4,
       revisionHistoryLimit: 3,

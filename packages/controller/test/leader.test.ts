@@ -14,7 +14,7 @@ afterAll(async () => {
 });
 
 const election = (identity: string) => ({
-  leaderElection: { namespace: 'default', name: 'rollouts-test-lock', identity, leaseDurationMs: 4_000, renewDeadlineMs: 3_000, retryPeriodMs: 300 },
+  leaderElection: { namespace: env.ns, name: 'rollouts-test-lock', identity, leaseDurationMs: 4_000, renewDeadlineMs: 3_000, retryPeriodMs: 300 },
 });
 
 test('one leader reconciles; when it stops, the other replica takes over', async () => {

@@ -14,7 +14,7 @@ import type { AddressInfo } from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { prometheusMetricProvider } from '@rollouts/metrics-prometheus';
-import { canaryRollout, deploy, NS, replicaSetsOf, Resources, setImage, startEnv, waitFor, waitHealthy, waitStatus, type Env } from './harness';
+import { canaryRollout, deploy, replicaSetsOf, Resources, setImage, startEnv, waitFor, waitHealthy, waitStatus, type Env } from './harness';
 
 jest.setTimeout(60_000);
 
@@ -73,7 +73,7 @@ const CONDITION = 'result[0] < 0.05';
 const template = (name: string, address: string, extra: Record<string, unknown> = {}) => ({
   apiVersion: 'argoproj.io/v1alpha1',
   kind: 'AnalysisTemplate',
-  metadata: { name, namespace: NS },
+  metadata: { name },
   spec: {
     args: [{ name: 'service' }],
     metrics: [{ name: METRIC, interval: '1s', count: 2, successCondition: CONDITION, failureLimit: 0, provider: { prometheus: { address, query: QUERY, timeout: 2 } }, ...extra }],

@@ -1,18 +1,20 @@
-// End-to-end: the first-party traffic routers (nginx, smi, istio) driven by the controller on kube-sim, with
+// End-to-end: the first-party traffic routers (nginx, smi, istio) driven by the controller (on kube-sim or the real target), with
 // the TrafficSplit and Istio CRDs registered. Every version of the routed objects is recorded through a watch,
 // so the assertions cover what was written in between the samples too.
-import { customResourceDefinitions } from '@rollouts/api';
+import type { ResourceKind } from '@rollouts/k8s';
 import type { KubeObject } from '@rollouts/kube-sim';
 import { istioRouter } from '@rollouts/traffic-istio';
 import { nginxRouter } from '@rollouts/traffic-nginx';
 import { smiRouter } from '@rollouts/traffic-smi';
-import { canaryRollout, deploy, NS, promote, Resources, selectedHash, setImage, startEnv, waitFor, waitHealthy, waitStatus, type Env } from './harness';
+import { canaryRollout, deploy, promote, Resources, selectedHash, setImage, startEnv, waitFor, waitHealthy, waitStatus, type Env } from './harness';
 
 jest.setTimeout(60_000);
 
 const NGINX = 'nginx.ingress.kubernetes.io';
 const SPLIT_API = 'split.smi-spec.io/v1alpha1';
 const ISTIO_API = 'networking.istio.io/v1alpha3';
+const TRAFFIC_SPLITS: ResourceKind = { group: 'split.smi-spec.io', version: 'v1alpha1', plural: 'trafficsplits', kind: 'TrafficSplit', namespaced: true };
+const VIRTUAL_SERVICES: ResourceKind = { group: 'networking.istio.io', version: 'v1alpha3', plural: 'virtualservices', kind: 'VirtualService', namespaced: true };
 
 /** The TrafficSplit CRD, v1alpha1 only (weights are Quantities: int or string). */
 function trafficSplitCrd(): KubeObject {
@@ -67,54 +69,37 @@ interface Recorder {
   stop(): Promise<void>;
 }
 
-async function record(env: Env, collectionPath: string): Promise<Recorder> {
+async function record(env: Env, kind: ResourceKind): Promise<Recorder> {
   const seen: KubeObject[] = [];
-  const abort = new AbortController();
-  const res = await fetch(`${env.sim.url}${collectionPath}?watch=true&resourceVersion=${env.sim.objects.resourceVersion()}`, {
-    headers: { 'User-Agent': 'e2e-test', ...(env.sim.token !== null ? { Authorization: `Bearer ${env.sim.token}` } : {}) },
-    signal: abort.signal,
+  const watch = await env.watch(kind, (ev) => {
+    if (ev.type === 'ADDED' || ev.type === 'MODIFIED') seen.push(ev.object);
   });
-  if (!res.ok || res.body === null) throw new Error(`watch ${collectionPath}: ${res.status}`);
-  const reader = res.body.getReader();
-  const reading = (async () => {
-    const decoder = new TextDecoder();
-    let buffered = '';
-    try {
-      for (;;) {
-        const { done, value } = await reader.read();
-        if (done) return;
-        buffered += decoder.decode(value, { stream: true });
-        let nl: number;
-        while ((nl = buffered.indexOf('\n')) >= 0) {
-          const line = buffered.slice(0, nl).trim();
-          buffered = buffered.slice(nl + 1);
-          if (line === '') continue;
-          const ev = JSON.parse(line) as { type: string; object: KubeObject };
-          if (ev.type === 'ADDED' || ev.type === 'MODIFIED') seen.push(ev.object);
-        }
-      }
-    } catch {
-      // aborted at stop(), or the simulator closed the stream
-    }
-  })();
-  return {
-    seen,
-    async stop() {
-      abort.abort();
-      await reading;
-    },
-  };
+  return { seen, stop: () => watch.stop() };
+}
+
+/**
+ * The same JSON, whatever the order of object keys (a real API server sends a custom resource's keys sorted,
+ * not in the order they were written).
+ */
+function sameJson(a: unknown, b: unknown): boolean {
+  try {
+    expect(a).toEqual(b);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /** Consecutive repeats collapsed. */
-const changes = <A>(xs: readonly A[]): A[] => xs.filter((x, i) => i === 0 || JSON.stringify(x) !== JSON.stringify(xs[i - 1]));
+const changes = <A>(xs: readonly A[]): A[] => xs.filter((x, i) => i === 0 || !sameJson(x, xs[i - 1]));
 
 let env: Env;
 beforeAll(async () => {
   env = await startEnv({
     readinessDelayMs: 30,
     controller: { trafficRouters: [nginxRouter, smiRouter({ apiVersion: SPLIT_API }), istioRouter] },
-    sim: { objects: [...(customResourceDefinitions() as unknown as KubeObject[]), trafficSplitCrd(), istioCrd('VirtualService', 'virtualservices')] },
+    crds: [trafficSplitCrd(), istioCrd('VirtualService', 'virtualservices')],
+    watch: [TRAFFIC_SPLITS, VIRTUAL_SERVICES],
   });
 });
 afterAll(async () => {
@@ -124,7 +109,7 @@ afterAll(async () => {
 const ingress = (name: string, service: string) => ({
   apiVersion: 'networking.k8s.io/v1',
   kind: 'Ingress',
-  metadata: { name, namespace: NS },
+  metadata: { name },
   spec: { ingressClassName: 'nginx', rules: [{ host: `${name}.example.com`, http: { paths: [{ path: '/', pathType: 'Prefix', backend: { service: { name: service, port: { number: 80 } } } }] } }] },
 });
 
@@ -141,8 +126,8 @@ describe('NGINX and SMI on one Rollout', () => {
     const w = backendsOf(o)?.find((b) => b.service === `${name}-canary`)?.weight;
     return w === undefined ? undefined : Number(w);
   };
-  const currentIngress = () => env.sim.objects.get('networking.k8s.io/v1', 'Ingress', canaryIngress, NS);
-  const currentSplit = () => env.sim.objects.get(SPLIT_API, 'TrafficSplit', name, NS);
+  const currentIngress = () => env.objects.get('networking.k8s.io/v1', 'Ingress', canaryIngress, env.ns);
+  const currentSplit = () => env.objects.get(SPLIT_API, 'TrafficSplit', name, env.ns);
   /** Both routers carry `w` (and the TrafficSplit gives stable the rest). */
   const bothAt = (w: number) => {
     expect({ nginx: nginxWeight(currentIngress()), smi: backendsOf(currentSplit()) }).toEqual({
@@ -156,8 +141,8 @@ describe('NGINX and SMI on one Rollout', () => {
 
   test('every setWeight step moves both the canary Ingress and the TrafficSplit; promotion brings both back to 0', async () => {
     await env.api.create(Resources.ingresses, ingress('duo-ingress', `${name}-stable`));
-    const ingresses = await record(env, `/apis/networking.k8s.io/v1/namespaces/${NS}/ingresses`);
-    const splits = await record(env, `/apis/split.smi-spec.io/v1alpha1/namespaces/${NS}/trafficsplits`);
+    const ingresses = await record(env, Resources.ingresses);
+    const splits = await record(env, TRAFFIC_SPLITS);
     try {
       const ro = canaryRollout(name, [{ setWeight: 20 }, { pause: {} }, { setWeight: 50 }, { pause: {} }], {
         canary: { trafficRouting: { nginx: { stableIngress: 'duo-ingress' }, smi: {} }, scaleDownDelaySeconds: 1 },
@@ -170,7 +155,7 @@ describe('NGINX and SMI on one Rollout', () => {
       for (const o of [currentIngress(), currentSplit()]) expect(o?.metadata.ownerReferences).toEqual([expect.objectContaining({ kind: 'Rollout', name, uid: first.metadata.uid, controller: true })]);
       expect(currentIngress()?.['spec']).toMatchObject({ rules: [{ http: { paths: [{ backend: { service: { name: `${name}-canary` } } }] } }] });
       // The stable Ingress is read, never written.
-      expect(env.sim.objects.get('networking.k8s.io/v1', 'Ingress', 'duo-ingress', NS)?.metadata.annotations).toBeUndefined();
+      expect(env.objects.get('networking.k8s.io/v1', 'Ingress', 'duo-ingress', env.ns)?.metadata.annotations).toBeUndefined();
 
       await setImage(env, name, 'demo:2');
       const at20 = await waitStatus(env, name, 'paused after setWeight 20', (s) => s.currentPodHash !== h1 && s.currentStepIndex === 1 && (s.pauseConditions ?? []).length > 0);
@@ -213,11 +198,11 @@ describe('Istio header and mirror routes', () => {
   const mir = (canary: number) => ({ name: 'mir', match: [{ uri: { prefix: '/api' } }], route: primary(canary).route, mirror: { host: `${name}-canary`, ...port }, mirrorPercentage: { value: 25 } });
   type Route = { name?: string };
   const httpOf = (o: KubeObject | undefined): Route[] => ((o?.['spec'] as { http?: Route[] } | undefined)?.http ?? []);
-  const currentVs = () => env.sim.objects.get(ISTIO_API, 'VirtualService', 'mesh-vs', NS);
+  const currentVs = () => env.objects.get(ISTIO_API, 'VirtualService', 'mesh-vs', env.ns);
 
   test('managed routes come first in managedRoutes order while their steps are active, foreign routes keep their order, all removed at the end', async () => {
-    env.sim.objects.create({ apiVersion: ISTIO_API, kind: 'VirtualService', metadata: { name: 'mesh-vs', namespace: NS }, spec: { hosts: [name], http: [adminRoute, primary(0), fallback] } });
-    const vss = await record(env, `/apis/networking.istio.io/v1alpha3/namespaces/${NS}/virtualservices`);
+    await env.api.create(VIRTUAL_SERVICES, { apiVersion: ISTIO_API, kind: 'VirtualService', metadata: { name: 'mesh-vs' }, spec: { hosts: [name], http: [adminRoute, primary(0), fallback] } });
+    const vss = await record(env, VIRTUAL_SERVICES);
     try {
       // The mirror step comes before the header step, managedRoutes lists them the other way round.
       const ro = canaryRollout(
@@ -253,7 +238,7 @@ describe('Istio header and mirror routes', () => {
 
       await promote(env, name);
       await waitHealthy(env, name);
-      await waitFor('managed routes removed and weight 0', () => JSON.stringify(httpOf(currentVs())) === JSON.stringify([adminRoute, primary(0), fallback]), 5_000, () => httpOf(currentVs()));
+      await waitFor('managed routes removed and weight 0', () => sameJson(httpOf(currentVs()), [adminRoute, primary(0), fallback]), 5_000, () => httpOf(currentVs()));
     } finally {
       await vss.stop();
     }
@@ -283,14 +268,14 @@ describe('a setMirrorRoute step on the NGINX router', () => {
     const ro = canaryRollout(name, [{ setWeight: 20 }, { setMirrorRoute: { name: 'copy', percentage: 50 } }, { pause: {} }], {
       canary: { trafficRouting: { nginx: { stableIngress: 'mirrorless-ingress' }, managedRoutes: [{ name: 'copy' }] } },
     });
-    for (const s of [`${name}-canary`, `${name}-stable`]) await env.api.create(Resources.services, { apiVersion: 'v1', kind: 'Service', metadata: { name: s, namespace: NS }, spec: { selector: { app: name }, ports: [{ name: 'http', port: 80, targetPort: 8080 }] } });
+    for (const s of [`${name}-canary`, `${name}-stable`]) await env.api.create(Resources.services, { apiVersion: 'v1', kind: 'Service', metadata: { name: s }, spec: { selector: { app: name }, ports: [{ name: 'http', port: 80, targetPort: 8080 }] } });
     await env.api.create(Resources.rollouts, ro);
     const { ro: invalid, cond } = await invalidSpec();
     expect(cond.reason).toBe('InvalidSpec');
     expect(cond.message).toContain('spec.strategy.canary.steps[1].setMirrorRoute');
     expect(invalid.status!.phase).toBe('Degraded');
     expect(env.api.list<KubeObject>(Resources.replicaSets).some((rs) => (rs.metadata.name ?? '').startsWith(`${name}-`))).toBe(false);
-    expect(env.sim.objects.get('networking.k8s.io/v1', 'Ingress', `${name}-mirrorless-ingress-canary`, NS)).toBeUndefined();
+    expect(env.objects.get('networking.k8s.io/v1', 'Ingress', `${name}-mirrorless-ingress-canary`, env.ns)).toBeUndefined();
   });
 
   // The condition lists every problem: after upstream's spec rule (which names no router) comes the

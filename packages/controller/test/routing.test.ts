@@ -11,6 +11,8 @@ const fakeRouter = defineTrafficRouter({
   kind: 'e2e/mesh',
   configCodec: json(),
   make: () => () => ({
+    updateHash: () => async () => ({ _tag: 'Right', right: undefined }) as const,
+    removeManagedRoutes: () => async () => ({ _tag: 'Right', right: undefined }) as const,
     setWeight: (ctx, weight) => async () => {
       const name = ctx.rollout.metadata?.name ?? '';
       weights.set(name, [...(weights.get(name) ?? []), weight]);

@@ -329,8 +329,11 @@ export function prepareBuiltinCreate(kind: string, obj: KubeObject, addresses: A
       }
       break;
     }
-    case 'Deployment':
     case 'ReplicaSet':
+      // The server starts every ReplicaSet with an empty status, whose `replicas` (not omitempty) reads 0.
+      o['status'] = { replicas: 0 };
+      break;
+    case 'Deployment':
     case 'Ingress':
       break;
     default:

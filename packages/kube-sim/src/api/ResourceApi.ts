@@ -2,6 +2,7 @@
  * The verbs with Kubernetes semantics, independent of HTTP: the HTTP layer and the in-process workload
  * controllers both call these. Every refusal is thrown as an {@link ApiError}.
  */
+import { sortKeysInPlace } from './UnstructuredOrder';
 import { randomUUID } from 'node:crypto';
 import {
   ApiError, badRequest, conflict, ErrorTarget, FieldProblem, forbidden, invalid, invalidValue, notFound, requiredValue, unsupportedMediaType,
@@ -282,6 +283,7 @@ export class ResourceApi {
     if (t.kind === 'CustomResourceDefinition' && t.group === 'apiextensions.k8s.io') this.prepareCrd(obj, undefined);
     if (this.store.get(key, meta.namespace, name) !== undefined) throw alreadyExists(this.target(t, name));
     this.apply.recordUpdate(t, undefined, obj, opts.fieldManager, opts.operation ?? 'Update', groupVersion(t.group, version ?? t.versions[0]!), undefined);
+    if (t.custom) sortKeysInPlace(obj);
     if (opts.dryRun === true) return obj;
     this.store.put(key, obj);
     if (t.kind === 'CustomResourceDefinition' && t.group === 'apiextensions.k8s.io') this.registry.defineFromCrd(obj);
@@ -473,6 +475,7 @@ export class ResourceApi {
 
     const finishing = meta.deletionTimestamp !== undefined && pendingFinalizers(t, next).length === 0 && !this.waitsForGrace(t, next);
     if (!finishing && sameExceptVersion(old, next)) return old;
+    if (t.custom) sortKeysInPlace(next);
     if (opts.dryRun === true) return next;
     if (finishing) {
       this.finalRemove(t, next);

@@ -1,7 +1,8 @@
 /**
  * The ReplicaSet controller: keeps `spec.replicas` active pods per ReplicaSet (creating from the template,
  * deleting the least useful first), adopts matching orphans, releases pods that stop matching, and writes
- * `status.replicas`, `fullyLabeledReplicas`, `readyReplicas`, `availableReplicas` and `observedGeneration`.
+ * `status.replicas`, `fullyLabeledReplicas`, `readyReplicas`, `availableReplicas`, `terminatingReplicas` and
+ * `observedGeneration`.
  */
 import { ResourceApi } from '../api/ResourceApi';
 import { Clock } from '../Clock';
@@ -110,8 +111,12 @@ export class ReplicaSetController {
         this.api.update(this.podType, ns, pod.metadata.name ?? '', next, undefined, { fieldManager: 'kube-controller-manager' });
       }
     }
-    const owned = (): KubeObject[] => podsOf(this.podsByOwner.get(uid ?? '')).filter((p) => isControlledBy(p, uid) && selects(selector, p));
-    let active = owned().filter(isActivePod);
+    const owned = podsOf(this.podsByOwner.get(uid ?? '')).filter((p) => isControlledBy(p, uid) && selects(selector, p));
+    // As the real controller does, the status is computed from the pods as they were when this sync began (its
+    // informer has not seen the pods it creates or deletes now): a scale shows first as a status write of the new
+    // observedGeneration with the old counts, and the new counts follow in the sync the pod events trigger.
+    const active = owned.filter(isActivePod);
+    const terminating = owned.filter((p) => p.metadata.deletionTimestamp !== undefined).length;
     const want = typeof spec['replicas'] === 'number' ? spec['replicas'] : 1;
     const template = isRecord(spec['template']) ? spec['template'] : {};
     if (active.length < want) {
@@ -120,11 +125,10 @@ export class ReplicaSetController {
       const victims = [...active].sort(deletionOrder).slice(0, active.length - want);
       for (const p of victims) this.api.delete(this.podType, ns, p.metadata.name ?? '', {});
     }
-    active = owned().filter(isActivePod);
-    this.writeStatus(ns, name, rs, active, template);
+    this.writeStatus(ns, name, rs, active, terminating, template);
   }
 
-  private writeStatus(ns: string, name: string, rs: KubeObject, active: KubeObject[], template: Rec): void {
+  private writeStatus(ns: string, name: string, rs: KubeObject, active: KubeObject[], terminating: number, template: Rec): void {
     const spec = isRecord(rs['spec']) ? rs['spec'] : {};
     const minReady = typeof spec['minReadySeconds'] === 'number' ? spec['minReadySeconds'] : 0;
     const now = this.clock.now();
@@ -146,6 +150,8 @@ export class ReplicaSetController {
       readyReplicas: ready.length,
       availableReplicas: available,
       observedGeneration: rs.metadata.generation ?? 1,
+      // Pods with a deletionTimestamp not yet gone (Kubernetes 1.33+, DeploymentReplicaSetTerminatingReplicas): always written, 0 included.
+      terminatingReplicas: terminating,
     };
     if (Array.isArray(prevStatus['conditions'])) status['conditions'] = prevStatus['conditions'];
     for (const k of ['readyReplicas', 'availableReplicas', 'fullyLabeledReplicas'] as const) if (status[k] === 0) delete status[k];
