@@ -5,7 +5,7 @@
 import type { AnalysisRun, AnalysisTemplate, ClusterAnalysisTemplate, Deployment, Experiment, ReplicaSet, Rollout, Service } from '@rollouts/api';
 import { POD_TEMPLATE_HASH_LABEL } from '@rollouts/api';
 import { createInformer, Resources, type Clock, type Informer, type KubeConfig, type Logger, type RequestMetrics } from '@rollouts/k8s';
-import { FreshView } from './FreshView';
+import { FreshView, type ObjectLike } from './FreshView';
 
 /** The label that assigns objects to one of several controllers (`--instance-id`). */
 export const INSTANCE_ID_LABEL = 'argo-rollouts.argoproj.io/controller-instance-id';
@@ -76,6 +76,20 @@ export class ClusterCache {
     this.clusterAnalysisTemplates = new FreshView(i.clusterAnalysisTemplates, now);
     this.experiments = new FreshView(i.experiments, now);
     this.deployments = new FreshView(i.deployments, now);
+    // Each view forgets a remembered write as soon as its informer has the version (registered before any
+    // other handler, so handlers already read the caught-up cache).
+    const follow = <T extends ObjectLike>(informer: Informer<T>, view: FreshView<T>): void =>
+      void informer.onEvent((e) => {
+        if (e.type !== 'RESYNC') view.observed(e.object, e.type === 'DELETED');
+      });
+    follow(i.rollouts, this.rollouts);
+    follow(i.replicaSets, this.replicaSets);
+    follow(i.services, this.services);
+    follow(i.analysisRuns, this.analysisRuns);
+    follow(i.analysisTemplates, this.analysisTemplates);
+    follow(i.clusterAnalysisTemplates, this.clusterAnalysisTemplates);
+    follow(i.experiments, this.experiments);
+    follow(i.deployments, this.deployments);
   }
 
   /** Start every informer; resolves once all have their initial list. */

@@ -163,7 +163,10 @@ export function createController(opts: ControllerOptions): Controller {
       else if (ref.kind === 'Experiment') term?.experiments.add(`${ns}/${ref.name}`);
     }
   };
+  // A resync re-announces unchanged objects: owners have their own informers (and resyncs), so owned objects
+  // route nothing then (upstream ignores ReplicaSet resyncs too); that spares a duplicate reconcile per owner.
   const withOld = <T>(handler: (o: T) => void) => (e: InformerEvent<T>) => {
+    if (e.type === 'RESYNC') return;
     handler(e.object);
     if (e.old !== undefined && e.old !== e.object) handler(e.old);
   };
@@ -178,7 +181,8 @@ export function createController(opts: ControllerOptions): Controller {
       const tr = r._tag === 'Right' ? r.right.spec.strategy?.canary?.trafficRouting : undefined;
       if (current !== undefined && r._tag === 'Right' && tr != null)
         track(releaseTraffic(r.right, routers.resolve(tr), { log, signal: current.abort.signal, timeoutMs: opts.routerTimeoutMs ?? 30_000 }).then(() => undefined));
-    } else {
+    } else if (e.type !== 'RESYNC' || e.old !== e.object) {
+      // (a resync re-announces the same object: its references are indexed already)
       const r = decodeRollout(e.object);
       if (r._tag === 'Right') references.set(key, r.right);
     }
@@ -200,7 +204,7 @@ export function createController(opts: ControllerOptions): Controller {
   };
   i.services.onEvent((e) => {
     byReference('Service')(e);
-    enqueueOwners(e.object);
+    if (e.type !== 'RESYNC') enqueueOwners(e.object);
   });
   i.analysisTemplates.onEvent(byReference('AnalysisTemplate'));
   i.clusterAnalysisTemplates.onEvent(byReference('ClusterAnalysisTemplate'));

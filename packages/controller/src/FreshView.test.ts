@@ -97,4 +97,45 @@ describe('FreshView', () => {
     view.wrote(obj('b', '1'));
     expect(view.pending()).toBe(1);
   });
+
+  test('uncached writes show up under their current owner and namespace only', () => {
+    const src = source();
+    const view = new FreshView(src, clock);
+    view.wrote(obj('a', '5', 'first', 'owner-1'));
+    view.wrote(obj('b', '6', 'other', 'owner-2'));
+    expect(view.byOwner('owner-1').map((o) => o.v)).toEqual(['first']);
+    // the same object written again with another owner moves in the index
+    view.wrote(obj('a', '8', 'moved', 'owner-2'));
+    expect(view.byOwner('owner-1')).toEqual([]);
+    expect(view.byOwner('owner-2').map((o) => o.v).sort()).toEqual(['moved', 'other']);
+    expect(view.list('ns').map((o) => o.v).sort()).toEqual(['moved', 'other']);
+    expect(view.list('elsewhere')).toEqual([]);
+    // once the cache has caught up the write is forgotten, index included
+    src.set(obj('a', '8', 'cached', 'owner-2'));
+    expect(view.byOwner('owner-2').map((o) => o.v).sort()).toEqual(['cached', 'other']);
+    expect(view.pending()).toBe(1);
+  });
+
+  test('a write is forgotten as soon as the informer reports its version (or a newer one), not before', () => {
+    const src = source([obj('a', '3', 'old')]);
+    const view = new FreshView(src, clock);
+    view.wrote(obj('a', '7', 'mine'), obj('a', '3'));
+    view.observed(obj('a', '3', 'old')); // a late event of the replaced version
+    expect(view.pending()).toBe(1);
+    expect(view.get('ns', 'a')?.v).toBe('mine');
+    src.set(obj('a', '7', 'from-watch'));
+    view.observed(obj('a', '7', 'from-watch'));
+    expect(view.pending()).toBe(0);
+    view.wrote(obj('b', '9', 'created'));
+    view.observed(obj('b', '5', 'older incarnation'), true);
+    expect(view.pending()).toBe(1);
+    expect(view.get('ns', 'b')?.v).toBe('created');
+    view.observed(obj('b', '9', 'created'), true); // deleted by someone else before its event was read
+    expect(view.pending()).toBe(0);
+    expect(view.get('ns', 'b')).toBeUndefined();
+    view.deleted('ns', 'a', obj('a', '7'));
+    expect(view.pending()).toBe(1);
+    view.observed(obj('a', '7'), true);
+    expect(view.pending()).toBe(0);
+  });
 });

@@ -50,6 +50,12 @@ export function resourceVersionNewer(a: string | undefined, b: string | undefine
 
 export class FreshView<T extends ObjectLike> {
   private readonly written = new Map<string, Written<T>>();
+  /**
+   * Keys of remembered objects by namespace (`ns:<namespace>`) and by owner uid (`uid:<uid>`), so that `list`
+   * and `byOwner` look only at the writes that can belong to their answer, not at every write of the last ttl
+   * (which made each reconcile O(recent writes in the cluster)).
+   */
+  private readonly index = new Map<string, Set<string>>();
   private lastSweep = 0;
 
   constructor(
@@ -62,14 +68,42 @@ export class FreshView<T extends ObjectLike> {
   wrote(object: T, replaced?: T): void {
     const name = object.metadata?.name;
     if (name == null) return;
-    this.written.set(keyOf(object.metadata?.namespace, name), { object, replaced: rvOf(replaced), at: this.now() });
+    this.remember(keyOf(object.metadata?.namespace, name), { object, replaced: rvOf(replaced), at: this.now() });
     this.sweep();
   }
 
   /** Remember a delete. */
   deleted(namespace: string | undefined, name: string, replaced?: T): void {
-    this.written.set(keyOf(namespace, name), { object: undefined, replaced: rvOf(replaced), at: this.now() });
+    this.remember(keyOf(namespace, name), { object: undefined, replaced: rvOf(replaced), at: this.now() });
     this.sweep();
+  }
+
+  private indexKeys(o: T | undefined): string[] {
+    if (o === undefined) return [];
+    const out = [`ns:${o.metadata?.namespace ?? ''}`];
+    for (const r of o.metadata?.ownerReferences ?? []) out.push(`uid:${r.uid}`);
+    return out;
+  }
+
+  private remember(key: string, w: Written<T>): void {
+    this.forget(key);
+    this.written.set(key, w);
+    for (const k of this.indexKeys(w.object)) {
+      let set = this.index.get(k);
+      if (set === undefined) this.index.set(k, (set = new Set()));
+      set.add(key);
+    }
+  }
+
+  private forget(key: string): void {
+    const w = this.written.get(key);
+    if (w === undefined) return;
+    this.written.delete(key);
+    for (const k of this.indexKeys(w.object)) {
+      const set = this.index.get(k);
+      set?.delete(key);
+      if (set?.size === 0) this.index.delete(k);
+    }
   }
 
   /** Forget expired writes nobody read again (at most once per ttl, so writes stay O(1) amortized). */
@@ -77,7 +111,33 @@ export class FreshView<T extends ObjectLike> {
     const now = this.now();
     if (now - this.lastSweep < this.ttlMs) return;
     this.lastSweep = now;
-    for (const [key, w] of this.written) if (now - w.at > this.ttlMs) this.written.delete(key);
+    for (const [key, w] of [...this.written]) if (now - w.at > this.ttlMs) this.forget(key);
+  }
+
+  /**
+   * The informer stored `object` (or removed it: `deleted`). A remembered write the cache has now caught up
+   * with is forgotten at once, rather than when the key is next read or at the ttl: until then the view held
+   * the server's answer as a second copy of an object the cache already has.
+   */
+  observed(object: T, deleted = false): void {
+    if (this.written.size === 0) return;
+    const name = object.metadata?.name;
+    if (name == null) return;
+    const key = keyOf(object.metadata?.namespace, name);
+    const w = this.written.get(key);
+    if (w === undefined) return;
+    if (!deleted) {
+      this.pick(key, object);
+      return;
+    }
+    // Removed from the cache: our delete is confirmed, and a written object is superseded when the deleted
+    // version is the one we wrote or a later one (not when an older incarnation's deletion arrives late).
+    if (w.object === undefined) {
+      this.forget(key);
+      return;
+    }
+    const newer = resourceVersionNewer(rvOf(w.object), rvOf(object));
+    if (newer === false || (newer === undefined && rvOf(w.object) === rvOf(object))) this.forget(key);
   }
 
   /** Number of writes not yet confirmed by the cache (for tests and metrics). */
@@ -91,14 +151,19 @@ export class FreshView<T extends ObjectLike> {
   }
 
   list(namespace?: string): T[] {
-    return this.merge(this.source.list(namespace), (o) => namespace === undefined || (o.metadata?.namespace ?? '') === namespace);
+    const candidates = namespace === undefined ? this.written.keys() : this.index.get(`ns:${namespace}`);
+    return this.merge(this.source.list(namespace), candidates, (o) => namespace === undefined || (o.metadata?.namespace ?? '') === namespace);
   }
 
   byOwner(uid: string): T[] {
-    return this.merge(this.source.byOwner(uid), (o) => (o.metadata?.ownerReferences ?? []).some((r) => r.uid === uid));
+    return this.merge(this.source.byOwner(uid), this.index.get(`uid:${uid}`), (o) => (o.metadata?.ownerReferences ?? []).some((r) => r.uid === uid));
   }
 
-  private merge(cached: ReadonlyArray<T>, belongs: (o: T) => boolean): T[] {
+  /**
+   * The cached objects, each replaced by a newer remembered write, plus remembered objects the cache does not
+   * show yet. `candidates`: the remembered keys whose object can belong (by namespace or owner index).
+   */
+  private merge(cached: ReadonlyArray<T>, candidates: Iterable<string> | undefined, belongs: (o: T) => boolean): T[] {
     if (this.written.size === 0) return [...cached];
     const out: T[] = [];
     const seen = new Set<string>();
@@ -108,8 +173,10 @@ export class FreshView<T extends ObjectLike> {
       const o = this.pick(key, c);
       if (o !== undefined && belongs(o)) out.push(o);
     }
-    for (const [key, w] of [...this.written]) {
-      if (seen.has(key) || w.object === undefined) continue;
+    if (candidates === undefined) return out;
+    for (const key of [...candidates]) {
+      const w = this.written.get(key);
+      if (seen.has(key) || w === undefined || w.object === undefined) continue;
       const o = this.pick(key, undefined);
       if (o !== undefined && belongs(o)) out.push(o);
     }
@@ -121,25 +188,25 @@ export class FreshView<T extends ObjectLike> {
     const w = this.written.get(key);
     if (w === undefined) return cached;
     if (this.now() - w.at > this.ttlMs) {
-      this.written.delete(key);
+      this.forget(key);
       return cached;
     }
     const cachedRv = rvOf(cached);
     if (w.object === undefined) {
       // A delete: the cached object is stale while it is the one deleted (or older).
       if (cached === undefined) {
-        this.written.delete(key);
+        this.forget(key);
         return undefined;
       }
       if (cachedRv === w.replaced || resourceVersionNewer(w.replaced, cachedRv) === true) return undefined;
-      this.written.delete(key);
+      this.forget(key);
       return cached;
     }
     if (cached === undefined) return w.replaced === undefined ? w.object : undefined;
     const writtenRv = rvOf(w.object);
     const newer = resourceVersionNewer(writtenRv, cachedRv);
     if (newer === true || (newer === undefined && cachedRv === w.replaced && cachedRv !== writtenRv)) return w.object;
-    this.written.delete(key);
+    this.forget(key);
     return cached;
   }
 }

@@ -18,6 +18,16 @@ type ObservedPod = NonNullable<RolloutObservation['pods']>[number];
 
 const defined = <A>(a: A | undefined): a is A => a !== undefined;
 
+/** References per Rollout object: cached objects are immutable snapshots, so each version is read once. */
+const referencesOf = (() => {
+  const seen = new WeakMap<Rollout, RolloutReferences>();
+  return (rollout: Rollout): RolloutReferences => {
+    let r = seen.get(rollout);
+    if (r === undefined) seen.set(rollout, (r = rolloutReferences(rollout)));
+    return r;
+  };
+})();
+
 /** Everything `reconcileRollout` needs about `rollout`, at `now`. */
 export function observeRollout(
   rollout: Rollout,
@@ -30,7 +40,7 @@ export function observeRollout(
 ): RolloutObservation {
   const ns = rollout.metadata?.namespace ?? '';
   const uid = rollout.metadata?.uid ?? '';
-  const refs = rolloutReferences(rollout);
+  const refs = referencesOf(rollout);
   const workload = observeWorkload(refs.workload, cache, ns);
   return {
     rollout,

@@ -4,11 +4,12 @@
  *
  *   kube-sim [--port 8080] [--host 127.0.0.1] [--kubeconfig ./kubeconfig] [--token T]
  *            [--load file-or-dir.yaml ...] [--readiness-delay-ms N] [--no-workloads] [--seed N]
+ *            [--driver module.js]
  */
 import { readdirSync, readFileSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import YAML from 'yaml';
-import { startKubeSim, KubeSimOptions } from './KubeSim';
+import { startKubeSim, KubeSim, KubeSimOptions } from './KubeSim';
 import { KubeObject } from './store/KubeObject';
 
 /** Parsed command line. */
@@ -21,8 +22,17 @@ export interface CliArgs {
   readonly readinessDelayMs: number;
   readonly workloads: boolean;
   readonly seed: number;
+  /** A CommonJS module whose export (or `default` export) is called with the running simulator. */
+  readonly driver?: string;
   readonly help: boolean;
 }
+
+/**
+ * What a `--driver` module exports: called once with the running simulator, before the CLI announces that it
+ * listens. Benchmarks use it to drive load from inside the simulator process (seeding objects, timestamping
+ * requests from the request log) without the driver's own work showing up as HTTP requests.
+ */
+export type CliDriver = (sim: KubeSim) => void | Promise<void>;
 
 const USAGE = `usage: kube-sim [options]
   --port N                 port to listen on (default 8080; 0 picks a free one)
@@ -34,6 +44,8 @@ const USAGE = `usage: kube-sim [options]
   --readiness-delay-ms N   milliseconds from pod start to Ready (default 0)
   --no-workloads           API server only: no ReplicaSet/Deployment/Job/Endpoints controllers, no kubelet
   --seed N                 seed for generated names and fault rates (default 1)
+  --driver PATH            call this CommonJS module's exported function with the running simulator
+                           (benchmarks: a load driver inside the simulator process)
   --help`;
 
 /** Parse argv (without node and script). Throws on an unknown or incomplete option. */
@@ -46,6 +58,7 @@ export function parseArgs(argv: readonly string[]): CliArgs {
   let readinessDelayMs = 0;
   let workloads = true;
   let seed = 1;
+  let driver: string | undefined;
   let help = false;
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
@@ -84,6 +97,9 @@ export function parseArgs(argv: readonly string[]): CliArgs {
       case '--seed':
         seed = int();
         break;
+      case '--driver':
+        driver = value();
+        break;
       case '--help':
       case '-h':
         help = true;
@@ -92,7 +108,7 @@ export function parseArgs(argv: readonly string[]): CliArgs {
         throw new Error(`unknown option ${a}`);
     }
   }
-  return { port, host, ...(kubeconfig !== undefined ? { kubeconfig } : {}), ...(token !== undefined ? { token } : {}), load, readinessDelayMs, workloads, seed, help };
+  return { port, host, ...(kubeconfig !== undefined ? { kubeconfig } : {}), ...(token !== undefined ? { token } : {}), load, readinessDelayMs, workloads, seed, ...(driver !== undefined ? { driver } : {}), help };
 }
 
 /** The objects of YAML files (multi-document) or of every .yaml/.yml/.json file in directories. */
@@ -115,6 +131,14 @@ export function loadManifests(paths: readonly string[]): KubeObject[] {
       else if (typeof obj.kind === 'string' && typeof obj.apiVersion === 'string') out.push(obj);
     }
   return out;
+}
+
+/** The function a `--driver` module exports (as `module.exports` or `default`). Throws when there is none. */
+export function loadDriver(path: string): CliDriver {
+  const mod = require(resolve(path)) as unknown;
+  const fn = typeof mod === 'function' ? mod : (mod as { default?: unknown } | null)?.default;
+  if (typeof fn !== 'function') throw new Error(`--driver ${path} exports no function`);
+  return fn as CliDriver;
 }
 
 /** Run the CLI; resolves when the simulator has stopped. */
@@ -149,6 +173,7 @@ export async function main(argv: readonly string[]): Promise<void> {
     }
   }
   if (args.kubeconfig !== undefined) sim.writeKubeConfig(args.kubeconfig);
+  if (args.driver !== undefined) await loadDriver(args.driver)(sim);
   process.stdout.write(`kube-sim listening on ${sim.url}${args.kubeconfig !== undefined ? ` (kubeconfig: ${args.kubeconfig})` : ''}\n`);
   await new Promise<void>((resolve) => {
     const stop = (): void => {

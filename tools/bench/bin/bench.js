@@ -1,91 +1,81 @@
 #!/usr/bin/env node
 'use strict';
 /**
- * npm run bench: performance figures, printed. Run after `npm run build`.
+ * npm run bench [-- <scenario>...] [--full] [--no-pin] [--cpu-prof DIR] [--whole-prof] [--heap-snapshot DIR]
+ *                 [--soak-seconds N] [--workers N]
  *
- * M1 pure decisions per second: every observation `reconcileRollout` sees while planning the fixtures
- * (every canary step kind, basic and traffic-routed, pods becoming ready after 5 s, an analysis that
- * fails on a second run) is the corpus; the bench replays it for a fixed time on this one thread.
- * Reported twice: "warm" replays the same objects (what a controller sees when its caches hand back
- * unchanged objects), "cold" replays deep copies made beforehand, so no identity-keyed cache can help.
+ * Performance figures (perf.md §4), run over the built dist of the packages (`npm run bench` builds first):
+ *   calibration  kube-sim's own request ceilings (always run before m2..m5)
+ *   m1  pure decisions per second (in this process)
+ *   m2  no-op reconciles per second at N = 100, 1,000 (and 10,000 with --full), forced resync
+ *   m3  template change -> first canary scale, p50/p99, single and burst, +0 and +5 ms per write
+ *   m4  API writes per completed canary against the theoretical minimum
+ *   m5  controller heap and RSS per 1,000 rollouts, and growth over a churn soak (1 min; --full: 10 min)
+ * kube-sim (with the load driver, lib/sim-driver.js) and the controller (lib/controller-process.js) run as
+ * two child processes, pinned to cores 0 and 1 when taskset exists. Output: one JSON line per figure on
+ * stdout, progress on stderr, and a markdown table of every figure at the end (stdout).
  */
-const fs = require('fs');
-const path = require('path');
-const { parseAllDocuments } = require('yaml');
+const { createReport } = require('../lib/report');
+const { startEnvironment } = require('../lib/environment');
+const { calibrate } = require('../lib/calibration');
+const { m1 } = require('../lib/m1');
+const { m2 } = require('../lib/m2');
+const { m3 } = require('../lib/m3');
+const { m4 } = require('../lib/m4');
+const { m5 } = require('../lib/m5');
 
-const root = path.resolve(__dirname, '../../..');
-const core = require(path.join(root, 'packages/core/dist'));
+const SCENARIOS = { m1, m2, m3, m4, m5 };
 
-function loadFixture(file) {
-  return parseAllDocuments(fs.readFileSync(path.join(__dirname, '..', 'fixtures', file), 'utf8')).map((d) => d.toJS());
+function parseArgs(argv) {
+  const opts = { scenarios: [], full: false, pin: true, cpuProf: undefined, soakSeconds: undefined };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if (a === '--full') opts.full = true;
+    else if (a === '--no-pin') opts.pin = false;
+    else if (a === '--cpu-prof') opts.cpuProf = argv[++i];
+    else if (a === '--whole-prof') opts.wholeProfile = true;
+    else if (a === '--workers') opts.workers = Number(argv[++i]);
+    else if (a === '--heap-snapshot') opts.heapSnapshot = argv[++i];
+    else if (a === '--soak-seconds') opts.soakSeconds = Number(argv[++i]);
+    else if (a === 'calibration' || SCENARIOS[a.toLowerCase()] !== undefined) opts.scenarios.push(a.toLowerCase());
+    else throw new Error(`unknown argument ${a} (scenarios: calibration, ${Object.keys(SCENARIOS).join(', ')}; options: --full, --no-pin, --cpu-prof DIR, --soak-seconds N)`);
+  }
+  if (opts.scenarios.length === 0) opts.scenarios = ['m1', 'm2', 'm3', 'm4', 'm5'];
+  return opts;
 }
 
-function buildCorpus() {
-  const docs = loadFixture('all-steps.yaml');
-  const rollouts = docs.filter((d) => d.kind === 'Rollout');
-  const corpus = [];
-  const record = (obs) => {
-    corpus.push(obs);
-    return core.reconcileRollout(obs);
-  };
-  const runs = [];
-  for (const ro of rollouts) {
-    const objects = docs.filter((d) => d !== ro);
-    runs.push([ro.metadata.name, { objects, podReadySeconds: 5 }]);
-    const hasAnalysis = (ro.spec.strategy.canary.steps || []).some((s) => s.analysis);
-    if (hasAnalysis) runs.push([`${ro.metadata.name} (analysis fails)`, { objects, podReadySeconds: 5, analysis: [{ phase: 'Failed', step: 6 }] }]);
-    else runs.push([`${ro.metadata.name} (aborted at step 2)`, { objects, podReadySeconds: 5, abortAt: 2 }]);
-    for (const [label, options] of runs.splice(0)) {
-      const before = corpus.length;
-      const r = core.runPlan(ro, options, record);
-      if (r._tag === 'Left') throw new Error(`plan of ${label} failed: ${r.left.message}`);
-      const last = r.right.frames[r.right.frames.length - 1];
-      console.log(`  corpus: ${label}: ${corpus.length - before} observations, ends ${last.phase}`);
+async function main() {
+  const opts = parseArgs(process.argv.slice(2));
+  const report = createReport();
+  const started = Date.now();
+  const m = report.machine;
+  report.log(`rollouts bench ${report.commit}: node ${process.version}, ${m.cores} x ${m.cpu}, ${m.kernel}, load ${m.loadavg.join(' ')}${opts.full ? ', --full' : ''}`);
+  const wanted = (s) => opts.scenarios.includes(s);
+  if (wanted('m1')) await m1(undefined, report);
+  const needsEnv = ['calibration', 'm2', 'm3', 'm4', 'm5'].some(wanted);
+  if (needsEnv) {
+    const env = await startEnvironment({ pin: opts.pin, profileDir: opts.cpuProf, wholeProfile: opts.wholeProfile });
+    env.ceilings = report.ceilings;
+    env.memorySamples = [];
+    report.log(`kube-sim ${env.url} (pid ${env.simPid}), controller pid ${env.controllerPid}${env.pinned ? ', pinned to cores 0 and 1' : ', not pinned'}`);
+    try {
+      await calibrate(env, report);
+      await env.startController(opts.workers);
+      env.baseline = await env.controller('memory', {});
+      if (opts.heapSnapshot !== undefined) await env.controller('heapSnapshot', { file: require('node:path').join(opts.heapSnapshot, 'baseline.heapsnapshot') });
+      for (const s of ['m2', 'm3', 'm4', 'm5']) if (wanted(s)) await SCENARIOS[s](env, report, opts);
+    } finally {
+      await env.stop();
     }
   }
-  return corpus;
+  const seconds = (Date.now() - started) / 1000;
+  process.stdout.write(`\n### rollouts bench (${report.commit}, node ${process.version}, ${m.cores} x ${m.cpu}, ${opts.full ? 'full' : 'quick'}, ${seconds.toFixed(0)} s)\n\n`);
+  const c = report.ceilings();
+  if (Object.keys(c).length > 0) process.stdout.write(`Calibration: ${JSON.stringify(c)}\n\n`);
+  process.stdout.write(`${report.table()}\n`);
 }
 
-function stepKinds(corpus) {
-  const kinds = new Map();
-  for (const obs of corpus) {
-    const steps = obs.rollout.spec.strategy.canary.steps || [];
-    const i = obs.rollout.status && obs.rollout.status.currentStepIndex;
-    const step = i == null ? undefined : steps[i];
-    const kind = step ? Object.keys(step)[0] : 'done/initial';
-    kinds.set(kind, (kinds.get(kind) || 0) + 1);
-  }
-  return [...kinds.entries()].map(([k, n]) => `${k} ${n}`).join(', ');
-}
-
-function timeDecisions(corpus, seconds) {
-  // warm-up
-  for (let i = 0; i < Math.min(corpus.length * 3, 3000); i++) core.reconcileRollout(corpus[i % corpus.length]);
-  const deadline = process.hrtime.bigint() + BigInt(Math.round(seconds * 1e9));
-  let n = 0;
-  const start = process.hrtime.bigint();
-  let now = start;
-  while (now < deadline) {
-    for (let i = 0; i < 1000; i++) core.reconcileRollout(corpus[(n + i) % corpus.length]);
-    n += 1000;
-    now = process.hrtime.bigint();
-  }
-  return n / (Number(now - start) / 1e9);
-}
-
-function m1() {
-  console.log('M1 pure decisions per second (one thread)');
-  const corpus = buildCorpus();
-  console.log(`  corpus: ${corpus.length} observations; current step kinds: ${stepKinds(corpus)}`);
-  const seconds = Number(process.env.BENCH_SECONDS || 3);
-  const warm = timeDecisions(corpus, seconds);
-  const copies = [];
-  while (copies.length * corpus.length < 60000) copies.push(...corpus.map((o) => JSON.parse(JSON.stringify(o))));
-  const cold = timeDecisions(copies, seconds);
-  console.log(`  warm: ${Math.round(warm).toLocaleString('en-US')} decisions/s (${(1e6 / warm).toFixed(1)} µs each)`);
-  console.log(`  cold: ${Math.round(cold).toLocaleString('en-US')} decisions/s (${(1e6 / cold).toFixed(1)} µs each)`);
-  console.log(`  target: >= 200,000/s; warm/target = ${(warm / 200000).toFixed(2)}`);
-}
-
-const which = process.argv.slice(2);
-if (which.length === 0 || which.includes('m1')) m1();
+main().catch((e) => {
+  process.stderr.write(`bench failed: ${e && e.stack ? e.stack : e}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,89 @@
+'use strict';
+/**
+ * M1 pure decisions per second: every observation `reconcileRollout` sees while planning the fixtures
+ * (every canary step kind, basic and traffic-routed, pods becoming ready after 5 s, an analysis that fails on
+ * a second run) is the corpus; the bench replays it for a fixed time on this one thread. Reported twice:
+ * "warm" replays the same objects (what a controller sees when its caches hand back unchanged objects),
+ * "cold" replays deep copies made beforehand, so no identity-keyed cache can help.
+ */
+const fs = require('node:fs');
+const path = require('node:path');
+const { parseAllDocuments } = require('yaml');
+
+const root = path.resolve(__dirname, '../../..');
+
+function loadFixture(file) {
+  return parseAllDocuments(fs.readFileSync(path.join(__dirname, '..', 'fixtures', file), 'utf8')).map((d) => d.toJS());
+}
+
+function buildCorpus(core, report) {
+  const docs = loadFixture('all-steps.yaml');
+  const rollouts = docs.filter((d) => d.kind === 'Rollout');
+  const corpus = [];
+  const record = (obs) => {
+    corpus.push(obs);
+    return core.reconcileRollout(obs);
+  };
+  const runs = [];
+  for (const ro of rollouts) {
+    const objects = docs.filter((d) => d !== ro);
+    runs.push([ro.metadata.name, { objects, podReadySeconds: 5 }]);
+    const hasAnalysis = (ro.spec.strategy.canary.steps || []).some((s) => s.analysis);
+    if (hasAnalysis) runs.push([`${ro.metadata.name} (analysis fails)`, { objects, podReadySeconds: 5, analysis: [{ phase: 'Failed', step: 6 }] }]);
+    else runs.push([`${ro.metadata.name} (aborted at step 2)`, { objects, podReadySeconds: 5, abortAt: 2 }]);
+    for (const [label, options] of runs.splice(0)) {
+      const before = corpus.length;
+      const r = core.runPlan(ro, options, record);
+      if (r._tag === 'Left') throw new Error(`plan of ${label} failed: ${r.left.message}`);
+      const last = r.right.frames[r.right.frames.length - 1];
+      report.log(`  corpus: ${label}: ${corpus.length - before} observations, ends ${last.phase}`);
+    }
+  }
+  return corpus;
+}
+
+function stepKinds(corpus) {
+  const kinds = new Map();
+  for (const obs of corpus) {
+    const steps = obs.rollout.spec.strategy.canary.steps || [];
+    const i = obs.rollout.status && obs.rollout.status.currentStepIndex;
+    const step = i == null ? undefined : steps[i];
+    const kind = step ? Object.keys(step)[0] : 'done/initial';
+    kinds.set(kind, (kinds.get(kind) || 0) + 1);
+  }
+  return [...kinds.entries()].map(([k, n]) => `${k} ${n}`).join(', ');
+}
+
+function timeDecisions(core, corpus, seconds) {
+  for (let i = 0; i < Math.min(corpus.length * 3, 3000); i++) core.reconcileRollout(corpus[i % corpus.length]);
+  const deadline = process.hrtime.bigint() + BigInt(Math.round(seconds * 1e9));
+  let n = 0;
+  const start = process.hrtime.bigint();
+  let now = start;
+  while (now < deadline) {
+    for (let i = 0; i < 1000; i++) core.reconcileRollout(corpus[(n + i) % corpus.length]);
+    n += 1000;
+    now = process.hrtime.bigint();
+  }
+  return n / (Number(now - start) / 1e9);
+}
+
+async function m1(_env, report) {
+  const core = require(path.join(root, 'packages/core/dist'));
+  report.log('M1 pure decisions per second (one thread, in the bench process)');
+  const corpus = buildCorpus(core, report);
+  report.log(`  corpus: ${corpus.length} observations; current step kinds: ${stepKinds(corpus)}`);
+  const seconds = Number(process.env.BENCH_SECONDS || 3);
+  const warm = timeDecisions(core, corpus, seconds);
+  const copies = [];
+  while (copies.length * corpus.length < 60000) copies.push(...corpus.map((o) => JSON.parse(JSON.stringify(o))));
+  const cold = timeDecisions(core, copies, seconds);
+  report.log(`  warm: ${Math.round(warm).toLocaleString('en-US')} decisions/s (${(1e6 / warm).toFixed(1)} µs each)`);
+  report.log(`  cold: ${Math.round(cold).toLocaleString('en-US')} decisions/s (${(1e6 / cold).toFixed(1)} µs each)`);
+  const target = (v) => ({ text: '>= 200,000/s', met: v >= 200_000 });
+  report.figure({ scenario: 'M1', metric: 'decisions/s (warm)', value: Math.round(warm), unit: '/s', target: target(warm), detail: { corpus: corpus.length } });
+  report.figure({ scenario: 'M1', metric: 'decisions/s (cold copies)', value: Math.round(cold), unit: '/s', target: target(cold), detail: { corpus: corpus.length } });
+}
+
+m1.needsEnvironment = false;
+module.exports = { m1 };
