@@ -3,18 +3,17 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import YAML from 'yaml';
-import * as E from 'fp-ts/lib/Either';
 import type { Rollout } from '@rollouts/api';
 import { createKubeObjectClient, loadKubeConfig } from '@rollouts/k8s';
 import { startKubeSim, type KubeSim, type KubeObject as SimObject } from '@rollouts/kube-sim';
 import type { KubeObject, KubeObjectClient, RoutingContext } from '@rollouts/plugin-sdk';
-import { describeRouterConformance } from '@rollouts/plugin-sdk/testing';
+import { describeRouterConformance, eventually, expectRight as ok, silentLogger } from '@rollouts/plugin-sdk/testing';
 import { albRouter } from '../src';
 import { RecordedContractTargetGroupReader, recordingFor } from './RecordedContractTargetGroupReader';
 
 const P = 'alb.ingress.kubernetes.io';
 const MANAGED = 'rollouts.argoproj.io/managed-alb-annotations';
-const quiet = { debug: () => {}, info: () => {}, warn: () => {}, error: () => {} };
+const quiet = silentLogger;
 const rolloutCrd = YAML.parse(fs.readFileSync(path.join(__dirname, '../../api/crds/rollouts.argoproj.io.yaml'), 'utf8')) as SimObject;
 
 let sim: KubeSim;
@@ -66,11 +65,6 @@ const readerFor = (ns: string) =>
   new RecordedContractTargetGroupReader(() =>
     recordingFor(['web', 'web-internal'].map((name) => ({ namespace: ns, ingress: name, dnsName: `${name}-lb.eu-west-1.elb.amazonaws.com`, action: get(ns, name)?.metadata.annotations?.[`${P}/actions.web-root`] }))),
   );
-async function ok<A>(t: () => Promise<E.Either<unknown, A>>): Promise<A> {
-  const r = await t();
-  if (E.isLeft(r)) throw new Error(`expected success: ${JSON.stringify(r.left)}`);
-  return r.right;
-}
 
 describe('alb router on kube-sim', () => {
   it('walks a canary on two real Ingresses: exact annotations, a header route path, verification, cleanup', async () => {

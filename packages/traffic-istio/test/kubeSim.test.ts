@@ -4,16 +4,15 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import YAML from 'yaml';
 import * as E from 'fp-ts/lib/Either';
-import type { TaskEither } from 'fp-ts/lib/TaskEither';
 import type { IstioTrafficRouting, Rollout } from '@rollouts/api';
 import { startKubeSim, type KubeSim, type KubeObject as SimObject } from '@rollouts/kube-sim';
 import { createKubeObjectClient, loadKubeConfig } from '@rollouts/k8s';
 import type { KubeObject, KubeObjectClient, ObjectRef, PluginError, RoutingContext, TrafficRouter } from '@rollouts/plugin-sdk';
-import { describeRouterConformance } from '@rollouts/plugin-sdk/testing';
+import { describeRouterConformance, eventually, expectRight as ok, silentLogger } from '@rollouts/plugin-sdk/testing';
 import { istioRouter } from '../src';
 
 const API = 'networking.istio.io/v1alpha3';
-const log = { debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined };
+const log = silentLogger;
 
 function istioCrd(kind: string, plural: string): SimObject {
   const schema = { openAPIV3Schema: { type: 'object', properties: { spec: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true }, status: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true } } } };
@@ -38,11 +37,6 @@ function argoCrds(): SimObject[] {
     .map((f) => YAML.parse(fs.readFileSync(path.join(dir, f), 'utf8')) as SimObject);
 }
 
-async function ok<A>(t: TaskEither<PluginError, A>): Promise<A> {
-  const r = await t();
-  if (E.isLeft(r)) throw new Error(`expected success, got ${r.left._tag}: ${r.left.message}`);
-  return r.right;
-}
 
 let sim: KubeSim;
 let kube: KubeObjectClient;
@@ -104,13 +98,6 @@ async function setWeight(router: TrafficRouter, ctx: RoutingContext, w: number):
   await ok(router.setWeight(ctx, w, []));
 }
 
-async function eventually(check: () => Promise<boolean>, timeoutMs = 5000): Promise<void> {
-  const until = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > until) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
 describe('istio router on kube-sim, host-level split over two VirtualServices', () => {
   it('has the exact routes at every step, after abort, after promote and after the Rollout is deleted', async () => {
@@ -149,7 +136,7 @@ describe('istio router on kube-sim, host-level split over two VirtualServices', 
 
     const before = [await specOf(vsRef('web-vs', ns)), await specOf(vsRef('web-db', 'mesh'))];
     await ok(kube.delete({ apiVersion: 'argoproj.io/v1alpha1', kind: 'Rollout', namespace: ns, name: 'web' }));
-    await eventually(async () => (await ok(kube.get({ apiVersion: 'v1', kind: 'ConfigMap', namespace: ns, name: 'web-owned' }))) === undefined);
+    await eventually('the Rollout\'s dependent garbage-collected', async () => (await ok(kube.get({ apiVersion: 'v1', kind: 'ConfigMap', namespace: ns, name: 'web-owned' }))) === undefined, { attempts: 250 });
     // The router never made the Rollout an owner of the user's VirtualServices: they stay, routes as left.
     expect([await specOf(vsRef('web-vs', ns)), await specOf(vsRef('web-db', 'mesh'))]).toEqual(before);
     expect((await ok(kube.get(vsRef('web-vs', ns))))?.metadata.ownerReferences).toBeUndefined();

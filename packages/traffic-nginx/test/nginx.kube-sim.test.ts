@@ -3,16 +3,15 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import YAML from 'yaml';
-import * as E from 'fp-ts/lib/Either';
 import type { Rollout } from '@rollouts/api';
 import { createKubeObjectClient, loadKubeConfig } from '@rollouts/k8s';
 import { startKubeSim, type KubeSim, type KubeObject as SimObject } from '@rollouts/kube-sim';
 import type { KubeObject, KubeObjectClient, RoutingContext } from '@rollouts/plugin-sdk';
-import { describeRouterConformance } from '@rollouts/plugin-sdk/testing';
+import { describeRouterConformance, eventually, expectRight as ok, silentLogger } from '@rollouts/plugin-sdk/testing';
 import { nginxRouter } from '../src';
 
 const P = 'nginx.ingress.kubernetes.io';
-const quiet = { debug: () => {}, info: () => {}, warn: () => {}, error: () => {} };
+const quiet = silentLogger;
 const rolloutCrd = YAML.parse(fs.readFileSync(path.join(__dirname, '../../api/crds/rollouts.argoproj.io.yaml'), 'utf8')) as SimObject;
 
 let sim: KubeSim;
@@ -59,17 +58,6 @@ function freshWorld(maxTrafficWeight?: number): { ns: string; ctx: RoutingContex
 }
 
 const annotationsOf = (ns: string, name: string) => sim.objects.get('networking.k8s.io/v1', 'Ingress', name, ns)?.metadata.annotations;
-async function ok(t: () => Promise<E.Either<unknown, unknown>>): Promise<void> {
-  const r = await t();
-  if (E.isLeft(r)) throw new Error(`expected success: ${JSON.stringify(r.left)}`);
-}
-async function eventually(check: () => boolean, timeoutMs = 3000): Promise<void> {
-  const until = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > until) throw new Error('condition not reached in time');
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
 describe('nginx router on kube-sim', () => {
   it('walks a canary: exact annotations at every step, after abort, after promote, and after the Rollout is deleted', async () => {
@@ -111,7 +99,7 @@ describe('nginx router on kube-sim', () => {
     expect(JSON.stringify(sim.objects.get('networking.k8s.io/v1', 'Ingress', 'web', ns))).toBe(stableBefore);
 
     sim.objects.delete('argoproj.io/v1alpha1', 'Rollout', 'web', ns);
-    await eventually(() => sim.objects.list('networking.k8s.io/v1', 'Ingress', ns).every((o) => !(o.metadata.name ?? '').endsWith('-canary')));
+    await eventually('the canary Ingress garbage-collected', () => sim.objects.list('networking.k8s.io/v1', 'Ingress', ns).every((o) => !(o.metadata.name ?? '').endsWith('-canary')));
     expect(sim.objects.list('networking.k8s.io/v1', 'Ingress', ns).map((o) => o.metadata.name).sort()).toEqual(['api', 'web', 'web-internal']);
   });
 

@@ -3,15 +3,14 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import YAML from 'yaml';
-import * as E from 'fp-ts/lib/Either';
 import type { Rollout } from '@rollouts/api';
 import { createKubeObjectClient, loadKubeConfig } from '@rollouts/k8s';
 import { startKubeSim, type KubeSim, type KubeObject as SimObject } from '@rollouts/kube-sim';
 import type { KubeObject, KubeObjectClient, RoutingContext } from '@rollouts/plugin-sdk';
-import { describeRouterConformance } from '@rollouts/plugin-sdk/testing';
+import { describeRouterConformance, eventually, expectRight as ok, silentLogger } from '@rollouts/plugin-sdk/testing';
 import { smiRouter, type TrafficSplitApiVersion } from '../src';
 
-const quiet = { debug: () => {}, info: () => {}, warn: () => {}, error: () => {} };
+const quiet = silentLogger;
 const rolloutCrd = YAML.parse(fs.readFileSync(path.join(__dirname, '../../api/crds/rollouts.argoproj.io.yaml'), 'utf8')) as SimObject;
 
 /** A minimal structural TrafficSplit CRD: v1alpha1 weights are Quantities (int or string), later ones integers. */
@@ -77,17 +76,6 @@ function freshWorld(): { ns: string; ctx: RoutingContext } {
   return { ns, ctx: { rollout, namespace: ns, canaryService: 'web-canary', stableService: 'web-stable', canaryPodHash: 'c', stablePodHash: 's', maxWeight: 100, signal: new AbortController().signal } };
 }
 
-async function ok(t: () => Promise<E.Either<unknown, unknown>>): Promise<void> {
-  const r = await t();
-  if (E.isLeft(r)) throw new Error(`expected success: ${JSON.stringify(r.left)}`);
-}
-async function eventually(check: () => boolean, timeoutMs = 3000): Promise<void> {
-  const until = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > until) throw new Error('condition not reached in time');
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
 describe('smi router on kube-sim', () => {
   it.each<[TrafficSplitApiVersion, (w: number) => number | string]>([
@@ -117,7 +105,7 @@ describe('smi router on kube-sim', () => {
     expect(spec()).toEqual(expected(0, 0, 100));
 
     sim.objects.delete('argoproj.io/v1alpha1', 'Rollout', 'web', ns);
-    await eventually(() => sim.objects.get(apiVersion, 'TrafficSplit', 'web', ns) === undefined);
+    await eventually('the TrafficSplit garbage-collected', () => sim.objects.get(apiVersion, 'TrafficSplit', 'web', ns) === undefined);
   });
 });
 

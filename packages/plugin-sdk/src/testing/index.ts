@@ -8,3 +8,4 @@ export { fixedClock } from './FixedClock';
 export type { FixedClock } from './FixedClock';
 export { errorOf, measureOnce, metadataOf, silentLogger, valueOf } from './MeasureOnce';
 export type { MeasureOnceOptions, MeasurementOutcome } from './MeasureOnce';
+export { eventually, expectRight } from './Assertions';
