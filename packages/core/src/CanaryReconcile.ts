@@ -662,7 +662,9 @@ export function reconcileCanary(obs: RolloutObservation, template: PodTemplateSp
     };
     const before = weights?.additional ?? [];
     const sameAdditional = before.length === 0 && additional.length === 0 ? true : JSON.stringify(before) === JSON.stringify(additional);
-    if (weights == null || (weights.canary.weight ?? 0) !== w || !sameAdditional) {
+    // With ping-pong a promotion swaps the Services under the same weight: the router must hear of it then too.
+    const sameServices = weights == null || (weights.canary.serviceName === roles.canaryService && weights.stable.serviceName === roles.stableService);
+    if (weights == null || (weights.canary.weight ?? 0) !== w || !sameAdditional || !sameServices) {
       traffic.push({
         _tag: 'SetWeight',
         weight: w,

@@ -150,3 +150,31 @@ test('pingPong with a router that cannot ping-pong (nginx) is InvalidSpec naming
   const invalid = (r.status.conditions ?? []).find((c) => c.type === 'InvalidSpec');
   expect(invalid?.message).toMatch(/Ping-pong feature works with the ALB, Istio, and plugin-based traffic routers only/);
 });
+
+test('promote --full from weight 0: the roles swap and the router is told, although the canary weight stays 0', () => {
+  const v1 = hashOf('web:1');
+  const v2 = hashOf('web:2');
+  const status: RolloutStatus = {
+    stableRS: v1,
+    currentPodHash: v2,
+    currentStepIndex: 0,
+    promoteFull: true,
+    observedGeneration: '3',
+    canary: { weights: { canary: { weight: 0, serviceName: 'web-pong', podTemplateHash: v2 }, stable: { weight: 100, serviceName: 'web-ping', podTemplateHash: v1 } } },
+  };
+  const r = reconcileRollout({
+    rollout: rollout('web:2', status),
+    replicaSets: [rs('web:1', 1, 4), rs('web:2', 2, 4)],
+    services: [svc('web-ping', v1), svc('web-pong', v2), svc('web-root')],
+    analysisRuns: [],
+    experiments: [],
+    analysisTemplates: [],
+    clusterAnalysisTemplates: [],
+    now: Date.UTC(2026, 0, 1),
+    trafficRouting: { routers: [{ kind: 'alb', supports: [] }] },
+  } as never);
+  expect(r.status.canary?.stablePingPong).toBe('pong');
+  expect(r.status.stableRS).toBe(v2);
+  expect(r.intents.filter((i) => i._tag === 'SetWeight').map((i) => (i as { weight: number }).weight)).toEqual([0]);
+  expect(r.status.canary?.weights?.stable).toMatchObject({ serviceName: 'web-pong', weight: 100 });
+});
