@@ -29,42 +29,74 @@ const CANARY = 'spec.strategy.canary';
 /** How many problems the InvalidSpec condition message spells out. */
 const MAX_PROBLEMS_IN_MESSAGE = 5;
 
-/** Problems that make a Rollout impossible to act on in this observation (beyond its own spec). */
-export function environmentProblems(rollout: Rollout, obs: RolloutObservation): ValidationError[] {
-  const out: ValidationError[] = [];
-  const err = (path: string, message: string, rule: string, value?: unknown): void => {
-    out.push({ path, type: 'Invalid', rule, message, ...(value !== undefined ? { value } : {}) });
-  };
-  const canary = rollout.spec.strategy?.canary;
-  const bg = rollout.spec.strategy?.blueGreen;
+/** What a spec needs from its environment, worked out once per spec object (specs are immutable snapshots). */
+interface SpecNeeds {
+  /** Named Services, in the order they are reported (F1). */
+  readonly services: ReadonlyArray<readonly [path: string, name: string]>;
+  /** Referenced templates (F2). */
+  readonly templates: ReadonlyArray<{ readonly path: string; readonly name: string; readonly cluster: boolean }>;
+  /** Per step, in step order: the router capabilities it needs (only with traffic routing) and its step plugin. */
+  readonly steps: ReadonlyArray<{ readonly at: string; readonly capabilities: ReadonlyArray<'setHeaderRoute' | 'setMirrorRoute'>; readonly plugin?: string }>;
+  /** Fields set that this controller does not support yet (CAP6). */
+  readonly notYet: ReadonlyArray<string>;
+}
 
-  // F1: named Services must exist.
-  const services: Array<[string, string | null | undefined]> = [
+const specNeeds = memoByIdentity((spec: Rollout['spec']): SpecNeeds => {
+  const canary = spec.strategy?.canary;
+  const bg = spec.strategy?.blueGreen;
+  const services: Array<readonly [string, string]> = [];
+  for (const [path, name] of [
     [`${CANARY}.stableService`, canary?.stableService],
     [`${CANARY}.canaryService`, canary?.canaryService],
     [`${CANARY}.pingPong.pingService`, canary?.pingPong?.pingService],
     [`${CANARY}.pingPong.pongService`, canary?.pingPong?.pongService],
     ['spec.strategy.blueGreen.activeService', bg?.activeService],
     ['spec.strategy.blueGreen.previewService', bg?.previewService],
-  ];
-  for (const [path, name] of services) {
-    if (name != null && name !== '' && !obs.services.some((s) => s.metadata?.name === name)) err(path, `service "${name}" not found`, 'F1', name);
+  ] as const) {
+    if (name != null && name !== '') services.push([path, name]);
   }
-
-  // F2: referenced analysis templates must exist.
   type Refs = ReadonlyArray<{ templateName?: string | null; clusterScope?: boolean | null }> | null | undefined;
   const refs: Array<[string, Refs]> = [
     [`${CANARY}.analysis.templates`, canary?.analysis?.templates],
-    ...(canary?.steps ?? []).map((s, i): [string, Refs] => [`${CANARY}.steps[${i}].analysis.templates`, s.analysis?.templates]),
+    ...(canary?.steps ?? []).map((st, i): [string, Refs] => [`${CANARY}.steps[${i}].analysis.templates`, st.analysis?.templates]),
     ['spec.strategy.blueGreen.prePromotionAnalysis.templates', bg?.prePromotionAnalysis?.templates],
     ['spec.strategy.blueGreen.postPromotionAnalysis.templates', bg?.postPromotionAnalysis?.templates],
   ];
-  for (const [path, list] of refs) {
-    for (const ref of list ?? []) {
-      const name = ref.templateName ?? '';
-      const found = ref.clusterScope === true ? obs.clusterAnalysisTemplates.some((t) => t.metadata?.name === name) : obs.analysisTemplates.some((t) => t.metadata?.name === name);
-      if (!found) err(path, ref.clusterScope === true ? `ClusterAnalysisTemplate '${name}' not found` : `AnalysisTemplate '${name}' not found`, 'F2', name);
-    }
+  const templates = refs.flatMap(([path, list]) => (list ?? []).map((ref) => ({ path, name: ref.templateName ?? '', cluster: ref.clusterScope === true })));
+  const steps = (canary?.steps ?? []).flatMap((step, i) => {
+    const capabilities = canary?.trafficRouting == null ? [] : (['setHeaderRoute', 'setMirrorRoute'] as const).filter((field) => step[field] != null);
+    if (capabilities.length === 0 && step.plugin == null) return [];
+    return [{ at: `${CANARY}.steps[${i}]`, capabilities, ...(step.plugin != null ? { plugin: step.plugin.name } : {}) }];
+  });
+  const notYet = (
+    [
+      [`${CANARY}.canaryMetadata`, canary?.canaryMetadata],
+      [`${CANARY}.stableMetadata`, canary?.stableMetadata],
+      [`${CANARY}.antiAffinity`, canary?.antiAffinity],
+      ['spec.strategy.blueGreen.activeMetadata', bg?.activeMetadata],
+      ['spec.strategy.blueGreen.previewMetadata', bg?.previewMetadata],
+      ['spec.strategy.blueGreen.antiAffinity', bg?.antiAffinity],
+    ] as const
+  ).flatMap(([path, value]) => (value != null ? [path] : []));
+  return { services, templates, steps, notYet };
+});
+
+/** Problems that make a Rollout impossible to act on in this observation (beyond its own spec). */
+export function environmentProblems(rollout: Rollout, obs: RolloutObservation): ValidationError[] {
+  const out: ValidationError[] = [];
+  const err = (path: string, message: string, rule: string, value?: unknown): void => {
+    out.push({ path, type: 'Invalid', rule, message, ...(value !== undefined ? { value } : {}) });
+  };
+  const needs = specNeeds(rollout.spec);
+
+  // F1: named Services must exist.
+  for (const [path, name] of needs.services) {
+    if (!obs.services.some((s) => s.metadata?.name === name)) err(path, `service "${name}" not found`, 'F1', name);
+  }
+  // F2: referenced analysis templates must exist.
+  for (const t of needs.templates) {
+    const found = t.cluster ? obs.clusterAnalysisTemplates.some((x) => x.metadata?.name === t.name) : obs.analysisTemplates.some((x) => x.metadata?.name === t.name);
+    if (!found) err(t.path, t.cluster ? `ClusterAnalysisTemplate '${t.name}' not found` : `AnalysisTemplate '${t.name}' not found`, 'F2', t.name);
   }
 
   // What the routers and plugins can do: an unsupported step is an error, never a silent no-op.
@@ -72,30 +104,17 @@ export function environmentProblems(rollout: Rollout, obs: RolloutObservation): 
   for (const r of routers) {
     if (r.problem !== undefined) err(r.path ?? `${CANARY}.trafficRouting.${r.kind}`, r.problem, 'ROUTER');
   }
-  (canary?.steps ?? []).forEach((step, i) => {
-    const at = `${CANARY}.steps[${i}]`;
-    for (const [field, capability] of [
-      ['setHeaderRoute', 'setHeaderRoute'],
-      ['setMirrorRoute', 'setMirrorRoute'],
-    ] as const) {
-      if (step[field] == null || canary?.trafficRouting == null) continue;
+  for (const step of needs.steps) {
+    for (const capability of step.capabilities) {
       for (const r of routers) {
-        if (!r.supports.includes(capability)) err(`${at}.${field}`, `the ${r.kind} traffic router cannot perform ${field}`, 'CAP1');
+        if (!r.supports.includes(capability)) err(`${step.at}.${capability}`, `the ${r.kind} traffic router cannot perform ${capability}`, 'CAP1');
       }
     }
-    if (step.plugin != null && !(obs.stepPlugins ?? []).includes(step.plugin.name))
-      err(`${at}.plugin.name`, `step plugin "${step.plugin.name}" is not configured in this controller`, 'CAP2', step.plugin.name);
-  });
+    if (step.plugin !== undefined && !(obs.stepPlugins ?? []).includes(step.plugin))
+      err(`${step.at}.plugin.name`, `step plugin "${step.plugin}" is not configured in this controller`, 'CAP2', step.plugin);
+  }
   // Features not implemented yet are errors, not silently ignored.
-  const notYet: Array<[string, unknown]> = [
-    [`${CANARY}.canaryMetadata`, canary?.canaryMetadata],
-    [`${CANARY}.stableMetadata`, canary?.stableMetadata],
-    [`${CANARY}.antiAffinity`, canary?.antiAffinity],
-    ['spec.strategy.blueGreen.activeMetadata', bg?.activeMetadata],
-    ['spec.strategy.blueGreen.previewMetadata', bg?.previewMetadata],
-    ['spec.strategy.blueGreen.antiAffinity', bg?.antiAffinity],
-  ];
-  for (const [path, value] of notYet) if (value != null) err(path, 'not supported by this controller version yet', 'CAP6');
+  for (const path of needs.notYet) err(path, 'not supported by this controller version yet', 'CAP6');
   if (rollout.spec.workloadRef != null && obs.workload === undefined)
     err('spec.workloadRef', `${rollout.spec.workloadRef.kind ?? 'workload'} "${rollout.spec.workloadRef.name ?? ''}" not found`, 'W3');
   return out;
