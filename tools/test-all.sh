@@ -47,7 +47,7 @@ jest_rc=$?
 tail -n 30 "$results/jest.log"
 
 # Tier 4: the controller's end-to-end suite again, on a real control plane built from the Kubernetes Go modules
-# (tools/kube; the first build takes about 17 min on 2 cores, then it is cached in ~/.cache/rollouts-kube).
+# (tools/kube; the first build takes 6.5 min on 2 idle cores, up to 17 on a loaded machine, then it is cached in ~/.cache/rollouts-kube).
 echo "==> tests on a real control plane (tools/kube/test-real.sh)"
 bash tools/kube/test-real.sh "$results/jest-real.json" 2> "$results/jest-real.log"
 real_rc=$?
