@@ -67,7 +67,7 @@ async function status(ctx: CommandContext, name: string, flags: StatusFlags): Pr
 /** Register `status`. */
 export function registerStatus(program: Command, ctx: CommandContext, setExit: (code: number) => void): void {
   withClusterFlags(program.command('status <name>').description('Wait for a Rollout to finish: exit 0 when Healthy, 1 when Degraded or on timeout'))
-    .option('-w, --watch', 'follow the status until Healthy or Degraded (the default)', true)
+    .option('-w, --watch', 'follow the status until Healthy or Degraded', true)
     .option('--no-watch', 'print the status once and exit (1 when Degraded)')
     .option('-t, --timeout <duration>', 'give up after this long (Go duration: 90s, 5m; default: wait forever)')
     .action(async (name: string, flags: StatusFlags) => setExit(await status(ctx, name, flags)));
