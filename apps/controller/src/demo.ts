@@ -204,16 +204,18 @@ export async function runDemo(argv: readonly string[], io: DemoIo): Promise<numb
     if (!(await watchUntil((ro) => healthyAt(ro, 1)))) throw new Error(interrupted ? 'interrupted' : 'the first revision did not become Healthy in time');
     commit();
     say('');
-    say(`$ kubectl argo rollouts set image ${NAME} web=nginx:1.26   # a new revision: the canary steps begin`);
+    say(`$ kubectl rollouts set image ${NAME} web=nginx:1.26   # a new revision: the canary steps begin`);
     await must(
       'set image',
       writer.patch(Resources.rollouts, NS, NAME, { type: 'merge', body: { spec: { template: { spec: { containers: [{ name: 'web', image: 'nginx:1.26', ports: [{ name: 'http', containerPort: 8080 }] }] } } } } }),
     );
     const env = `KUBECONFIG=${kubeconfigPath}`;
-    say('  From a second terminal, while it runs:');
-    say(`    promote:  ${env} kubectl patch rollout ${NAME} --subresource=status --type=merge -p '{"status":{"pauseConditions":null}}'`);
-    say(`    abort:    ${env} kubectl patch rollout ${NAME} --subresource=status --type=merge -p '{"status":{"abort":true}}'`);
-    say(`    (or kubectl argo rollouts promote ${NAME} / abort ${NAME} with the same KUBECONFIG)`);
+    const plugin = 'apps/cli/bin/kubectl-rollouts.js';
+    say('  From a second terminal, while it runs (our kubectl plugin, built by npm start; Argo\'s works too):');
+    say(`    watch:    ${env} ${plugin} get rollout ${NAME} --watch`);
+    say(`    promote:  ${env} ${plugin} promote ${NAME}`);
+    say(`    abort:    ${env} ${plugin} abort ${NAME}`);
+    say(`    (plain kubectl: kubectl patch rollout ${NAME} --subresource=status --type=merge -p '{"status":{"pauseConditions":null}}')`);
     say('  Ctrl-C here stops the controller and the simulated cluster.');
     say('');
     let pausedSince: number | undefined;
