@@ -5,6 +5,7 @@
  */
 import type { KubeConfig } from '@kubernetes/client-node';
 import { createInformer, type Informer, type ResourceKind } from '@rollouts/k8s';
+import { USER_AGENT } from './Cluster';
 
 /** Live caches of several kinds. */
 export interface WatchedObjects {
@@ -20,7 +21,7 @@ export async function watchObjects(kc: KubeConfig, kinds: readonly ResourceKind[
   const informers = new Map<ResourceKind, Informer<unknown>>();
   const handlers = new Set<() => void>();
   for (const k of kinds) {
-    const inf = createInformer<unknown>(kc, k, { ...(namespace !== undefined ? { namespace } : {}), resyncMs: 0 });
+    const inf = createInformer<unknown>(kc, k, { ...(namespace !== undefined ? { namespace } : {}), resyncMs: 0, userAgent: USER_AGENT });
     inf.onEvent(() => {
       for (const h of [...handlers]) h();
     });

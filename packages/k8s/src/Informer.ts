@@ -63,6 +63,8 @@ export interface InformerOptions {
   readonly pageSize?: number;
   /** First delay before retrying a failed list or watch (default 100 ms; doubles up to 30 s). */
   readonly retryBaseMs?: number;
+  /** The User-Agent of the list and watch requests (default `rollouts-controller`). */
+  readonly userAgent?: string;
 }
 
 interface Meta {
@@ -142,7 +144,11 @@ export function createInformer<T>(kc: KubeConfig, kind: ResourceKind, opts: Info
   const clock = opts.clock ?? systemClock;
   const log = opts.log;
   const metrics = opts.metrics;
-  const transport = createApiTransport(kc, { ...(metrics !== undefined ? { metrics } : {}), ...(log !== undefined ? { log } : {}) });
+  const userAgent = opts.userAgent ?? 'rollouts-controller';
+  const transport = createApiTransport(kc, { ...(metrics !== undefined ? { metrics } : {}), ...(log !== undefined ? { log } : {}), userAgent });
+  // client-node's Watch sends no User-Agent of its own: the same kubeconfig, adding ours to its fetch options.
+  const watchConfig: KubeConfig = Object.create(kc) as KubeConfig;
+  watchConfig.applyToFetchOptions = (o) => kc.applyToFetchOptions({ ...o, headers: { ...(o.headers ?? {}), 'User-Agent': userAgent } });
   const namespace = kind.namespaced && opts.namespace !== undefined && opts.namespace !== '' ? opts.namespace : undefined;
   const path = resourcePath(kind, namespace);
   const resyncMs = opts.resyncMs ?? 15 * 60_000;
@@ -371,7 +377,7 @@ export function createInformer<T>(kc: KubeConfig, kind: ResourceKind, opts: Info
       ...(rv !== undefined ? { resourceVersion: rv } : {}),
       ...(opts.labelSelector !== undefined ? { labelSelector: opts.labelSelector } : {}),
     };
-    new Watch(kc).watch(path, query, onEvent, (err: unknown) => finish(err, false)).then(
+    new Watch(watchConfig).watch(path, query, onEvent, (err: unknown) => finish(err, false)).then(
       (ctrl) => {
         if (gen !== watchGen || stopped) ctrl.abort();
         else watchAbort = ctrl;

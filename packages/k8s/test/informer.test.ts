@@ -73,6 +73,22 @@ describe('informer', () => {
     expect(informer.list('nope')).toEqual([]);
   });
 
+  it('sends its User-Agent on the list and on the watch (default rollouts-controller)', async () => {
+    const ns = 'inf-agent';
+    s.sim.objects.create({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } });
+    const since = s.sim.requestLog.mark();
+    const { informer } = track(createInformer<RS>(s.kc, Resources.replicaSets, { namespace: ns, userAgent: 'kubectl-rollouts' }));
+    await informer.start();
+    await watching(informer, ns);
+    const mine = s.sim.requestLog.entries({ since, resource: 'replicasets', namespace: ns }).filter((e) => e.verb === 'list' || e.verb === 'watch');
+    expect(mine.map((e) => `${e.verb} ${e.userAgent}`).sort()).toEqual(['list kubectl-rollouts', 'watch kubectl-rollouts']);
+    const other = track(createInformer<RS>(s.kc, Resources.replicaSets, { namespace: ns }));
+    const since2 = s.sim.requestLog.mark();
+    await other.informer.start();
+    await watching(other.informer, ns);
+    expect(s.sim.requestLog.entries({ since: since2, resource: 'replicasets', namespace: ns }).filter((e) => e.verb === 'watch').map((e) => e.userAgent)).toContain('rollouts-controller');
+  });
+
   it('indexes by owner uid and keeps the index current', async () => {
     const ns = 'inf-owner';
     s.sim.objects.create({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } });
