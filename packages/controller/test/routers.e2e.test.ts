@@ -6,6 +6,7 @@ import type { KubeObject } from '@rollouts/kube-sim';
 import { istioRouter } from '@rollouts/traffic-istio';
 import { nginxRouter } from '@rollouts/traffic-nginx';
 import { smiRouter } from '@rollouts/traffic-smi';
+import { trafficSplitCrd } from '@rollouts/traffic-smi/testing';
 import { canaryRollout, deploy, promote, Resources, selectedHash, setImage, startEnv, waitFor, waitHealthy, waitStatus, type Env } from './harness';
 
 jest.setTimeout(60_000);
@@ -15,42 +16,6 @@ const SPLIT_API = 'split.smi-spec.io/v1alpha1';
 const ISTIO_API = 'networking.istio.io/v1alpha3';
 const TRAFFIC_SPLITS: ResourceKind = { group: 'split.smi-spec.io', version: 'v1alpha1', plural: 'trafficsplits', kind: 'TrafficSplit', namespaced: true };
 const VIRTUAL_SERVICES: ResourceKind = { group: 'networking.istio.io', version: 'v1alpha3', plural: 'virtualservices', kind: 'VirtualService', namespaced: true };
-
-/** The TrafficSplit CRD, v1alpha1 only (weights are Quantities: int or string). */
-function trafficSplitCrd(): KubeObject {
-  return {
-    apiVersion: 'apiextensions.k8s.io/v1',
-    kind: 'CustomResourceDefinition',
-    metadata: { name: 'trafficsplits.split.smi-spec.io' },
-    spec: {
-      group: 'split.smi-spec.io',
-      scope: 'Namespaced',
-      names: { plural: 'trafficsplits', singular: 'trafficsplit', kind: 'TrafficSplit', listKind: 'TrafficSplitList' },
-      versions: [
-        {
-          name: 'v1alpha1',
-          served: true,
-          storage: true,
-          schema: {
-            openAPIV3Schema: {
-              type: 'object',
-              properties: {
-                spec: {
-                  type: 'object',
-                  required: ['service', 'backends'],
-                  properties: {
-                    service: { type: 'string' },
-                    backends: { type: 'array', items: { type: 'object', required: ['service', 'weight'], properties: { service: { type: 'string' }, weight: { 'x-kubernetes-int-or-string': true } } } },
-                  },
-                },
-              },
-            },
-          },
-        },
-      ],
-    },
-  };
-}
 
 /** An Istio CRD whose spec is kept as it is. */
 function istioCrd(kind: string, plural: string): KubeObject {
@@ -98,7 +63,7 @@ beforeAll(async () => {
   env = await startEnv({
     readinessDelayMs: 30,
     controller: { trafficRouters: [nginxRouter, smiRouter({ apiVersion: SPLIT_API }), istioRouter] },
-    crds: [trafficSplitCrd(), istioCrd('VirtualService', 'virtualservices')],
+    crds: [trafficSplitCrd([SPLIT_API]) as KubeObject, istioCrd('VirtualService', 'virtualservices')],
     watch: [TRAFFIC_SPLITS, VIRTUAL_SERVICES],
   });
 });

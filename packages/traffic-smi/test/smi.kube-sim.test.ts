@@ -9,50 +9,16 @@ import { startKubeSim, type KubeSim, type KubeObject as SimObject } from '@rollo
 import type { KubeObject, KubeObjectClient, RoutingContext } from '@rollouts/plugin-sdk';
 import { describeRouterConformance, eventually, expectRight as ok, silentLogger } from '@rollouts/plugin-sdk/testing';
 import { smiRouter, type TrafficSplitApiVersion } from '../src';
+import { trafficSplitCrd } from '../src/testing';
 
 const quiet = silentLogger;
 const rolloutCrd = YAML.parse(fs.readFileSync(path.join(__dirname, '../../api/crds/rollouts.argoproj.io.yaml'), 'utf8')) as SimObject;
-
-/** A minimal structural TrafficSplit CRD: v1alpha1 weights are Quantities (int or string), later ones integers. */
-function trafficSplitCrd(): SimObject {
-  const schema = (weight: Record<string, unknown>) => ({
-    openAPIV3Schema: {
-      type: 'object',
-      properties: {
-        spec: {
-          type: 'object',
-          required: ['service', 'backends'],
-          properties: {
-            service: { type: 'string' },
-            backends: { type: 'array', items: { type: 'object', required: ['service', 'weight'], properties: { service: { type: 'string' }, weight } } },
-            matches: { type: 'array', items: { type: 'object', properties: { kind: { type: 'string' }, name: { type: 'string' }, apiGroup: { type: 'string' } } } },
-          },
-        },
-      },
-    },
-  });
-  return {
-    apiVersion: 'apiextensions.k8s.io/v1',
-    kind: 'CustomResourceDefinition',
-    metadata: { name: 'trafficsplits.split.smi-spec.io' },
-    spec: {
-      group: 'split.smi-spec.io',
-      scope: 'Namespaced',
-      names: { plural: 'trafficsplits', singular: 'trafficsplit', kind: 'TrafficSplit', listKind: 'TrafficSplitList', shortNames: ['ts'] },
-      versions: [
-        { name: 'v1alpha1', served: true, storage: false, schema: schema({ 'x-kubernetes-int-or-string': true }) },
-        { name: 'v1alpha2', served: true, storage: false, schema: schema({ type: 'integer', minimum: 0 }) },
-        { name: 'v1alpha3', served: true, storage: true, schema: schema({ type: 'integer', minimum: 0 }) },
-      ],
-    },
-  };
-}
 
 let sim: KubeSim;
 let kube: KubeObjectClient;
 let namespaces = 0;
 beforeAll(async () => {
-  sim = await startKubeSim({ objects: [rolloutCrd, trafficSplitCrd()], workloads: { pods: false, replicaSets: false, deployments: false, jobs: false, endpoints: false, namespaces: false, garbageCollector: true } });
+  sim = await startKubeSim({ objects: [rolloutCrd, trafficSplitCrd() as SimObject], workloads: { pods: false, replicaSets: false, deployments: false, jobs: false, endpoints: false, namespaces: false, garbageCollector: true } });
   kube = createKubeObjectClient(loadKubeConfig({ options: sim.kubeConfig }));
 });
 afterAll(async () => {

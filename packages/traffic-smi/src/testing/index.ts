@@ -1,0 +1,1 @@
+export { trafficSplitCrd } from './TrafficSplitCrd';
