@@ -34,7 +34,9 @@ const q = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
 
 function watch(args: string[]): Watched {
   const term = new Terminal({ cols: 140, rows: 60, allowProposedApi: true });
-  const cmd = [process.execPath, path.join(ROOT, 'bin', 'kubectl-rollouts.js'), ...args, '--kubeconfig', env.kubeconfig].map(q).join(' ');
+  // `script` runs the command through $SHELL -c; `exec` makes the bin the pty's foreground process whatever that
+  // shell is (dash forks and waits, so Ctrl-C would kill dash and `script` would report 130 for it).
+  const cmd = `exec ${[process.execPath, path.join(ROOT, 'bin', 'kubectl-rollouts.js'), ...args, '--kubeconfig', env.kubeconfig].map(q).join(' ')}`;
   const child = spawn('script', ['-qfec', cmd, '/dev/null'], { env: { ...process.env, TERM: 'xterm-256color', NO_COLOR: '' }, stdio: ['pipe', 'pipe', 'pipe'] });
   const w: Watched = {
     child,
