@@ -208,6 +208,11 @@ export function reconcileCanary(obs: RolloutObservation, template: PodTemplateSp
     if (counts === undefined) countsMemo.set(key, (counts = computeCounts(weight, index, opts)));
     return counts;
   };
+  const currentWeights = weights != null ? { canary: weights.canary.weight ?? 0, stable: weights.stable.weight ?? 0 } : undefined;
+  const canaryCounts = newRS !== undefined ? countsOf(newRS) : undefined;
+  const stableCounts = stableRS !== undefined ? countsOf(stableRS) : undefined;
+  const otherCounts = others.map((rs) => countsOf(rs)!);
+  // A fixed-shape input (absent fields `undefined`): this runs on every reconcile.
   const computeCounts = (weight: number, index: number, opts: { aborted: boolean; promoteFull: boolean }) =>
     fullyPromoted
       ? { canary: R, stable: 0 }
@@ -219,16 +224,16 @@ export function reconcileCanary(obs: RolloutObservation, template: PodTemplateSp
           maxUnavailable: canary.maxUnavailable ?? '25%',
           trafficRouting: routed,
           dynamicStableScale: canary.dynamicStableScale === true,
-          ...(canary.minPodsPerReplicaSet != null ? { minPodsPerReplicaSet: canary.minPodsPerReplicaSet } : {}),
-          ...(routed && canaryScaleAtStep(steps, index) !== undefined ? { canaryScale: canaryScaleAtStep(steps, index)! } : {}),
+          minPodsPerReplicaSet: canary.minPodsPerReplicaSet ?? undefined,
+          canaryScale: routed ? canaryScaleAtStep(steps, index) : undefined,
           promoteFull: opts.promoteFull,
           aborted: opts.aborted,
-          ...(canary.abortScaleDownDelaySeconds != null ? { abortScaleDownDelaySeconds: canary.abortScaleDownDelaySeconds } : {}),
+          abortScaleDownDelaySeconds: canary.abortScaleDownDelaySeconds ?? undefined,
           setWeightSteps,
-          ...(weights != null ? { currentWeights: { canary: weights.canary.weight ?? 0, stable: weights.stable.weight ?? 0 } } : {}),
-          ...(newRS !== undefined ? { canary: countsOf(newRS)! } : {}),
-          ...(stableRS !== undefined ? { stable: countsOf(stableRS)! } : {}),
-          others: others.map((rs) => countsOf(rs)!),
+          currentWeights,
+          canary: canaryCounts,
+          stable: stableCounts,
+          others: otherCounts,
         });
 
   const currentTrafficWeight = weights?.canary.weight ?? 0;
@@ -685,36 +690,40 @@ export function reconcileCanary(obs: RolloutObservation, template: PodTemplateSp
   const statusReplicas = sum(rsStatusReplicas);
   const available = sum(rsAvailable);
   const updated = rsStatusReplicas(newRS);
-  const stepStatus = steps.length > 0 ? { currentStepIndex: Math.min(stepIndex, steps.length) } : {};
-  const canaryStatus = {
-    ...(stepRun !== undefined ? { currentStepAnalysisRunStatus: stepRun } : {}),
-    ...(backgroundRun !== undefined && !promotedNow ? { currentBackgroundAnalysisRunStatus: backgroundRun } : {}),
-    ...(currentExperiment !== undefined ? { currentExperiment } : {}),
-    ...(newWeights !== undefined ? { weights: newWeights } : {}),
-    ...(stablePingPong !== undefined ? { stablePingPong } : prev.canary?.stablePingPong != null ? { stablePingPong: prev.canary.stablePingPong } : {}),
+  // One shape for every status this function writes (absent fields are `undefined`, which JSON and `jsonEqual`
+  // treat as absent): object literals with conditional spreads cost a runtime call per spread on the hot path.
+  const canaryStatus: NonNullable<RolloutStatus['canary']> = {
+    currentStepAnalysisRunStatus: stepRun,
+    currentBackgroundAnalysisRunStatus: backgroundRun !== undefined && !promotedNow ? backgroundRun : undefined,
+    currentExperiment,
+    weights: newWeights,
+    stablePingPong: stablePingPong ?? prev.canary?.stablePingPong ?? undefined,
   };
   const paused = spec.paused === true || pauseConditions.length > 0;
   const draft: RolloutStatus = {
-    ...(abort ? { abort: true } : {}),
-    ...(pauseConditions.length > 0 ? { pauseConditions } : {}),
-    ...(controllerPause ? { controllerPause: true } : {}),
-    ...(abortedAt !== undefined ? { abortedAt } : {}),
+    abort: abort ? true : undefined,
+    pauseConditions: pauseConditions.length > 0 ? pauseConditions : undefined,
+    controllerPause: controllerPause ? true : undefined,
+    abortedAt,
     currentPodHash: newHash,
     currentStepHash: currentStepsHash,
     replicas: statusReplicas,
     updatedReplicas: updated,
     readyReplicas: sum(rsReady),
     availableReplicas: available,
-    ...stepStatus,
-    ...(collisionCount !== null ? { collisionCount } : {}),
+    currentStepIndex: steps.length > 0 ? Math.min(stepIndex, steps.length) : undefined,
+    collisionCount: collisionCount !== null ? collisionCount : undefined,
     observedGeneration: String(ro.metadata?.generation ?? 0),
     canary: canaryStatus,
     HPAReplicas: statusReplicas,
     selector: formatLabelSelector(spec.selector),
     stableRS: stableHash,
-    ...(promoteFull ? { promoteFull: true } : {}),
-    ...(prev.restartedAt != null ? { restartedAt: prev.restartedAt } : {}),
-    ...(prev.workloadObservedGeneration != null ? { workloadObservedGeneration: prev.workloadObservedGeneration } : {}),
+    promoteFull: promoteFull ? true : undefined,
+    restartedAt: prev.restartedAt ?? undefined,
+    workloadObservedGeneration: prev.workloadObservedGeneration ?? undefined,
+    conditions: undefined,
+    phase: undefined,
+    message: undefined,
   };
 
   // Conditions.

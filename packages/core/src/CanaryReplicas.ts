@@ -66,22 +66,58 @@ export interface CanaryReplicaCounts {
  * above `maxWeight`, or an unparsable `maxSurge`/`maxUnavailable` — all rejected by validation beforehand.
  */
 export function canaryReplicaCounts(input: CanaryReplicaInput): CanaryReplicaCounts {
-  const checked = checkInput(input);
-  const fenceposts = canaryFenceposts(checked.replicas, input.maxSurge, input.maxUnavailable);
-  const desired = desiredCanary(checked);
+  const maxWeight = checkInput(input);
+  const fenceposts = canaryFenceposts(input.replicas, input.maxSurge, input.maxUnavailable);
+  // Explicit objects rather than spreads of the input: this runs on every reconcile.
+  const desired = desiredCanary({
+    replicas: input.replicas,
+    weight: input.weight,
+    maxWeight,
+    trafficRouting: input.trafficRouting,
+    dynamicStableScale: input.dynamicStableScale,
+    canaryScale: input.canaryScale,
+    promoteFull: input.promoteFull,
+    aborted: input.aborted,
+    abortScaleDownDelaySeconds: input.abortScaleDownDelaySeconds,
+    setWeightSteps: input.setWeightSteps,
+    canary: input.canary,
+    stable: input.stable,
+  });
   if (input.trafficRouting === true) {
-    const counts = trafficRoutedCanaryReplicaCounts({ ...checked, desired });
+    const counts = trafficRoutedCanaryReplicaCounts({
+      replicas: input.replicas,
+      maxWeight,
+      desired,
+      dynamicStableScale: input.dynamicStableScale,
+      minPodsPerReplicaSet: input.minPodsPerReplicaSet,
+      aborted: input.aborted,
+      currentWeights: input.currentWeights,
+    });
     return { canary: counts.canary, stable: counts.stable };
   }
   if (desired._tag !== 'Weight') {
     throw new Error('internal: setCanaryScale replicas resolved for a canary without traffic routing');
   }
-  const counts = basicCanaryReplicaCounts({ ...checked, weight: desired.weight, fenceposts });
+  const counts = basicCanaryReplicaCounts({
+    replicas: input.replicas,
+    weight: desired.weight,
+    maxWeight,
+    fenceposts,
+    canary: input.canary,
+    stable: input.stable,
+    others: input.others,
+  });
   return { canary: counts.canary, stable: counts.stable };
 }
 
-/** Validate every number of the input (throwing a `RangeError` naming the field) and apply `maxWeight`'s default. */
-function checkInput(input: CanaryReplicaInput): CanaryReplicaInput & { readonly maxWeight: number } {
+const isWhole = (v: unknown): boolean => typeof v === 'number' && Number.isSafeInteger(v) && v >= 0;
+const countsAreWhole = (rs: { replicas: number; available: number } | undefined): boolean => rs == null || (isWhole(rs.replicas) && isWhole(rs.available));
+
+/**
+ * Validate every number of the input, throwing a `RangeError` naming the field; returns `maxWeight` with its
+ * default. Field names are only built for the error (this runs on every reconcile).
+ */
+function checkInput(input: CanaryReplicaInput): number {
   const maxWeight = requirePositiveWholeNumber('maxWeight', input.maxWeight ?? 100);
   requireWholeNumber('replicas', input.replicas);
   requireWholeNumber('weight', input.weight);
@@ -93,13 +129,15 @@ function checkInput(input: CanaryReplicaInput): CanaryReplicaInput & { readonly 
   const scale = input.canaryScale;
   if (scale?.replicas != null) requireWholeNumber('canaryScale.replicas', scale.replicas);
   if (scale?.weight != null) requireWholeNumber('canaryScale.weight', scale.weight);
-  (input.setWeightSteps ?? []).forEach((w, i) => requireWholeNumber(`setWeightSteps[${i}]`, w));
+  const steps = input.setWeightSteps;
+  if (steps != null) for (let i = 0; i < steps.length; i++) if (!isWhole(steps[i])) requireWholeNumber(`setWeightSteps[${i}]`, steps[i]!);
   if (input.currentWeights != null) {
     requireWholeNumber('currentWeights.canary', input.currentWeights.canary);
     requireWholeNumber('currentWeights.stable', input.currentWeights.stable);
   }
-  requireReplicaSetCounts('canary', input.canary);
-  requireReplicaSetCounts('stable', input.stable);
-  (input.others ?? []).forEach((rs, i) => requireReplicaSetCounts(`others[${i}]`, rs));
-  return { ...input, maxWeight };
+  if (!countsAreWhole(input.canary)) requireReplicaSetCounts('canary', input.canary);
+  if (!countsAreWhole(input.stable)) requireReplicaSetCounts('stable', input.stable);
+  const others = input.others;
+  if (others != null) for (let i = 0; i < others.length; i++) if (!countsAreWhole(others[i])) requireReplicaSetCounts(`others[${i}]`, others[i]);
+  return maxWeight;
 }

@@ -65,7 +65,10 @@ export function finishStatus(d: StatusDraft): RolloutStatus {
     d.now,
   );
   // Built once and completed in place (a fresh object this function owns): the reconcile's hot path.
-  const withConditions: { -readonly [K in keyof RolloutStatus]: RolloutStatus[K] } = { ...d.draft, ...(d.aborted ? { abort: true } : {}), conditions };
+  // (A draft with every field present, `undefined` where absent, is cloned without reshaping.)
+  const withConditions: { -readonly [K in keyof RolloutStatus]: RolloutStatus[K] } = { ...d.draft };
+  if (d.aborted) withConditions.abort = true;
+  withConditions.conditions = conditions;
   const { phase, message, healthy } = rolloutPhaseOf(d.rollout, withConditions);
   conditions = setCondition(
     conditions,
