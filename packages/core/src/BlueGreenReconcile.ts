@@ -106,9 +106,8 @@ export function reconcileBlueGreen(obs: RolloutObservation, template: PodTemplat
   const newAvail = rsAvailable(newRS);
   const previewCount = bg.previewReplicaCount ?? null;
 
-  const labelsFor = (type: string): Record<string, string> => ({ ...(spec.selector?.matchLabels ?? {}), [L.POD_TEMPLATE_HASH]: newHash, [L.ROLLOUT_TYPE]: type });
   const follow = (current: RolloutAnalysisRunStatus | undefined, suffix: string, analysis: NonNullable<typeof bg.prePromotionAnalysis>, type: string) => {
-    const r = followOrCreateRun({ obs, current, base: `${name}-${newHash}-${newRevision}-${suffix}`, analysis, labels: labelsFor(type), revision: newRevision, stableHash, latestHash: newHash });
+    const r = followOrCreateRun({ obs, current, base: `${name}-${newHash}-${newRevision}-${suffix}`, analysis, selectorLabels: spec.selector?.matchLabels, type, revision: newRevision, stableHash, latestHash: newHash });
     if (E.isLeft(r)) {
       invalidMessage = r.left;
       return current;

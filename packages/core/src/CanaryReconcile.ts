@@ -137,7 +137,7 @@ export function reconcileCanary(obs: RolloutObservation, template: PodTemplateSp
   if (firstDeploy) stableHash = newHash;
 
   let stepIndex = isNewUpdate || stepsChanged ? 0 : Math.min(prev.currentStepIndex ?? 0, steps.length);
-  let pauseConditions: PauseCondition[] = isNewUpdate ? [] : [...(prev.pauseConditions ?? [])];
+  let pauseConditions: PauseCondition[] = isNewUpdate || prev.pauseConditions == null ? [] : prev.pauseConditions.slice();
   let controllerPause = isNewUpdate ? false : (prev.controllerPause ?? false);
   let abort = isNewUpdate ? false : (prev.abort ?? false);
   let abortedAt = isNewUpdate ? undefined : (prev.abortedAt ?? undefined);
@@ -262,13 +262,6 @@ export function reconcileCanary(obs: RolloutObservation, template: PodTemplateSp
   };
 
   // ---- Steps ---------------------------------------------------------------------------------------------
-  const rolloutLabels = spec.selector?.matchLabels ?? {};
-  const runLabels = (type: string, index?: number): Record<string, string> => ({
-    ...rolloutLabels,
-    [L.POD_TEMPLATE_HASH]: newHash,
-    [L.ROLLOUT_TYPE]: type,
-    ...(index !== undefined ? { [L.STEP_INDEX]: String(index) } : {}),
-  });
   const findRun = (runName: string | undefined): AnalysisRun | undefined =>
     runName === undefined ? undefined : obs.analysisRuns.find((r) => r.metadata?.name === runName);
 
@@ -277,10 +270,11 @@ export function reconcileCanary(obs: RolloutObservation, template: PodTemplateSp
     current: RolloutAnalysisRunStatus | undefined,
     base: string,
     analysis: NonNullable<CanaryStep['analysis']>,
-    labels: Record<string, string>,
+    type: string,
+    stepIndex: number | undefined,
     why: string,
   ): E.Either<string, RolloutAnalysisRunStatus> => {
-    const r = followOrCreateRun({ obs, current, base, analysis, labels, revision: newRevision, stableHash, latestHash: newHash });
+    const r = followOrCreateRun({ obs, current, base, analysis, selectorLabels: spec.selector?.matchLabels, type, stepIndex, revision: newRevision, stableHash, latestHash: newHash });
     if (E.isLeft(r)) return r;
     if (r.right.create !== undefined) starts.push({ _tag: 'CreateAnalysisRun', analysisRun: r.right.create, reason: `${why}: created AnalysisRun ${r.right.status.name}` });
     return E.right(r.right.status);
@@ -344,7 +338,7 @@ export function reconcileCanary(obs: RolloutObservation, template: PodTemplateSp
       return { _tag: 'Done' };
     }
     if (step.analysis != null) {
-      const r = ensureRun(stepRun, `${name}-${newHash}-${newRevision}-${index}`, step.analysis, runLabels(L.ROLLOUT_TYPE_STEP, index), where);
+      const r = ensureRun(stepRun, `${name}-${newHash}-${newRevision}-${index}`, step.analysis, L.ROLLOUT_TYPE_STEP, index, where);
       if (E.isLeft(r)) return { _tag: 'Invalid', message: r.left };
       stepRun = r.right;
       return judgeRun(r.right, 'Step-based');
@@ -467,7 +461,7 @@ export function reconcileCanary(obs: RolloutObservation, template: PodTemplateSp
     // Background analysis, from its starting step until the update completes.
     const bg = canary.analysis;
     if (bg != null && (bg.templates ?? []).length > 0 && !abort && invalidMessage === undefined && stepIndex >= (bg.startingStep ?? 0)) {
-      const r = ensureRun(backgroundRun, `${name}-${newHash}-${newRevision}`, bg, runLabels(L.ROLLOUT_TYPE_BACKGROUND), 'background analysis');
+      const r = ensureRun(backgroundRun, `${name}-${newHash}-${newRevision}`, bg, L.ROLLOUT_TYPE_BACKGROUND, undefined, 'background analysis');
       if (E.isLeft(r)) invalidMessage = r.left;
       else {
         backgroundRun = r.right;
@@ -727,7 +721,7 @@ export function reconcileCanary(obs: RolloutObservation, template: PodTemplateSp
   };
 
   // Conditions.
-  let conditions: Condition[] = [...(prev.conditions ?? [])].filter((c) => c.type !== 'InvalidSpec');
+  let conditions: Condition[] = (prev.conditions ?? []).filter((c) => c.type !== 'InvalidSpec');
   const newRSLabel = newRSName;
   const completed = promoted && rsAvailable(newRS) >= R && olds.every((rs) => rsSpecReplicas(rs) === 0 || rsScaleDownDeadline(rs) !== undefined);
   const step = steps[stepIndex];

@@ -102,18 +102,27 @@ export function setCondition(
   conditions: ReadonlyArray<Condition> | null | undefined,
   next: ConditionUpdate,
   now: number,
-  options: SetConditionOptions = {},
+  options?: SetConditionOptions,
 ): Condition[] {
   const stamp = toRfc3339(now);
   const list = conditions ?? [];
-  const index = list.findIndex((c) => c.type === next.type);
-  const current = list[index];
-  if (index < 0 || current == null) {
-    return [...list, { type: next.type, status: next.status, lastUpdateTime: stamp, lastTransitionTime: stamp, reason: next.reason, message: next.message }];
+  // Plain loops: this runs several times on every reconcile.
+  let index = -1;
+  for (let i = 0; i < list.length; i++) {
+    if (list[i]!.type === next.type) {
+      index = i;
+      break;
+    }
   }
+  if (index < 0) {
+    const appended = list.slice();
+    appended.push({ type: next.type, status: next.status, lastUpdateTime: stamp, lastTransitionTime: stamp, reason: next.reason, message: next.message });
+    return appended;
+  }
+  const current = list[index]!;
   const sameStatus = current.status === next.status;
   const unchanged = sameStatus && (current.reason ?? '') === next.reason && (current.message ?? '') === next.message;
-  const keepUpdateTime = unchanged && options.touch !== true;
+  const keepUpdateTime = unchanged && options?.touch !== true;
   const replacement: Condition =
     keepUpdateTime && current.lastUpdateTime != null && current.lastTransitionTime != null
       ? current
@@ -126,10 +135,11 @@ export function setCondition(
           message: next.message,
         };
   const result: Condition[] = [];
-  list.forEach((c, i) => {
+  for (let i = 0; i < list.length; i++) {
+    const c = list[i]!;
     if (i === index) result.push(replacement);
     else if (c.type !== next.type) result.push(c);
-  });
+  }
   return result;
 }
 

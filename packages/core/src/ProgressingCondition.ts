@@ -39,7 +39,7 @@ export interface ProgressingOutcome {
   readonly exceededNow: boolean;
   /** `progressDeadlineAbort` turned the timeout into an abort. */
   readonly abort: boolean;
-  readonly requeueAt?: number;
+  readonly requeueAt?: number | undefined;
 }
 
 export function progressingCondition(i: ProgressingInput): ProgressingOutcome {
@@ -58,15 +58,15 @@ export function progressingCondition(i: ProgressingInput): ProgressingOutcome {
   const message = i.reason === 'NewReplicaSetCreated' ? `Created new replica set "${i.newRSName}"` : `ReplicaSet "${i.newRSName}" is progressing: ${i.detail}.`;
   const conditions = set({ type: 'Progressing', status: 'True', reason: i.reason, message });
   if (!i.deadlineApplies) return { conditions, exceededNow: false, abort: false };
-  const deadline = { progressing: getCondition(conditions, 'Progressing'), progressDeadlineSeconds: i.progressDeadlineSeconds ?? null };
-  if (progressDeadlineExceeded({ ...deadline, now: i.now })) {
+  const progressing = getCondition(conditions, 'Progressing');
+  const progressDeadlineSeconds = i.progressDeadlineSeconds ?? null;
+  if (progressDeadlineExceeded({ progressing, progressDeadlineSeconds, now: i.now })) {
     return {
       conditions: setCondition(conditions, { type: 'Progressing', status: 'False', reason: 'ProgressDeadlineExceeded', message: timedOut }, i.now),
       exceededNow: true,
       abort: i.progressDeadlineAbort,
-      ...(i.progressDeadlineAbort ? { requeueAt: i.now } : {}),
+      requeueAt: i.progressDeadlineAbort ? i.now : undefined,
     };
   }
-  const at = nextProgressDeadlineMs(deadline);
-  return { conditions, exceededNow: false, abort: false, ...(at !== undefined ? { requeueAt: at } : {}) };
+  return { conditions, exceededNow: false, abort: false, requeueAt: nextProgressDeadlineMs({ progressing, progressDeadlineSeconds }) };
 }

@@ -15,7 +15,12 @@ export interface RunRequest {
   /** `<rollout>-<hash>-<revision>[-<step>|-pre|-post]` */
   readonly base: string;
   readonly analysis: RolloutAnalysis;
-  readonly labels: Readonly<Record<string, string>>;
+  /** The Rollout's selector labels, copied onto a new run. */
+  readonly selectorLabels: Readonly<Record<string, string>> | null | undefined;
+  /** `rollout-type` label: the run's purpose. */
+  readonly type: string;
+  /** `step-index` label, for a step's run. */
+  readonly stepIndex?: number;
   readonly revision: number;
   readonly stableHash: string;
   readonly latestHash: string;
@@ -39,11 +44,8 @@ export function followOrCreateRun(req: RunRequest): E.Either<string, RunFollowed
   const candidate = req.current == null ? undefined : req.obs.analysisRuns.find((r) => r.metadata?.name === req.current?.name);
   // A run counts only if it was made for this revision and purpose (a promote or retry may have moved on).
   const labels = candidate?.metadata?.labels ?? {};
-  const belongs =
-    candidate !== undefined &&
-    labels[L.POD_TEMPLATE_HASH] === req.labels[L.POD_TEMPLATE_HASH] &&
-    labels[L.ROLLOUT_TYPE] === req.labels[L.ROLLOUT_TYPE] &&
-    labels[L.STEP_INDEX] === req.labels[L.STEP_INDEX];
+  const stepIndex = req.stepIndex === undefined ? undefined : String(req.stepIndex);
+  const belongs = candidate !== undefined && labels[L.POD_TEMPLATE_HASH] === req.latestHash && labels[L.ROLLOUT_TYPE] === req.type && labels[L.STEP_INDEX] === stepIndex;
   if (belongs) {
     const phase = candidate.status?.phase ?? '';
     return E.right({
@@ -55,7 +57,7 @@ export function followOrCreateRun(req: RunRequest): E.Either<string, RunFollowed
     rollout: req.obs.rollout,
     analysis: req.analysis,
     name,
-    labels: req.labels,
+    labels: { ...(req.selectorLabels ?? {}), [L.POD_TEMPLATE_HASH]: req.latestHash, [L.ROLLOUT_TYPE]: req.type, ...(stepIndex !== undefined ? { [L.STEP_INDEX]: stepIndex } : {}) },
     annotations: { [L.REVISION]: String(req.revision) },
     templates: req.obs.analysisTemplates,
     clusterTemplates: req.obs.clusterAnalysisTemplates,
