@@ -25,7 +25,7 @@ export interface Revision {
    * Set when an older ReplicaSet runs the current template again (a rollback): like upstream, it takes the next
    * revision number, to be written on the ReplicaSet.
    */
-  readonly renumber?: { readonly annotations: Readonly<Record<string, string>>; readonly reason: string };
+  readonly renumber: undefined | { readonly annotations: Readonly<Record<string, string>>; readonly reason: string };
 }
 
 export type RevisionResolution = { readonly _tag: 'Collision'; readonly result: ReconcileResult } | ({ readonly _tag: 'Resolved' } & Revision);
@@ -53,7 +53,7 @@ export function resolveRevision(obs: RolloutObservation, template: PodTemplateSp
     found !== undefined && rsRevision(found) !== newRevision
       ? { annotations: { [L.REVISION]: String(newRevision) }, reason: `ReplicaSet ${newRSName} runs the current template again: revision ${rsRevision(found)} becomes ${newRevision}` }
       : undefined;
-  return { _tag: 'Resolved', owned, newRS: found, newHash, newRevision, newRSName, collisionCount, ...(renumber !== undefined ? { renumber } : {}) };
+  return { _tag: 'Resolved', owned, newRS: found, newHash, newRevision, newRSName, collisionCount, renumber };
 }
 
 /** The ReplicaSet object for a new revision, owned by the Rollout. */

@@ -73,9 +73,21 @@ export function findReplicaSetForTemplate(
   hash: string,
   options: TemplateEqualityOptions = {},
 ): ReplicaSet | undefined {
-  const candidates = replicaSets.filter((rs) => rs.metadata?.deletionTimestamp == null && rs.spec?.template != null).sort(byCreation);
   const runsTemplate = (rs: ReplicaSet): boolean => podTemplatesEqual(rs.spec?.template ?? {}, template, withEphemeralMetadata(rs, options));
-  return candidates.find((rs) => rs.metadata?.labels?.[POD_TEMPLATE_HASH_LABEL] === hash && runsTemplate(rs)) ?? candidates.find(runsTemplate);
+  // The earliest (byCreation) of those that match, without sorting them all: usually one carries the hash.
+  let byHash: ReplicaSet | undefined;
+  for (const rs of replicaSets) {
+    if (rs.metadata?.deletionTimestamp != null || rs.spec?.template == null) continue;
+    if (rs.metadata?.labels?.[POD_TEMPLATE_HASH_LABEL] !== hash) continue;
+    if ((byHash === undefined || byCreation(rs, byHash) < 0) && runsTemplate(rs)) byHash = rs;
+  }
+  if (byHash !== undefined) return byHash;
+  let any: ReplicaSet | undefined;
+  for (const rs of replicaSets) {
+    if (rs.metadata?.deletionTimestamp != null || rs.spec?.template == null) continue;
+    if ((any === undefined || byCreation(rs, any) < 0) && runsTemplate(rs)) any = rs;
+  }
+  return any;
 }
 
 // ---------------------------------------------------------------------------------------------------------
