@@ -41,7 +41,7 @@ import { pruneHistory, scaleDownOldReplicaSets } from './OldReplicaSets';
 import { newReplicaSet, resolveRevision } from './Revisions';
 import { TERMINAL_RUN_PHASES, followOrCreateRun, freeName, runAbortMessage, runVerdict } from './RolloutAnalysisRuns';
 import { rolloutServiceRoles } from './ServiceRoles';
-import { toRfc3339 } from './Time';
+import { fromRfc3339, toRfc3339 } from './Time';
 import { trafficWeightToReplicas } from './WeightedReplicas';
 
 /** `currentStepHash`: a hash of the steps, so that editing the steps mid-rollout restarts them. */
@@ -315,7 +315,7 @@ export function reconcileCanary(obs: RolloutObservation, template: PodTemplateSp
       if (seconds === 0) return { _tag: 'Done' };
       if (existing === undefined) return { _tag: 'Pause', reason: 'CanaryPauseStep' };
       if (seconds === undefined) return { _tag: 'Wait' };
-      const started = Date.parse(existing.startTime);
+      const started = fromRfc3339(existing.startTime) ?? Number.NaN;
       const until = (Number.isNaN(started) ? now : started) + seconds * 1000;
       if (now >= until) {
         pauseConditions = pauseConditions.filter((p) => p !== existing);

@@ -164,10 +164,9 @@ export function reconcileRollout(obs: RolloutObservation): ReconcileResult {
     ref != null && obs.workload !== undefined
       ? { ...ro, spec: { ...ro.spec, template, selector: ro.spec.selector ?? obs.workload.selector ?? null } }
       : ro;
-  const problems = [
-    ...(ref != null ? specProblems(effective, obs.workload !== undefined) : cachedSpecProblems(ro.spec)),
-    ...environmentProblems(effective, obs),
-  ];
+  const fromSpec = ref != null ? specProblems(effective, obs.workload !== undefined) : cachedSpecProblems(ro.spec);
+  const fromEnvironment = environmentProblems(effective, obs);
+  const problems = fromEnvironment.length === 0 ? fromSpec : [...fromSpec, ...fromEnvironment];
   if (problems.length > 0) return invalid(obs, problems);
 
   // Restart (spec.restartAt) and the workloadRef target's generation are decided around the strategy: the
@@ -187,7 +186,8 @@ export function reconcileRollout(obs: RolloutObservation): ReconcileResult {
   const input = effective === ro && !adds ? obs : { ...obs, rollout: { ...effective, status: start } };
   const result = effective.spec.strategy?.blueGreen != null ? reconcileBlueGreen(input, template) : reconcileCanary(input, template);
 
-  const extra: Intent[] = [...restart.evictions, ...workloadScaleDown(effective, obs, result.status), ...runHistoryDeletions(effective, obs, result.status)];
+  const extra: Intent[] = restart.evictions.length > 0 ? restart.evictions.slice() : [];
+  for (const list of [workloadScaleDown(effective, obs, result.status), runHistoryDeletions(effective, obs, result.status)]) if (list.length > 0) extra.push(...list);
   if (restart.restartedAt !== undefined) extra.push({ _tag: 'RecordEvent', type: 'Normal', eventReason: 'RolloutRestarted', message: `Rollout restarted: every pod created after ${restart.restartedAt}`, reason: 'restart complete' });
   if (extra.length === 0 && jsonEqual(start, prev)) return restart.requeueAt === undefined ? result : withRequeue(result, restart.requeueAt - obs.now);
   // Re-decide the status write against what the cluster really holds.

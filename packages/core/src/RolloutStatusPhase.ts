@@ -19,7 +19,7 @@ export function rolloutPhaseOf(rollout: Rollout, status: RolloutStatus): { phase
 
 export interface StatusDraft {
   readonly rollout: Rollout;
-  /** The status without conditions, phase and message. */
+  /** The status without conditions, phase and message: a fresh object, which `finishStatus` completes in place. */
   readonly draft: RolloutStatus;
   /** Conditions so far (Progressing, InvalidSpec set by the strategy). */
   readonly conditions: Condition[];
@@ -65,8 +65,8 @@ export function finishStatus(d: StatusDraft): RolloutStatus {
     d.now,
   );
   // Built once and completed in place (a fresh object this function owns): the reconcile's hot path.
-  // (A draft with every field present, `undefined` where absent, is cloned without reshaping.)
-  const withConditions: { -readonly [K in keyof RolloutStatus]: RolloutStatus[K] } = { ...d.draft };
+  // The draft is the caller's fresh object: completed in place (the reconcile's hot path).
+  const withConditions: { -readonly [K in keyof RolloutStatus]: RolloutStatus[K] } = d.draft;
   if (d.aborted) withConditions.abort = true;
   withConditions.conditions = conditions;
   const { phase, message, healthy } = rolloutPhaseOf(d.rollout, withConditions);

@@ -10,6 +10,7 @@ import * as E from 'fp-ts/lib/Either';
 import { parseQuantity, POD_TEMPLATE_HASH_LABEL, type Json, type PodTemplateSpec, type ReplicaSet, type StringMap } from '@rollouts/api';
 import { withPodDefaults } from './PodDefaults';
 import { canonicalJson } from './PodTemplateHash';
+import { fromRfc3339 } from './Time';
 
 /** RS annotation in which Argo Rollouts records the canary/stable metadata it injected into the template. */
 const EPHEMERAL_METADATA_ANNOTATION = 'rollout.argoproj.io/ephemeral-metadata';
@@ -248,6 +249,6 @@ function byCreation(a: ReplicaSet, b: ReplicaSet): number {
 /** Milliseconds since the epoch; a missing or unreadable time sorts first, like Go's zero time. */
 function creationTime(rs: ReplicaSet): number {
   const text = rs.metadata?.creationTimestamp;
-  const time = text == null ? Number.NaN : Date.parse(text);
-  return Number.isNaN(time) ? Number.NEGATIVE_INFINITY : time;
+  const time = text == null ? undefined : fromRfc3339(text);
+  return time ?? Number.NEGATIVE_INFINITY;
 }
