@@ -33,7 +33,7 @@ import { progressingCondition } from './ProgressingCondition';
 import * as L from './Labels';
 import type { RolloutObservation } from './Observation';
 import { canonicalJson, fnv32a, safeEncodeString } from './PodTemplateHash';
-import { memoByIdentity } from './internal/Memo';
+import { memoByContent, memoByIdentity } from './internal/Memo';
 import { replicaProgressThresholdMet } from './ReplicaProgressThreshold';
 import { byRevisionDesc, countsOf, formatLabelSelector, rsAvailable, rsHash, rsName, rsReady, rsRevision, rsScaleDownDeadline, rsSpecReplicas, rsStatusReplicas } from './ReplicaSetView';
 import { abortedCondition, finishStatus, resultOf } from './RolloutStatusPhase';
@@ -54,7 +54,7 @@ const setWeightsOf = memoByIdentity((steps: ReadonlyArray<CanaryStep>): number[]
   for (const s of steps) if (s.setWeight != null) out.push(s.setWeight);
   return out;
 });
-const cachedStepsHash = memoByIdentity((steps: ReadonlyArray<CanaryStep>) => safeEncodeString(String(fnv32a(new TextEncoder().encode(canonicalJson(steps))))));
+const cachedStepsHash = memoByContent((steps: ReadonlyArray<CanaryStep>) => safeEncodeString(String(fnv32a(new TextEncoder().encode(canonicalJson(steps))))));
 
 /** A one-line description of a step, for messages (`setWeight: 20`, `pause: 30s`, `analysis`). */
 export function describeStep(step: CanaryStep): string {

@@ -9,7 +9,7 @@
  * semantic template equality instead (`TemplateEquality.ts`).
  */
 import { POD_TEMPLATE_HASH_LABEL, type PodTemplateSpec } from '@rollouts/api';
-import { memoByIdentityAnd } from './internal/Memo';
+import { memoByContent } from './internal/Memo';
 import { requireWholeNumber } from './internal/WholeNumber';
 
 const FNV32_OFFSET_BASIS = 0x811c9dc5;
@@ -92,8 +92,16 @@ export function podTemplateHash(template: PodTemplateSpec, collisionCount?: numb
   return cachedHash(template, collisionCount ?? -1);
 }
 
-// Templates are immutable snapshots: hash each (template, collisionCount) once. -1 stands for "not set".
-const cachedHash = memoByIdentityAnd((template: PodTemplateSpec, count: number) => computeHash(template, count < 0 ? null : count));
+// Templates are immutable snapshots: hash each (template, collisionCount) once, by identity and then by content
+// (the informer hands out a new Rollout object for every status write; its template rarely changed).
+// -1 stands for "not set".
+const hashesOf = memoByContent((_template: PodTemplateSpec) => new Map<number, string>());
+function cachedHash(template: PodTemplateSpec, count: number): string {
+  const hashes = hashesOf(template);
+  let hash = hashes.get(count);
+  if (hash === undefined) hashes.set(count, (hash = computeHash(template, count < 0 ? null : count)));
+  return hash;
+}
 
 function computeHash(template: PodTemplateSpec, collisionCount: number | null): string {
   const json = new TextEncoder().encode(canonicalJson(withoutHashLabel(template)));

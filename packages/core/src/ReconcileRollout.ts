@@ -22,7 +22,7 @@ import { runHistoryDeletions } from './RunHistory';
 import { planRestart } from './Restart';
 import type { RolloutObservation } from './Observation';
 import { jsonEqual } from './internal/DeepEqual';
-import { memoByIdentity } from './internal/Memo';
+import { memoByContent } from './internal/Memo';
 import { rolloutPhaseOf } from './RolloutStatusPhase';
 
 const CANARY = 'spec.strategy.canary';
@@ -41,7 +41,7 @@ interface SpecNeeds {
   readonly notYet: ReadonlyArray<string>;
 }
 
-const specNeeds = memoByIdentity((spec: Rollout['spec']): SpecNeeds => {
+const specNeeds = memoByContent((spec: Rollout['spec']): SpecNeeds => {
   const canary = spec.strategy?.canary;
   const bg = spec.strategy?.blueGreen;
   const services: Array<readonly [string, string]> = [];
@@ -150,8 +150,9 @@ function invalid(obs: RolloutObservation, problems: ReadonlyArray<ValidationErro
 function specProblems(rollout: Rollout, templateResolvedFromRef: boolean): ValidationError[] {
   return [...validateRollout(rollout, { templateResolvedFromRef }), ...validateTrafficRoutingConfig(rollout)];
 }
-// Specs are immutable snapshots: validate each once (a Rollout without workloadRef is validated as it is).
-const cachedSpecProblems = memoByIdentity((spec: Rollout['spec']) => specProblems({ spec } as Rollout, false));
+// Specs are immutable snapshots: validate each once, by identity and then by content (a status write gives
+// the Rollout a new object; its spec rarely changed). A Rollout without workloadRef is validated as it is.
+const cachedSpecProblems = memoByContent((spec: Rollout['spec']) => specProblems({ spec } as Rollout, false));
 
 /**
  * Decide what to do for one Rollout. Pure: the observation holds everything, `now` included.

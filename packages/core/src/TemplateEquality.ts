@@ -11,6 +11,7 @@ import { parseQuantity, POD_TEMPLATE_HASH_LABEL, type Json, type PodTemplateSpec
 import { withPodDefaults } from './PodDefaults';
 import { canonicalJson } from './PodTemplateHash';
 import { fromRfc3339 } from './Time';
+import { memoByContent } from './internal/Memo';
 
 /** RS annotation in which Argo Rollouts records the canary/stable metadata it injected into the template. */
 const EPHEMERAL_METADATA_ANNOTATION = 'rollout.argoproj.io/ephemeral-metadata';
@@ -46,13 +47,10 @@ export function podTemplatesEqual(a: PodTemplateSpec, b: PodTemplateSpec, option
 }
 
 // Templates are immutable snapshots: compute each one's comparable form once per set of ignored keys.
-const comparableCache = new WeakMap<PodTemplateSpec, Map<string, string>>();
+// By identity, then by content: a ReplicaSet's new version (a status change) has the same template.
+const comparablesOf = memoByContent((_template: PodTemplateSpec) => new Map<string, string>());
 function cachedComparable(template: PodTemplateSpec, key: string, options: TemplateEqualityOptions): string {
-  let byOptions = comparableCache.get(template);
-  if (byOptions === undefined) {
-    byOptions = new Map();
-    comparableCache.set(template, byOptions);
-  }
+  const byOptions = comparablesOf(template);
   let value = byOptions.get(key);
   if (value === undefined) {
     value = comparableTemplate(template, options);

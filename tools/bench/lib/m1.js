@@ -4,7 +4,7 @@
  * (every canary step kind, basic and traffic-routed, pods becoming ready after 5 s, an analysis that fails on
  * a second run) is the corpus; the bench replays it for a fixed time on this one thread. Reported twice:
  * "warm" replays the same objects (what a controller sees when its caches hand back unchanged objects),
- * "cold" replays deep copies made beforehand, so no identity-keyed cache can help.
+ * "cold" decides fresh deep copies, each once, so no identity-keyed cache can help (content-keyed ones can).
  */
 const fs = require('node:fs');
 const path = require('node:path');
@@ -75,14 +75,28 @@ async function m1(_env, report) {
   report.log(`  corpus: ${corpus.length} observations; current step kinds: ${stepKinds(corpus)}`);
   const seconds = Number(process.env.BENCH_SECONDS || 3);
   const warm = timeDecisions(core, corpus, seconds);
-  const copies = [];
-  while (copies.length * corpus.length < 60000) copies.push(...corpus.map((o) => JSON.parse(JSON.stringify(o))));
-  const cold = timeDecisions(core, copies, seconds);
+  // Cold: every decision gets objects it has never seen (fresh deep copies, each decided once), so no
+  // identity-keyed cache helps; content-keyed caches may, as they do in a controller whose informer hands out a
+  // new object for every version of an unchanged spec. Batches bound the memory the copies take.
+  const batch = Number(process.env.BENCH_COLD_BATCH || 10000);
+  let coldN = 0;
+  let coldNs = 0;
+  for (let i = 0; i < Math.min(corpus.length * 3, 3000); i++) core.reconcileRollout(JSON.parse(JSON.stringify(corpus[i % corpus.length])));
+  const coldDeadline = process.hrtime.bigint() + BigInt(Math.round(seconds * 1e9));
+  while (process.hrtime.bigint() < coldDeadline) {
+    const copies = [];
+    for (let i = 0; i < batch; i++) copies.push(JSON.parse(JSON.stringify(corpus[(coldN + i) % corpus.length])));
+    const start = process.hrtime.bigint();
+    for (const obs of copies) core.reconcileRollout(obs);
+    coldNs += Number(process.hrtime.bigint() - start);
+    coldN += copies.length;
+  }
+  const cold = coldN / (coldNs / 1e9);
   report.log(`  warm: ${Math.round(warm).toLocaleString('en-US')} decisions/s (${(1e6 / warm).toFixed(1)} µs each)`);
-  report.log(`  cold: ${Math.round(cold).toLocaleString('en-US')} decisions/s (${(1e6 / cold).toFixed(1)} µs each)`);
+  report.log(`  cold: ${Math.round(cold).toLocaleString('en-US')} decisions/s (${(1e6 / cold).toFixed(1)} µs each; ${coldN.toLocaleString('en-US')} fresh copies, each decided once)`);
   const target = (v) => ({ text: '>= 200,000/s', met: v >= 200_000 });
   report.figure({ scenario: 'M1', metric: 'decisions/s (warm)', value: Math.round(warm), unit: '/s', target: target(warm), detail: { corpus: corpus.length } });
-  report.figure({ scenario: 'M1', metric: 'decisions/s (cold copies)', value: Math.round(cold), unit: '/s', target: target(cold), detail: { corpus: corpus.length } });
+  report.figure({ scenario: 'M1', metric: 'decisions/s (cold: fresh copies)', value: Math.round(cold), unit: '/s', target: target(cold), detail: { corpus: corpus.length } });
 }
 
 m1.needsEnvironment = false;

@@ -1,4 +1,4 @@
-import { memoByKey } from './Memo';
+import { memoByContent, memoByKey } from './Memo';
 
 test('memoByKey derives once per key, remembers undefined, and starts afresh at its bound', () => {
   const calls: string[] = [];
@@ -8,4 +8,27 @@ test('memoByKey derives once per key, remembers undefined, and starts afresh at 
   f('xyz'); // the bound (2) is reached: the cache starts afresh with xyz
   f('ab');
   expect(calls).toEqual(['ab', 'none', 'xyz', 'ab']);
+});
+
+test('memoByContent derives once per content: a new object with the same JSON is served from the cache', () => {
+  const calls: string[] = [];
+  const f = memoByContent((o: { name: string; n?: number }) => (calls.push(o.name), { upper: o.name.toUpperCase() }), 2);
+  const a = { name: 'a' };
+  const first = f(a);
+  expect(f(a)).toBe(first); // same object
+  expect(f({ name: 'a' })).toBe(first); // a new object, same content
+  expect(f({ name: 'a', n: 1 })).not.toBe(first); // different content
+  expect(calls).toEqual(['a', 'a']);
+});
+
+test('memoByContent keeps the most recently used contents up to its bound', () => {
+  const calls: string[] = [];
+  const f = memoByContent((o: { k: string }) => (calls.push(o.k), o.k), 2);
+  f({ k: 'x' });
+  f({ k: 'y' });
+  f({ k: 'x' }); // x is now the most recent
+  f({ k: 'z' }); // the bound: y (least recently used) goes
+  f({ k: 'x' });
+  f({ k: 'y' });
+  expect(calls).toEqual(['x', 'y', 'z', 'y']);
 });

@@ -44,3 +44,29 @@ export function memoByKey<P extends string | number, A>(derive: (key: P) => A, l
     return value;
   };
 }
+
+/**
+ * Like `memoByIdentity`, and when the object itself is new, by its content (its JSON text) in a bounded
+ * least-recently-used map. A controller's caches hand out a new object for every new version of an API
+ * object, though the part a value derives from (a spec, a pod template) rarely changed: keyed by content, the
+ * value derived from the previous version serves. `derive` must depend only on the JSON content of its key.
+ */
+export function memoByContent<K extends object, A>(derive: (key: K) => A, limit = 1024): (key: K) => A {
+  const byIdentity = new WeakMap<K, A>();
+  const byText = new Map<string, A>();
+  return (key) => {
+    const known = byIdentity.get(key);
+    if (known !== undefined || byIdentity.has(key)) return known as A;
+    const text = JSON.stringify(key);
+    let value = byText.get(text);
+    if (value !== undefined || byText.has(text)) {
+      byText.delete(text); // most recently used goes last
+    } else {
+      value = derive(key);
+      if (byText.size >= limit) byText.delete(byText.keys().next().value as string);
+    }
+    byText.set(text, value as A);
+    byIdentity.set(key, value as A);
+    return value as A;
+  };
+}
