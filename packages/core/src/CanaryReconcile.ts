@@ -656,8 +656,8 @@ export function reconcileCanary(obs: RolloutObservation, template: PodTemplateSp
     const next: TrafficWeights = {
       canary: { weight: w, serviceName: roles.canaryService, podTemplateHash: promoted ? stableHash : newHash },
       stable: { weight: Math.max(0, maxWeight - w - extra), serviceName: roles.stableService, podTemplateHash: stableSvcHash },
-      ...(additional.length > 0 ? { additional } : {}),
-      ...(weightVerification ? { verified: w === currentTrafficWeight && obs.trafficRouting?.weightVerified === true } : {}),
+      additional: additional.length > 0 ? additional : undefined,
+      verified: weightVerification ? w === currentTrafficWeight && obs.trafficRouting?.weightVerified === true : undefined,
     };
     const before = weights?.additional ?? [];
     const sameAdditional = before.length === 0 && additional.length === 0 ? true : JSON.stringify(before) === JSON.stringify(additional);
@@ -677,7 +677,8 @@ export function reconcileCanary(obs: RolloutObservation, template: PodTemplateSp
   }
 
   // ---- History ---------------------------------------------------------------------------------------------
-  deletes.push(...pruneHistory(olds, spec.revisionHistoryLimit ?? 10));
+  const pruned = pruneHistory(olds, spec.revisionHistoryLimit ?? 10);
+  if (pruned.length > 0) deletes.push(...pruned);
 
   // ---- Status ----------------------------------------------------------------------------------------------
   const sum = (f: (rs: ReplicaSet) => number) => owned.reduce((s, rs) => s + f(rs), 0);

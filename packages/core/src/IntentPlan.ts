@@ -42,7 +42,7 @@ export function intentPlan(): IntentPlan {
       riders.push({ name, annotations, reason });
     },
     ordered: () => {
-      const all = [...plan.scaleUps, ...plan.starts, ...plan.traffic, ...plan.scaleDowns, ...plan.deletes, ...plan.events];
+      const all = plan.scaleUps.concat(plan.starts, plan.traffic, plan.scaleDowns, plan.deletes, plan.events);
       for (const r of riders) {
         const i = all.findIndex((x) => (x._tag === 'ScaleReplicaSet' || x._tag === 'AnnotateReplicaSet') && x.name === r.name);
         const target = all[i];

@@ -3,6 +3,7 @@
  */
 import type { LabelSelector, ReplicaSet } from '@rollouts/api';
 import { POD_TEMPLATE_HASH, REVISION, SCALE_DOWN_DEADLINE } from './Labels';
+import { memoByIdentity } from './internal/Memo';
 
 export const rsName = (rs: ReplicaSet): string => rs.metadata?.name ?? '';
 export const rsHash = (rs: ReplicaSet): string | undefined => rs.metadata?.labels?.[POD_TEMPLATE_HASH] ?? undefined;
@@ -34,7 +35,10 @@ export const byRevisionDesc = (a: ReplicaSet, b: ReplicaSet): number => rsRevisi
 
 /** `metav1.FormatLabelSelector`: `app=shop,tier in (a,b)`, as written to `status.selector`. */
 export function formatLabelSelector(selector: LabelSelector | null | undefined): string {
-  if (selector == null) return '';
+  return selector == null ? '' : formattedSelector(selector);
+}
+// Selectors are immutable snapshots (every reconcile formats the Rollout's): format each once.
+const formattedSelector = memoByIdentity((selector: LabelSelector): string => {
   const parts: string[] = [];
   for (const k of Object.keys(selector.matchLabels ?? {}).sort()) parts.push(`${k}=${selector.matchLabels?.[k] ?? ''}`);
   for (const r of selector.matchExpressions ?? []) {
@@ -57,4 +61,4 @@ export function formatLabelSelector(selector: LabelSelector | null | undefined):
     }
   }
   return parts.length === 0 ? '' : parts.join(',');
-}
+});

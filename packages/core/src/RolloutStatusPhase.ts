@@ -14,7 +14,8 @@ import { calculateRolloutPhase, rolloutHealthy, type RolloutPhase } from './Roll
 
 export function rolloutPhaseOf(rollout: Rollout, status: RolloutStatus): { phase: RolloutPhase; message: string; healthy: boolean } {
   const { phase, message } = calculateRolloutPhase({ spec: rollout.spec, status });
-  return { phase, message, healthy: rolloutHealthy({ rollout: { ...rollout, status }, newStatus: status }) };
+  // Judged against the status being written (see above): the Rollout's metadata and spec with it, not a copy.
+  return { phase, message, healthy: rolloutHealthy({ rollout: { metadata: rollout.metadata, spec: rollout.spec, status }, newStatus: status }) };
 }
 
 export interface StatusDraft {
