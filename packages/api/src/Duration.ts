@@ -61,7 +61,12 @@ export function goDurationSeconds(input: string): E.Either<string, number> {
  */
 export function pauseDurationSeconds(duration: IntOrString): number {
   if (typeof duration === 'number') return duration;
-  if (/^[+-]?\d+$/.test(duration)) return Number.parseInt(duration, 10);
-  const parsed = goDurationSeconds(duration);
-  return E.isRight(parsed) ? parsed.right : -1;
+  // Asked on every reconcile of a paused canary: each distinct text is parsed once (a bounded cache).
+  const known = pauseSeconds.get(duration);
+  if (known !== undefined) return known;
+  const parsed = /^[+-]?\d+$/.test(duration) ? Number.parseInt(duration, 10) : E.getOrElse(() => -1)(goDurationSeconds(duration));
+  if (pauseSeconds.size >= 1024) pauseSeconds.clear();
+  pauseSeconds.set(duration, parsed);
+  return parsed;
 }
+const pauseSeconds = new Map<string, number>();

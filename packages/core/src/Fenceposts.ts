@@ -20,9 +20,20 @@ export function canaryFenceposts(
   maxSurge?: IntOrString | null,
   maxUnavailable?: IntOrString | null,
 ): Fenceposts {
-  // Every reconcile asks again for the same few (replicas, limits): keep the answers (the result is frozen).
-  return fencepostsByKey(`${replicas}|${limitKey(maxSurge)}|${limitKey(maxUnavailable)}`, replicas, maxSurge, maxUnavailable);
+  // Every reconcile asks again for the same few (replicas, limits): keep the answers (the result is frozen),
+  // and the last one apart, as a reconcile asks for it several times.
+  if (replicas === last.replicas && maxSurge === last.maxSurge && maxUnavailable === last.maxUnavailable && last.value !== undefined) return last.value;
+  const value = fencepostsByKey(`${replicas}|${limitKey(maxSurge)}|${limitKey(maxUnavailable)}`, replicas, maxSurge, maxUnavailable);
+  last = { replicas, maxSurge, maxUnavailable, value };
+  return value;
 }
+
+let last: { replicas: number; maxSurge: IntOrString | null | undefined; maxUnavailable: IntOrString | null | undefined; value: Fenceposts | undefined } = {
+  replicas: Number.NaN,
+  maxSurge: undefined,
+  maxUnavailable: undefined,
+  value: undefined,
+};
 
 const limitKey = (v: IntOrString | null | undefined): string => (v == null ? '-' : typeof v === 'number' ? `n${v}` : `s${v}`);
 

@@ -3,10 +3,13 @@
  * controller can take over objects the other created.
  */
 
+import { MANAGED_BY_ROLLOUTS_ANNOTATION, POD_TEMPLATE_HASH_LABEL } from '@rollouts/api';
+
+// Constants rather than re-exports: a re-export compiles to a getter, read on every use in the hot path.
 /** On ReplicaSets, their pods, and in Service selectors / DestinationRule subsets: which revision. */
-export { POD_TEMPLATE_HASH_LABEL as POD_TEMPLATE_HASH } from '@rollouts/api';
+export const POD_TEMPLATE_HASH = POD_TEMPLATE_HASH_LABEL;
 /** On Services the Rollout selects, value = rollout name. */
-export { MANAGED_BY_ROLLOUTS_ANNOTATION as MANAGED_BY } from '@rollouts/api';
+export const MANAGED_BY = MANAGED_BY_ROLLOUTS_ANNOTATION;
 /** Revision number, on the Rollout, its ReplicaSets and AnalysisRuns. */
 export const REVISION = 'rollout.argoproj.io/revision';
 /** `spec.replicas` of the Rollout when the ReplicaSet was last scaled (used by saturation checks). */

@@ -51,7 +51,7 @@ export function memoByKey<P extends string | number, A>(derive: (key: P) => A, l
  * object, though the part a value derives from (a spec, a pod template) rarely changed: keyed by content, the
  * value derived from the previous version serves. `derive` must depend only on the JSON content of its key.
  */
-export function memoByContent<K extends object, A>(derive: (key: K) => A, limit = 1024): (key: K) => A {
+export function memoByContent<K extends object, A>(derive: (key: K) => A, limit = 256): (key: K) => A {
   const byIdentity = new WeakMap<K, A>();
   const byText = new Map<string, A>();
   return (key) => {
