@@ -201,11 +201,12 @@ export function reconcileCanary(obs: RolloutObservation, template: PodTemplateSp
   const weights = prev.canary?.weights ?? undefined;
   const setWeightSteps = setWeightsOf(steps);
   // Asked several times per reconcile with the same arguments (each step looked at, the desired counts): once each.
-  const countsMemo = new Map<string, { canary: number; stable: number }>();
+  // (A few entries: a list scanned is cheaper than a Map with string keys.)
+  const countsMemo: Array<{ weight: number; index: number; aborted: boolean; promoteFull: boolean; counts: { canary: number; stable: number } }> = [];
   const countsFor = (weight: number, index: number, opts: { aborted: boolean; promoteFull: boolean }) => {
-    const key = `${weight}|${index}|${opts.aborted ? 1 : 0}|${opts.promoteFull ? 1 : 0}`;
-    let counts = countsMemo.get(key);
-    if (counts === undefined) countsMemo.set(key, (counts = computeCounts(weight, index, opts)));
+    for (const m of countsMemo) if (m.weight === weight && m.index === index && m.aborted === opts.aborted && m.promoteFull === opts.promoteFull) return m.counts;
+    const counts = computeCounts(weight, index, opts);
+    countsMemo.push({ weight, index, aborted: opts.aborted, promoteFull: opts.promoteFull, counts });
     return counts;
   };
   const currentWeights = weights != null ? { canary: weights.canary.weight ?? 0, stable: weights.stable.weight ?? 0 } : undefined;

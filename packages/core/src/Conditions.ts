@@ -104,9 +104,16 @@ export function setCondition(
   now: number,
   options?: SetConditionOptions,
 ): Condition[] {
-  const stamp = toRfc3339(now);
-  const list = conditions ?? [];
-  // Plain loops: this runs several times on every reconcile.
+  const list = conditions == null ? [] : conditions.slice();
+  putCondition(list, next, toRfc3339(now), options?.touch === true);
+  return list;
+}
+
+/**
+ * `setCondition` on an array the caller owns, changed in place (`stamp` is `now` as RFC 3339): for a reconcile
+ * that sets several conditions on the array it built.
+ */
+export function putCondition(list: Condition[], next: ConditionUpdate, stamp: string, touch = false): void {
   let index = -1;
   for (let i = 0; i < list.length; i++) {
     if (list[i]!.type === next.type) {
@@ -115,32 +122,27 @@ export function setCondition(
     }
   }
   if (index < 0) {
-    const appended = list.slice();
-    appended.push({ type: next.type, status: next.status, lastUpdateTime: stamp, lastTransitionTime: stamp, reason: next.reason, message: next.message });
-    return appended;
+    list.push({ type: next.type, status: next.status, lastUpdateTime: stamp, lastTransitionTime: stamp, reason: next.reason, message: next.message });
+    return;
   }
   const current = list[index]!;
   const sameStatus = current.status === next.status;
   const unchanged = sameStatus && (current.reason ?? '') === next.reason && (current.message ?? '') === next.message;
-  const keepUpdateTime = unchanged && options?.touch !== true;
-  const replacement: Condition =
-    keepUpdateTime && current.lastUpdateTime != null && current.lastTransitionTime != null
-      ? current
-      : {
-          type: next.type,
-          status: next.status,
-          lastUpdateTime: keepUpdateTime ? (current.lastUpdateTime ?? stamp) : stamp,
-          lastTransitionTime: sameStatus ? (current.lastTransitionTime ?? stamp) : stamp,
-          reason: next.reason,
-          message: next.message,
-        };
-  const result: Condition[] = [];
-  for (let i = 0; i < list.length; i++) {
-    const c = list[i]!;
-    if (i === index) result.push(replacement);
-    else if (c.type !== next.type) result.push(c);
+  const keepUpdateTime = unchanged && !touch;
+  if (!(keepUpdateTime && current.lastUpdateTime != null && current.lastTransitionTime != null)) {
+    list[index] = {
+      type: next.type,
+      status: next.status,
+      lastUpdateTime: keepUpdateTime ? (current.lastUpdateTime ?? stamp) : stamp,
+      lastTransitionTime: sameStatus ? (current.lastTransitionTime ?? stamp) : stamp,
+      reason: next.reason,
+      message: next.message,
+    };
   }
-  return result;
+  // Other conditions of this type (there should be none) are dropped.
+  let out = index + 1;
+  for (let i = index + 1; i < list.length; i++) if (list[i]!.type !== next.type) list[out++] = list[i]!;
+  list.length = out;
 }
 
 /** The first condition of the given type, or `undefined`. */

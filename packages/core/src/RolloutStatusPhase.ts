@@ -7,7 +7,8 @@
  * flips Healthy. Both agree once the write has landed.
  */
 import type { Condition, Rollout, RolloutStatus } from '@rollouts/api';
-import { setCondition } from './Conditions';
+import { putCondition } from './Conditions';
+import { toRfc3339 } from './Time';
 import type { Intent, ReconcileResult } from './Intent';
 import { jsonEqual } from './internal/DeepEqual';
 import { calculateRolloutPhase, rolloutHealthy, type RolloutPhase } from './RolloutPhase';
@@ -48,35 +49,36 @@ export function abortedCondition(prevConditions: ReadonlyArray<Condition> | null
 export function finishStatus(d: StatusDraft): RolloutStatus {
   const prev = d.rollout.status ?? {};
   const R = d.rollout.spec.replicas ?? 1;
-  let conditions = d.conditions;
+  // One copy, set in place: four conditions on every reconcile.
+  const conditions = d.conditions.slice();
+  const stamp = toRfc3339(d.now);
   if (d.aborted || d.paused || (prev.conditions ?? []).some((c) => c.type === 'Paused'))
-    conditions = setCondition(conditions, { type: 'Paused', status: d.paused ? 'True' : 'False', reason: 'RolloutPaused', message: d.paused ? 'Rollout is paused' : 'Rollout is resumed' }, d.now);
-  conditions = setCondition(
+    putCondition(conditions, { type: 'Paused', status: d.paused ? 'True' : 'False', reason: 'RolloutPaused', message: d.paused ? 'Rollout is paused' : 'Rollout is resumed' }, stamp);
+  putCondition(
     conditions,
     d.availableReplicas >= R
       ? { type: 'Available', status: 'True', reason: 'AvailableReason', message: 'Rollout has minimum availability' }
       : { type: 'Available', status: 'False', reason: 'AvailableReason', message: 'Rollout does not have minimum availability' },
-    d.now,
+    stamp,
   );
-  conditions = setCondition(
+  putCondition(
     conditions,
     d.stableHash === d.newHash
       ? { type: 'Completed', status: 'True', reason: 'RolloutCompleted', message: `Rollout completed update to revision ${d.newRevision} (${d.newHash}): Rollout is Healthy` }
       : { type: 'Completed', status: 'False', reason: 'RolloutCompleted', message: `Rollout not completed, started update to revision ${d.newRevision} (${d.newHash})` },
-    d.now,
+    stamp,
   );
-  // Built once and completed in place (a fresh object this function owns): the reconcile's hot path.
   // The draft is the caller's fresh object: completed in place (the reconcile's hot path).
   const withConditions: { -readonly [K in keyof RolloutStatus]: RolloutStatus[K] } = d.draft;
   if (d.aborted) withConditions.abort = true;
   withConditions.conditions = conditions;
   const { phase, message, healthy } = rolloutPhaseOf(d.rollout, withConditions);
-  conditions = setCondition(
+  putCondition(
     conditions,
     healthy
       ? { type: 'Healthy', status: 'True', reason: 'RolloutHealthy', message: 'Rollout is healthy' }
       : { type: 'Healthy', status: 'False', reason: 'RolloutHealthy', message: 'Rollout is not healthy' },
-    d.now,
+    stamp,
   );
   withConditions.conditions = conditions;
   withConditions.phase = phase;
@@ -87,6 +89,8 @@ export function finishStatus(d: StatusDraft): RolloutStatus {
 /** The result: intents in order, then the status write only when the status changed. */
 export function resultOf(rollout: Rollout, status: RolloutStatus, intents: Intent[], requeueAt: readonly number[], now: number): ReconcileResult {
   if (!jsonEqual(status, rollout.status ?? {})) intents.push({ _tag: 'UpdateStatus', status, reason: `${status.phase ?? ''}${status.message ? `: ${status.message}` : ''}` });
-  const next = requeueAt.length > 0 ? Math.max(0, Math.min(...requeueAt) - now) : undefined;
-  return { status, intents, ...(next !== undefined ? { requeueAfterMs: next } : {}) };
+  if (requeueAt.length === 0) return { status, intents };
+  let first = requeueAt[0]!;
+  for (const at of requeueAt) if (at < first) first = at;
+  return { status, intents, requeueAfterMs: Math.max(0, first - now) };
 }

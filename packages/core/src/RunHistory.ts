@@ -28,6 +28,24 @@ function namesInUse(status: RolloutStatus | null | undefined): Set<string> {
   return new Set(names.filter((n): n is string => n != null && n !== ''));
 }
 
+/**
+ * Whether `toDelete` must find nothing, whatever is in use: every run names a live revision and, counting all of
+ * them (in use or not), each kind is within its limit.
+ */
+function nothingToDelete(runs: ReadonlyArray<Run>, liveHashes: ReadonlySet<string>, successful: number, unsuccessful: number): boolean {
+  let ok = 0;
+  let bad = 0;
+  for (const r of runs) {
+    if (r.metadata?.deletionTimestamp != null) continue;
+    const hash = r.metadata?.labels?.[L.POD_TEMPLATE_HASH];
+    if (hash === undefined || !liveHashes.has(hash)) return false;
+    const phase = r.status?.phase ?? '';
+    if (phase === 'Successful') ok += 1;
+    else if (UNSUCCESSFUL.has(phase)) bad += 1;
+  }
+  return ok <= successful && bad <= unsuccessful;
+}
+
 const createdAt = (r: Run): number => fromRfc3339(r.metadata?.creationTimestamp ?? '') ?? 0;
 
 function toDelete(runs: ReadonlyArray<Run>, inUse: ReadonlySet<string>, liveHashes: ReadonlySet<string>, successful: number, unsuccessful: number): Array<{ readonly name: string; readonly why: string }> {
@@ -64,12 +82,14 @@ export function runHistoryDeletions(rollout: Rollout, obs: RolloutObservation, s
   if (obs.analysisRuns.length === 0 && obs.experiments.length === 0) return [];
   const successful = successfulRunHistoryLimitOrDefault(rollout.spec);
   const unsuccessful = unsuccessfulRunHistoryLimitOrDefault(rollout.spec);
-  const inUse = new Set([...namesInUse(status), ...namesInUse(rollout.status)]);
   const liveHashes = new Set<string>();
   for (const rs of obs.replicaSets) {
     const hash = rs.metadata?.labels?.[L.POD_TEMPLATE_HASH];
     if (hash !== undefined && rs.metadata?.deletionTimestamp == null) liveHashes.add(hash);
   }
+  // The usual case, checked cheaply: nothing to delete.
+  if (nothingToDelete(obs.analysisRuns, liveHashes, successful, unsuccessful) && nothingToDelete(obs.experiments, liveHashes, successful, unsuccessful)) return [];
+  const inUse = new Set([...namesInUse(status), ...namesInUse(rollout.status)]);
   const intents: Intent[] = [];
   for (const { name, why } of toDelete(obs.analysisRuns, inUse, liveHashes, successful, unsuccessful))
     intents.push({ _tag: 'DeleteAnalysisRun', name, reason: `AnalysisRun ${name} deleted: ${why}` });

@@ -42,11 +42,15 @@ export interface TemplateEqualityOptions {
  * `divisor: "0"` (written by the API server for an unset divisor) equals absent.
  */
 export function podTemplatesEqual(a: PodTemplateSpec, b: PodTemplateSpec, options: TemplateEqualityOptions = {}): boolean {
-  const key = `${(options.ignoreLabels ?? []).join('\u0000')}\u0001${(options.ignoreAnnotations ?? []).join('\u0000')}`;
+  const labels = options.ignoreLabels;
+  const annotations = options.ignoreAnnotations;
+  const key = (labels == null || labels.length === 0) && (annotations == null || annotations.length === 0) ? NOTHING_IGNORED : `${(labels ?? []).join('\u0000')}\u0001${(annotations ?? []).join('\u0000')}`;
   return cachedComparable(a, key, options) === cachedComparable(b, key, options);
 }
 
 // Templates are immutable snapshots: compute each one's comparable form once per set of ignored keys.
+const NOTHING_IGNORED = '\u0001';
+
 // By identity, then by content: a ReplicaSet's new version (a status change) has the same template.
 const comparablesOf = memoByContent((_template: PodTemplateSpec) => new Map<string, string>());
 function cachedComparable(template: PodTemplateSpec, key: string, options: TemplateEqualityOptions): string {

@@ -18,11 +18,13 @@ export function toRfc3339(ms: number): string {
   const second = Math.floor(ms / 1000);
   // A reconcile formats "now" many times: remember the last second formatted.
   if (second === lastSecond && lastText !== undefined) return lastText;
-  const text = formatRfc3339(ms);
+  const text = formattedSecond(second);
   lastSecond = second;
   lastText = text;
   return text;
 }
+// Then a bounded cache by second: a controller formats the same few seconds for many Rollouts.
+const formattedSecond = memoByKey((second: number): string => formatRfc3339(second * 1000));
 let lastSecond = Number.NaN;
 let lastText: string | undefined;
 
