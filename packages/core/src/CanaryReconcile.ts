@@ -115,7 +115,10 @@ export function reconcileCanary(obs: RolloutObservation, template: PodTemplateSp
   const tr = canary.trafficRouting ?? null;
   const routed = tr != null;
   const maxWeight = tr?.maxTrafficWeight ?? 100;
-  const fence = canaryFenceposts(R, canary.maxSurge ?? undefined, canary.maxUnavailable ?? undefined);
+  // The same arguments as the replica arithmetic below passes, so the fenceposts are looked up once.
+  const maxSurge = canary.maxSurge ?? '25%';
+  const maxUnavailable = canary.maxUnavailable ?? '25%';
+  const fence = canaryFenceposts(R, maxSurge, maxUnavailable);
 
   const plan = intentPlan();
   const { scaleUps, starts, traffic, scaleDowns, deletes, events, requeueAt, event } = plan;
@@ -221,8 +224,8 @@ export function reconcileCanary(obs: RolloutObservation, template: PodTemplateSp
           replicas: R,
           weight,
           maxWeight,
-          maxSurge: canary.maxSurge ?? '25%',
-          maxUnavailable: canary.maxUnavailable ?? '25%',
+          maxSurge,
+          maxUnavailable,
           trafficRouting: routed,
           dynamicStableScale: canary.dynamicStableScale === true,
           minPodsPerReplicaSet: canary.minPodsPerReplicaSet ?? undefined,
