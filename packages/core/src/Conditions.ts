@@ -142,7 +142,7 @@ export function putCondition(list: Condition[], next: ConditionUpdate, stamp: st
   // Other conditions of this type (there should be none) are dropped.
   let out = index + 1;
   for (let i = index + 1; i < list.length; i++) if (list[i]!.type !== next.type) list[out++] = list[i]!;
-  list.length = out;
+  if (out !== list.length) list.length = out;
 }
 
 /** The first condition of the given type, or `undefined`. */

@@ -42,7 +42,8 @@ export function intentPlan(): IntentPlan {
       riders.push({ name, annotations, reason });
     },
     ordered: () => {
-      const all = plan.scaleUps.concat(plan.starts, plan.traffic, plan.scaleDowns, plan.deletes, plan.events);
+      const all: Intent[] = [];
+      for (const list of [plan.scaleUps, plan.starts, plan.traffic, plan.scaleDowns, plan.deletes, plan.events]) for (let i = 0; i < list.length; i++) all.push(list[i]!);
       for (const r of riders) {
         const i = all.findIndex((x) => (x._tag === 'ScaleReplicaSet' || x._tag === 'AnnotateReplicaSet') && x.name === r.name);
         const target = all[i];
