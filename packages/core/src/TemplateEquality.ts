@@ -51,13 +51,23 @@ export function podTemplatesEqual(a: PodTemplateSpec, b: PodTemplateSpec, option
 // Templates are immutable snapshots: compute each one's comparable form once per set of ignored keys.
 const NOTHING_IGNORED = '\u0001';
 
+// Equal comparable forms are one string (a bounded table): comparing them is comparing pointers.
+let internTable = new Map<string, string>();
+function interned(text: string): string {
+  const known = internTable.get(text);
+  if (known !== undefined) return known;
+  if (internTable.size >= 1024) internTable = new Map();
+  internTable.set(text, text);
+  return text;
+}
+
 // By identity, then by content: a ReplicaSet's new version (a status change) has the same template.
 const comparablesOf = memoByContent((_template: PodTemplateSpec) => new Map<string, string>());
 function cachedComparable(template: PodTemplateSpec, key: string, options: TemplateEqualityOptions): string {
   const byOptions = comparablesOf(template);
   let value = byOptions.get(key);
   if (value === undefined) {
-    value = comparableTemplate(template, options);
+    value = interned(comparableTemplate(template, options));
     byOptions.set(key, value);
   }
   return value;
@@ -76,7 +86,16 @@ export function findReplicaSetForTemplate(
   hash: string,
   options: TemplateEqualityOptions = {},
 ): ReplicaSet | undefined {
-  const runsTemplate = (rs: ReplicaSet): boolean => podTemplatesEqual(rs.spec?.template ?? {}, template, withEphemeralMetadata(rs, options));
+  // Without options and ephemeral metadata (the usual case) the template's comparable form is looked up once.
+  const plain = (options.ignoreLabels == null || options.ignoreLabels.length === 0) && (options.ignoreAnnotations == null || options.ignoreAnnotations.length === 0);
+  let target: string | undefined;
+  const runsTemplate = (rs: ReplicaSet): boolean => {
+    if (plain && rs.metadata?.annotations?.[EPHEMERAL_METADATA_ANNOTATION] == null) {
+      target ??= cachedComparable(template, NOTHING_IGNORED, options);
+      return cachedComparable(rs.spec?.template ?? {}, NOTHING_IGNORED, options) === target;
+    }
+    return podTemplatesEqual(rs.spec?.template ?? {}, template, withEphemeralMetadata(rs, options));
+  };
   // The earliest (byCreation) of those that match, without sorting them all: usually one carries the hash.
   let byHash: ReplicaSet | undefined;
   for (const rs of replicaSets) {
