@@ -276,11 +276,11 @@ export function reconcileCanary(obs: RolloutObservation, template: PodTemplateSp
     analysis: NonNullable<CanaryStep['analysis']>,
     type: string,
     stepIndex: number | undefined,
-    why: string,
+    why: () => string,
   ): E.Either<string, RolloutAnalysisRunStatus> => {
     const r = followOrCreateRun({ obs, current, base, analysis, selectorLabels: spec.selector?.matchLabels, type, stepIndex, revision: newRevision, stableHash, latestHash: newHash });
     if (E.isLeft(r)) return r;
-    if (r.right.create !== undefined) starts.push({ _tag: 'CreateAnalysisRun', analysisRun: r.right.create, reason: `${why}: created AnalysisRun ${r.right.status.name}` });
+    if (r.right.create !== undefined) starts.push({ _tag: 'CreateAnalysisRun', analysisRun: r.right.create, reason: `${why()}: created AnalysisRun ${r.right.status.name}` });
     return E.right(r.right.status);
   };
 
@@ -298,7 +298,7 @@ export function reconcileCanary(obs: RolloutObservation, template: PodTemplateSp
   };
 
   const evalStep = (step: CanaryStep, index: number): StepOutcome => {
-    const where = `step ${index + 1}/${steps.length}`;
+    const where = () => `step ${index + 1}/${steps.length}`;
     if (step.setWeight != null) {
       const w = step.setWeight;
       if (!atDesiredCounts(w, index)) return { _tag: 'Wait' };
@@ -330,14 +330,14 @@ export function reconcileCanary(obs: RolloutObservation, template: PodTemplateSp
     }
     if (step.setCanaryScale != null || step.setHeaderRoute != null || step.setMirrorRoute != null) {
       if (step.setHeaderRoute != null)
-        traffic.push({ _tag: 'SetHeaderRoute', name: step.setHeaderRoute.name ?? '', match: step.setHeaderRoute.match ?? [], reason: `${where}: header route ${step.setHeaderRoute.name ?? ''}` });
+        traffic.push({ _tag: 'SetHeaderRoute', name: step.setHeaderRoute.name ?? '', match: step.setHeaderRoute.match ?? [], reason: `${where()}: header route ${step.setHeaderRoute.name ?? ''}` });
       if (step.setMirrorRoute != null)
         traffic.push({
           _tag: 'SetMirrorRoute',
           name: step.setMirrorRoute.name,
           match: step.setMirrorRoute.match ?? [],
           percentage: step.setMirrorRoute.percentage ?? 100,
-          reason: `${where}: mirror route ${step.setMirrorRoute.name}`,
+          reason: `${where()}: mirror route ${step.setMirrorRoute.name}`,
         });
       return { _tag: 'Done' };
     }
@@ -353,7 +353,7 @@ export function reconcileCanary(obs: RolloutObservation, template: PodTemplateSp
         const built = buildExperiment(step.experiment, index);
         if (E.isLeft(built)) return { _tag: 'Invalid', message: built.left };
         currentExperiment = built.right.metadata?.name ?? undefined;
-        starts.push({ _tag: 'CreateExperiment', experiment: built.right, reason: `${where}: created Experiment ${currentExperiment}` });
+        starts.push({ _tag: 'CreateExperiment', experiment: built.right, reason: `${where()}: created Experiment ${currentExperiment}` });
         return { _tag: 'Wait' };
       }
       const phase = existing.status?.phase ?? 'Pending';
@@ -362,7 +362,7 @@ export function reconcileCanary(obs: RolloutObservation, template: PodTemplateSp
       if (phase === 'Inconclusive') return { _tag: 'Pause', reason: 'InconclusiveExperiment' };
       return { _tag: 'Wait' };
     }
-    return { _tag: 'Invalid', message: `${where} (${describeStep(step)}) cannot be executed` };
+    return { _tag: 'Invalid', message: `${where()} (${describeStep(step)}) cannot be executed` };
   };
 
   /** A Rollout argument for an Experiment analysis: pod hashes and Rollout fields resolved now, as upstream. */
@@ -465,7 +465,7 @@ export function reconcileCanary(obs: RolloutObservation, template: PodTemplateSp
     // Background analysis, from its starting step until the update completes.
     const bg = canary.analysis;
     if (bg != null && (bg.templates ?? []).length > 0 && !abort && invalidMessage === undefined && stepIndex >= (bg.startingStep ?? 0)) {
-      const r = ensureRun(backgroundRun, `${name}-${newHash}-${newRevision}`, bg, L.ROLLOUT_TYPE_BACKGROUND, undefined, 'background analysis');
+      const r = ensureRun(backgroundRun, `${name}-${newHash}-${newRevision}`, bg, L.ROLLOUT_TYPE_BACKGROUND, undefined, () => 'background analysis');
       if (E.isLeft(r)) invalidMessage = r.left;
       else {
         backgroundRun = r.right;

@@ -81,6 +81,11 @@ const specNeeds = memoByContent((spec: Rollout['spec']): SpecNeeds => {
   return { services, templates, steps, notYet };
 });
 
+function hasNamed(objects: ReadonlyArray<{ readonly metadata?: { readonly name?: string | null } | null }>, name: string): boolean {
+  for (let i = 0; i < objects.length; i++) if (objects[i]!.metadata?.name === name) return true;
+  return false;
+}
+
 /** Problems that make a Rollout impossible to act on in this observation (beyond its own spec). */
 export function environmentProblems(rollout: Rollout, obs: RolloutObservation): ValidationError[] {
   const out: ValidationError[] = [];
@@ -90,13 +95,16 @@ export function environmentProblems(rollout: Rollout, obs: RolloutObservation): 
   const needs = specNeeds(rollout.spec);
 
   // F1: named Services must exist.
-  for (const [path, name] of needs.services) {
-    if (!obs.services.some((s) => s.metadata?.name === name)) err(path, `service "${name}" not found`, 'F1', name);
+  // (Plain loops: this runs on every reconcile.)
+  for (let i = 0; i < needs.services.length; i++) {
+    const [path, name] = needs.services[i]!;
+    if (!hasNamed(obs.services, name)) err(path, `service "${name}" not found`, 'F1', name);
   }
   // F2: referenced analysis templates must exist.
-  for (const t of needs.templates) {
-    const found = t.cluster ? obs.clusterAnalysisTemplates.some((x) => x.metadata?.name === t.name) : obs.analysisTemplates.some((x) => x.metadata?.name === t.name);
-    if (!found) err(t.path, t.cluster ? `ClusterAnalysisTemplate '${t.name}' not found` : `AnalysisTemplate '${t.name}' not found`, 'F2', t.name);
+  for (let i = 0; i < needs.templates.length; i++) {
+    const t = needs.templates[i]!;
+    if (!hasNamed(t.cluster ? obs.clusterAnalysisTemplates : obs.analysisTemplates, t.name))
+      err(t.path, t.cluster ? `ClusterAnalysisTemplate '${t.name}' not found` : `AnalysisTemplate '${t.name}' not found`, 'F2', t.name);
   }
 
   // What the routers and plugins can do: an unsupported step is an error, never a silent no-op.

@@ -74,7 +74,8 @@ export function approximateWeightedCanaryStableReplicaCounts(
   if (candidates.length === 0) return { canary: down, stable: replicas - down };
 
   let best = candidates[0]!;
-  for (const candidate of candidates.slice(1)) {
+  for (let i = 1; i < candidates.length; i++) {
+    const candidate = candidates[i]!;
     if (closerToWeight(candidate, best, weight, maxWeight)) best = candidate;
   }
   return { canary: best.canary, stable: best.total - best.canary };
@@ -90,6 +91,13 @@ function closerToWeight(
   weight: number,
   maxWeight: number,
 ): boolean {
+  // In plain numbers while every product is exact (always, for real replica counts and weights); else bigint.
+  const da = Math.abs(a.canary * maxWeight - weight * a.total);
+  const db = Math.abs(b.canary * maxWeight - weight * b.total);
+  const left = da * b.total;
+  const right = db * a.total;
+  if (Number.isSafeInteger(left) && Number.isSafeInteger(right) && Number.isSafeInteger(a.canary * maxWeight) && Number.isSafeInteger(weight * a.total) && Number.isSafeInteger(b.canary * maxWeight) && Number.isSafeInteger(weight * b.total))
+    return left < right;
   const offset = (c: { readonly canary: number; readonly total: number }): bigint => {
     const d = BigInt(c.canary) * BigInt(maxWeight) - BigInt(weight) * BigInt(c.total);
     return d < 0n ? -d : d;
