@@ -6,13 +6,14 @@
  * changes.
  */
 import type { Condition } from '@rollouts/api';
-import { getCondition, setCondition } from './Conditions';
+import { getCondition, putCondition, type ConditionUpdate } from './Conditions';
+import { toRfc3339 } from './Time';
 import { nextProgressDeadlineMs, progressDeadlineExceeded } from './ProgressDeadline';
 import { abortedCondition } from './RolloutStatusPhase';
 
 export interface ProgressingInput {
   readonly prevConditions: ReadonlyArray<Condition> | null | undefined;
-  /** Conditions so far (InvalidSpec removed). */
+  /** Conditions so far (InvalidSpec removed): an array the caller owns, which is set in place and returned. */
   readonly conditions: Condition[];
   readonly invalidMessage: string | undefined;
   readonly aborted: boolean;
@@ -43,7 +44,11 @@ export interface ProgressingOutcome {
 }
 
 export function progressingCondition(i: ProgressingInput): ProgressingOutcome {
-  const set = (c: Parameters<typeof setCondition>[1]) => setCondition(i.conditions, c, i.now);
+  // The caller's own array, set in place.
+  const set = (c: ConditionUpdate): Condition[] => {
+    putCondition(i.conditions, c, toRfc3339(i.now));
+    return i.conditions;
+  };
   if (i.invalidMessage !== undefined)
     return { conditions: set({ type: 'InvalidSpec', status: 'True', reason: 'InvalidSpec', message: `The Rollout "${i.rolloutName}" is invalid: ${i.invalidMessage}` }), exceededNow: false, abort: false };
   if (i.aborted) return { conditions: set(abortedCondition(i.prevConditions, i.newRevision, i.abortMessage)), exceededNow: false, abort: false };
@@ -51,10 +56,10 @@ export function progressingCondition(i: ProgressingInput): ProgressingOutcome {
   if (i.completed)
     return { conditions: set({ type: 'Progressing', status: 'True', reason: 'NewReplicaSetAvailable', message: `ReplicaSet "${i.newRSName}" has successfully progressed.` }), exceededNow: false, abort: false };
 
-  const timedOut = `ReplicaSet "${i.newRSName}" has timed out progressing: ${i.detail}.`;
+  const timedOut = () => `ReplicaSet "${i.newRSName}" has timed out progressing: ${i.detail}.`;
   const before = getCondition(i.prevConditions, 'Progressing');
   // Still no progress since the deadline passed: keep the condition as it is.
-  if (before?.reason === 'ProgressDeadlineExceeded' && before.message === timedOut) return { conditions: i.conditions, exceededNow: false, abort: false };
+  if (before?.reason === 'ProgressDeadlineExceeded' && before.message === timedOut()) return { conditions: i.conditions, exceededNow: false, abort: false };
   const message = i.reason === 'NewReplicaSetCreated' ? `Created new replica set "${i.newRSName}"` : `ReplicaSet "${i.newRSName}" is progressing: ${i.detail}.`;
   const conditions = set({ type: 'Progressing', status: 'True', reason: i.reason, message });
   if (!i.deadlineApplies) return { conditions, exceededNow: false, abort: false };
@@ -62,7 +67,7 @@ export function progressingCondition(i: ProgressingInput): ProgressingOutcome {
   const progressDeadlineSeconds = i.progressDeadlineSeconds ?? null;
   if (progressDeadlineExceeded({ progressing, progressDeadlineSeconds, now: i.now })) {
     return {
-      conditions: setCondition(conditions, { type: 'Progressing', status: 'False', reason: 'ProgressDeadlineExceeded', message: timedOut }, i.now),
+      conditions: set({ type: 'Progressing', status: 'False', reason: 'ProgressDeadlineExceeded', message: timedOut() }),
       exceededNow: true,
       abort: i.progressDeadlineAbort,
       requeueAt: i.progressDeadlineAbort ? i.now : undefined,
