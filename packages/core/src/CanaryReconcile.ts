@@ -627,9 +627,11 @@ export function reconcileCanary(obs: RolloutObservation, template: PodTemplateSp
     // The canary role follows the update; once promoted it keeps its old revision and gets no traffic.
     if (!promoted) serviceTargets.push([roles.canaryService, newHash, false]);
   }
-  for (const [svcName, hash, needsAvailable] of serviceTargets) {
+  for (let t = 0; t < serviceTargets.length; t++) {
+    const [svcName, hash, needsAvailable] = serviceTargets[t]!;
     if (svcName == null || svcName === '') continue;
-    const svc = obs.services.find((s) => s.metadata?.name === svcName);
+    let svc: (typeof obs.services)[number] | undefined;
+    for (let i = 0; i < obs.services.length && svc === undefined; i++) if (obs.services[i]!.metadata?.name === svcName) svc = obs.services[i];
     if (svc === undefined) continue;
     if (svc.spec?.selector?.[L.POD_TEMPLATE_HASH] === hash) continue;
     if (needsAvailable && rsAvailable(owned.find((rs) => rsHash(rs) === hash)) < R) continue;
@@ -685,9 +687,15 @@ export function reconcileCanary(obs: RolloutObservation, template: PodTemplateSp
   if (pruned.length > 0) deletes.push(...pruned);
 
   // ---- Status ----------------------------------------------------------------------------------------------
-  const sum = (f: (rs: ReplicaSet) => number) => owned.reduce((s, rs) => s + f(rs), 0);
-  const statusReplicas = sum(rsStatusReplicas);
-  const available = sum(rsAvailable);
+  let statusReplicas = 0;
+  let available = 0;
+  let ready = 0;
+  for (let i = 0; i < owned.length; i++) {
+    const rs = owned[i]!;
+    statusReplicas += rsStatusReplicas(rs);
+    available += rsAvailable(rs);
+    ready += rsReady(rs);
+  }
   const updated = rsStatusReplicas(newRS);
   // One shape for every status this function writes (absent fields are `undefined`, which JSON and `jsonEqual`
   // treat as absent): object literals with conditional spreads cost a runtime call per spread on the hot path.
@@ -708,7 +716,7 @@ export function reconcileCanary(obs: RolloutObservation, template: PodTemplateSp
     currentStepHash: currentStepsHash,
     replicas: statusReplicas,
     updatedReplicas: updated,
-    readyReplicas: sum(rsReady),
+    readyReplicas: ready,
     availableReplicas: available,
     currentStepIndex: steps.length > 0 ? Math.min(stepIndex, steps.length) : undefined,
     collisionCount: collisionCount !== null ? collisionCount : undefined,
@@ -726,7 +734,8 @@ export function reconcileCanary(obs: RolloutObservation, template: PodTemplateSp
   };
 
   // Conditions.
-  let conditions: Condition[] = (prev.conditions ?? []).filter((c) => c.type !== 'InvalidSpec');
+  let conditions: Condition[] = [];
+  if (prev.conditions != null) for (let i = 0; i < prev.conditions.length; i++) if (prev.conditions[i]!.type !== 'InvalidSpec') conditions.push(prev.conditions[i]!);
   const newRSLabel = newRSName;
   const completed = promoted && rsAvailable(newRS) >= R && olds.every((rs) => rsSpecReplicas(rs) === 0 || rsScaleDownDeadline(rs) !== undefined);
   const step = steps[stepIndex];
