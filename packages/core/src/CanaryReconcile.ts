@@ -33,7 +33,7 @@ import { progressingCondition } from './ProgressingCondition';
 import * as L from './Labels';
 import type { RolloutObservation } from './Observation';
 import { canonicalJson, fnv32a, safeEncodeString } from './PodTemplateHash';
-import { memoByContent, memoByIdentity } from './internal/Memo';
+import { memoByContent } from './internal/Memo';
 import { replicaProgressThresholdMet } from './ReplicaProgressThreshold';
 import { byRevisionDesc, countsOf, formatLabelSelector, rsAvailable, rsHash, rsName, rsReady, rsRevision, rsScaleDownDeadline, rsSpecReplicas, rsStatusReplicas } from './ReplicaSetView';
 import { abortedCondition, finishStatus, resultOf } from './RolloutStatusPhase';
@@ -46,15 +46,14 @@ import { trafficWeightToReplicas } from './WeightedReplicas';
 
 /** `currentStepHash`: a hash of the steps, so that editing the steps mid-rollout restarts them. */
 export function stepsHash(steps: ReadonlyArray<CanaryStep>): string {
-  return cachedStepsHash(steps);
+  return stepFacts(steps).hash;
 }
-/** Every setWeight value in step order (steps are immutable snapshots: computed once per steps array). */
-const setWeightsOf = memoByIdentity((steps: ReadonlyArray<CanaryStep>): number[] => {
-  const out: number[] = [];
-  for (const s of steps) if (s.setWeight != null) out.push(s.setWeight);
-  return out;
+/** What a reconcile derives from the steps alone, once per steps array (by identity, then by content). */
+const stepFacts = memoByContent((steps: ReadonlyArray<CanaryStep>): { readonly hash: string; readonly setWeights: number[] } => {
+  const setWeights: number[] = [];
+  for (const s of steps) if (s.setWeight != null) setWeights.push(s.setWeight);
+  return { hash: safeEncodeString(String(fnv32a(new TextEncoder().encode(canonicalJson(steps))))), setWeights };
 });
-const cachedStepsHash = memoByContent((steps: ReadonlyArray<CanaryStep>) => safeEncodeString(String(fnv32a(new TextEncoder().encode(canonicalJson(steps))))));
 
 /** A one-line description of a step, for messages (`setWeight: 20`, `pause: 30s`, `analysis`). */
 export function describeStep(step: CanaryStep): string {
@@ -131,7 +130,8 @@ export function reconcileCanary(obs: RolloutObservation, template: PodTemplateSp
   const found = revision.newRS;
 
   // ---- Where the update stands ---------------------------------------------------------------------------
-  const currentStepsHash = stepsHash(steps);
+  const facts = stepFacts(steps);
+  const currentStepsHash = facts.hash;
   const isNewUpdate = prev.currentPodHash !== newHash;
   const stepsChanged = !isNewUpdate && prev.currentStepHash != null && prev.currentStepHash !== currentStepsHash;
   let stableHash = prev.stableRS ?? '';
@@ -202,7 +202,7 @@ export function reconcileCanary(obs: RolloutObservation, template: PodTemplateSp
 
   // ---- Replica arithmetic for a weight -------------------------------------------------------------------
   const weights = prev.canary?.weights ?? undefined;
-  const setWeightSteps = setWeightsOf(steps);
+  const setWeightSteps = facts.setWeights;
   // Asked several times per reconcile with the same arguments (each step looked at, the desired counts): once each.
   // (A few entries: a list scanned is cheaper than a Map with string keys.)
   const countsMemo: Array<{ weight: number; index: number; aborted: boolean; promoteFull: boolean; counts: { canary: number; stable: number } }> = [];

@@ -41,7 +41,7 @@ interface SpecNeeds {
   readonly notYet: ReadonlyArray<string>;
 }
 
-const specNeeds = memoByContent((spec: Rollout['spec']): SpecNeeds => {
+function computeSpecNeeds(spec: Rollout['spec']): SpecNeeds {
   const canary = spec.strategy?.canary;
   const bg = spec.strategy?.blueGreen;
   const services: Array<readonly [string, string]> = [];
@@ -79,7 +79,14 @@ const specNeeds = memoByContent((spec: Rollout['spec']): SpecNeeds => {
     ] as const
   ).flatMap(([path, value]) => (value != null ? [path] : []));
   return { services, templates, steps, notYet };
-});
+}
+
+/**
+ * What a reconcile derives from a spec alone, once per spec (by identity, then by content): what it needs from
+ * the environment and, asked for the first time, its validation problems.
+ */
+const specFacts = memoByContent((spec: Rollout['spec']): { readonly needs: SpecNeeds; problems?: ValidationError[] } => ({ needs: computeSpecNeeds(spec) }));
+const specNeeds = (spec: Rollout['spec']): SpecNeeds => specFacts(spec).needs;
 
 function hasNamed(objects: ReadonlyArray<{ readonly metadata?: { readonly name?: string | null } | null }>, name: string): boolean {
   for (let i = 0; i < objects.length; i++) if (objects[i]!.metadata?.name === name) return true;
@@ -160,7 +167,10 @@ function specProblems(rollout: Rollout, templateResolvedFromRef: boolean): Valid
 }
 // Specs are immutable snapshots: validate each once, by identity and then by content (a status write gives
 // the Rollout a new object; its spec rarely changed). A Rollout without workloadRef is validated as it is.
-const cachedSpecProblems = memoByContent((spec: Rollout['spec']) => specProblems({ spec } as Rollout, false));
+function cachedSpecProblems(spec: Rollout['spec']): ValidationError[] {
+  const facts = specFacts(spec);
+  return (facts.problems ??= specProblems({ spec } as Rollout, false));
+}
 
 /**
  * Decide what to do for one Rollout. Pure: the observation holds everything, `now` included.

@@ -56,7 +56,7 @@ function stepKinds(corpus) {
 
 // Enough decisions before timing for the JIT to have optimised the hot path (as M2 discards warm-up resyncs):
 // the figure is the steady state a long-running controller sees.
-const WARM_UP = 20000;
+const WARM_UP = 200000;
 
 function timeDecisions(core, corpus, seconds) {
   const reconcileRollout = core.reconcileRollout;
