@@ -107,7 +107,7 @@ export function reconcileBlueGreen(obs: RolloutObservation, template: PodTemplat
   const previewCount = bg.previewReplicaCount ?? null;
 
   const follow = (current: RolloutAnalysisRunStatus | undefined, suffix: string, analysis: NonNullable<typeof bg.prePromotionAnalysis>, type: string) => {
-    const r = followOrCreateRun({ obs, current, base: `${name}-${newHash}-${newRevision}-${suffix}`, analysis, selectorLabels: spec.selector?.matchLabels, type, revision: newRevision, stableHash, latestHash: newHash });
+    const r = followOrCreateRun({ obs, current, suffix, analysis, selectorLabels: spec.selector?.matchLabels, type, revision: newRevision, stableHash, latestHash: newHash });
     if (E.isLeft(r)) {
       invalidMessage = r.left;
       return current;

@@ -241,7 +241,9 @@ export function reconcileCanary(obs: RolloutObservation, template: PodTemplateSp
         });
 
   const currentTrafficWeight = weights?.canary.weight ?? 0;
-  const weightVerification = (obs.trafficRouting?.routers ?? []).some((r) => r.supports.includes('verifyWeight'));
+  let weightVerification = false;
+  const routers = obs.trafficRouting?.routers;
+  if (routers != null) for (let i = 0; i < routers.length && !weightVerification; i++) weightVerification = routers[i]!.supports.includes('verifyWeight');
 
   /** Whether the canary has the available pods a traffic weight needs. */
   // With a setCanaryScale in force the user chose the canary's size: it carries the weight once those pods
@@ -272,13 +274,13 @@ export function reconcileCanary(obs: RolloutObservation, template: PodTemplateSp
   /** Start (or follow) an AnalysisRun; returns its status, or an error message. */
   const ensureRun = (
     current: RolloutAnalysisRunStatus | undefined,
-    base: string,
+    suffix: string | undefined,
     analysis: NonNullable<CanaryStep['analysis']>,
     type: string,
     stepIndex: number | undefined,
     why: () => string,
   ): E.Either<string, RolloutAnalysisRunStatus> => {
-    const r = followOrCreateRun({ obs, current, base, analysis, selectorLabels: spec.selector?.matchLabels, type, stepIndex, revision: newRevision, stableHash, latestHash: newHash });
+    const r = followOrCreateRun({ obs, current, suffix, analysis, selectorLabels: spec.selector?.matchLabels, type, stepIndex, revision: newRevision, stableHash, latestHash: newHash });
     if (E.isLeft(r)) return r;
     if (r.right.create !== undefined) starts.push({ _tag: 'CreateAnalysisRun', analysisRun: r.right.create, reason: `${why()}: created AnalysisRun ${r.right.status.name}` });
     return E.right(r.right.status);
@@ -342,7 +344,7 @@ export function reconcileCanary(obs: RolloutObservation, template: PodTemplateSp
       return { _tag: 'Done' };
     }
     if (step.analysis != null) {
-      const r = ensureRun(stepRun, `${name}-${newHash}-${newRevision}-${index}`, step.analysis, L.ROLLOUT_TYPE_STEP, index, where);
+      const r = ensureRun(stepRun, String(index), step.analysis, L.ROLLOUT_TYPE_STEP, index, where);
       if (E.isLeft(r)) return { _tag: 'Invalid', message: r.left };
       stepRun = r.right;
       return judgeRun(r.right, 'Step-based');
@@ -465,7 +467,7 @@ export function reconcileCanary(obs: RolloutObservation, template: PodTemplateSp
     // Background analysis, from its starting step until the update completes.
     const bg = canary.analysis;
     if (bg != null && (bg.templates ?? []).length > 0 && !abort && invalidMessage === undefined && stepIndex >= (bg.startingStep ?? 0)) {
-      const r = ensureRun(backgroundRun, `${name}-${newHash}-${newRevision}`, bg, L.ROLLOUT_TYPE_BACKGROUND, undefined, () => 'background analysis');
+      const r = ensureRun(backgroundRun, undefined, bg, L.ROLLOUT_TYPE_BACKGROUND, undefined, () => 'background analysis');
       if (E.isLeft(r)) invalidMessage = r.left;
       else {
         backgroundRun = r.right;
@@ -585,7 +587,9 @@ export function reconcileCanary(obs: RolloutObservation, template: PodTemplateSp
   }
 
   // Older ReplicaSets (the previous stable after promotion, superseded canaries).
-  const olds = owned.filter((rs) => rs !== newRS && rs !== stableRS).sort(byRevisionDesc);
+  const olds: ReplicaSet[] = [];
+  for (let i = 0; i < owned.length; i++) if (owned[i] !== newRS && owned[i] !== stableRS) olds.push(owned[i]!);
+  if (olds.length > 1) olds.sort(byRevisionDesc);
   if (routed) {
     const plan = scaleDownOldReplicaSets({
       olds,

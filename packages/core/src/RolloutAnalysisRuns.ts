@@ -12,8 +12,8 @@ export interface RunRequest {
   readonly obs: RolloutObservation;
   /** The run recorded in status for this purpose, if any. */
   readonly current: RolloutAnalysisRunStatus | null | undefined;
-  /** `<rollout>-<hash>-<revision>[-<step>|-pre|-post]` */
-  readonly base: string;
+  /** The run's name is `<rollout>-<hash>-<revision>[-<suffix>]` (the step index, `pre`, `post`). */
+  readonly suffix: string | undefined;
   readonly analysis: RolloutAnalysis;
   /** The Rollout's selector labels, copied onto a new run. */
   readonly selectorLabels: Readonly<Record<string, string>> | null | undefined;
@@ -32,6 +32,10 @@ export interface RunFollowed {
   readonly create?: AnalysisRun;
 }
 
+/** `<rollout>-<hash>-<revision>[-<suffix>]`, built only when a run is named. */
+const baseName = (req: RunRequest): string =>
+  `${req.obs.rollout.metadata?.name ?? ''}-${req.latestHash}-${req.revision}${req.suffix !== undefined ? `-${req.suffix}` : ''}`;
+
 /** A name not taken by any of `existing`. */
 export function freeName(base: string, existing: ReadonlyArray<{ metadata?: { name?: string | null } | null }>): string {
   const taken = new Set(existing.map((o) => o.metadata?.name));
@@ -49,10 +53,10 @@ export function followOrCreateRun(req: RunRequest): E.Either<string, RunFollowed
   if (belongs) {
     const phase = candidate.status?.phase ?? '';
     return E.right({
-      status: { name: candidate.metadata?.name ?? req.base, status: phase === '' ? 'Pending' : phase, ...(candidate.status?.message ? { message: candidate.status.message } : {}) },
+      status: { name: candidate.metadata?.name ?? baseName(req), status: phase === '' ? 'Pending' : phase, ...(candidate.status?.message ? { message: candidate.status.message } : {}) },
     });
   }
-  const name = freeName(req.base, req.obs.analysisRuns);
+  const name = freeName(baseName(req), req.obs.analysisRuns);
   const built = buildAnalysisRun({
     rollout: req.obs.rollout,
     analysis: req.analysis,
