@@ -208,6 +208,16 @@ function flattenArgs(args: ReadonlyArray<Argument>): E.Either<string, Argument[]
   return E.right(out);
 }
 
+/** The lists `pick` gives for each item, one after the other (`flatMap` without its slow generic path). */
+function gather<T, U>(items: readonly T[], pick: (item: T) => readonly U[] | null | undefined): U[] {
+  const out: U[] = [];
+  for (const item of items) {
+    const list = pick(item);
+    if (list != null) for (const x of list) out.push(x);
+  }
+  return out;
+}
+
 /** The AnalysisRun for a request, or Argo's error message. */
 export function buildAnalysisRun(req: AnalysisRunRequest): E.Either<string, AnalysisRun> {
   // 1. The Rollout's arguments, all of them, before anything else (as upstream builds them first).
@@ -225,16 +235,16 @@ export function buildAnalysisRun(req: AnalysisRunRequest): E.Either<string, Anal
   const specs = [...uniqueByName(collected.templates), ...uniqueByName(collected.clusterTemplates)].map((t) => t.spec);
 
   // 3. Flatten: metrics, dryRun, measurementRetention, args.
-  const metrics: Metric[] = specs.flatMap((s) => s.metrics ?? []);
+  const metrics: Metric[] = gather(specs, (s) => s.metrics);
   const dupMetric = firstDuplicate(metrics.map((m) => m.name));
   if (dupMetric !== undefined) return E.left(`two metrics have the same name '${dupMetric}'`);
-  const templateDryRun = specs.flatMap((s) => s.dryRun ?? []);
+  const templateDryRun = gather(specs, (s) => s.dryRun);
   const dupDry = dryRunDuplicate(templateDryRun);
   if (dupDry !== undefined) return E.left(dupDry);
-  const templateRetention = specs.flatMap((s) => s.measurementRetention ?? []);
+  const templateRetention = gather(specs, (s) => s.measurementRetention);
   const dupRetention = retentionDuplicate(templateRetention);
   if (dupRetention !== undefined) return E.left(dupRetention);
-  const flattened = flattenArgs(specs.flatMap((s) => s.args ?? []));
+  const flattened = flattenArgs(gather(specs, (s) => s.args));
   if (E.isLeft(flattened)) return flattened;
 
   // 4. Merge the Rollout's arguments into the declared ones; each then needs a value or a valueFrom.

@@ -206,10 +206,10 @@ export function reconcileCanary(obs: RolloutObservation, template: PodTemplateSp
   // Asked several times per reconcile with the same arguments (each step looked at, the desired counts): once each.
   // (A few entries: a list scanned is cheaper than a Map with string keys.)
   const countsMemo: Array<{ weight: number; index: number; aborted: boolean; promoteFull: boolean; counts: { canary: number; stable: number } }> = [];
-  const countsFor = (weight: number, index: number, opts: { aborted: boolean; promoteFull: boolean }) => {
-    for (const m of countsMemo) if (m.weight === weight && m.index === index && m.aborted === opts.aborted && m.promoteFull === opts.promoteFull) return m.counts;
-    const counts = computeCounts(weight, index, opts);
-    countsMemo.push({ weight, index, aborted: opts.aborted, promoteFull: opts.promoteFull, counts });
+  const countsFor = (weight: number, index: number, aborted: boolean, full: boolean) => {
+    for (const m of countsMemo) if (m.weight === weight && m.index === index && m.aborted === aborted && m.promoteFull === full) return m.counts;
+    const counts = computeCounts(weight, index, aborted, full);
+    countsMemo.push({ weight, index, aborted, promoteFull: full, counts });
     return counts;
   };
   const currentWeights = weights != null ? { canary: weights.canary.weight ?? 0, stable: weights.stable.weight ?? 0 } : undefined;
@@ -217,7 +217,7 @@ export function reconcileCanary(obs: RolloutObservation, template: PodTemplateSp
   const stableCounts = stableRS !== undefined ? countsOf(stableRS) : undefined;
   const otherCounts = others.map((rs) => countsOf(rs)!);
   // A fixed-shape input (absent fields `undefined`): this runs on every reconcile.
-  const computeCounts = (weight: number, index: number, opts: { aborted: boolean; promoteFull: boolean }) =>
+  const computeCounts = (weight: number, index: number, aborted: boolean, full: boolean) =>
     fullyPromoted
       ? { canary: R, stable: 0 }
       : canaryReplicaCounts({
@@ -230,8 +230,8 @@ export function reconcileCanary(obs: RolloutObservation, template: PodTemplateSp
           dynamicStableScale: canary.dynamicStableScale === true,
           minPodsPerReplicaSet: canary.minPodsPerReplicaSet ?? undefined,
           canaryScale: routed ? canaryScaleAtStep(steps, index) : undefined,
-          promoteFull: opts.promoteFull,
-          aborted: opts.aborted,
+          promoteFull: full,
+          aborted,
           abortScaleDownDelaySeconds: canary.abortScaleDownDelaySeconds ?? undefined,
           setWeightSteps,
           currentWeights,
@@ -251,13 +251,13 @@ export function reconcileCanary(obs: RolloutObservation, template: PodTemplateSp
   const canaryCarries = (w: number, index: number) =>
     w === 0 ||
     (routed && canaryScaleAtStep(steps, index) !== undefined
-      ? newAvail >= countsFor(w, index, { aborted: false, promoteFull: false }).canary
+      ? newAvail >= countsFor(w, index, false, false).canary
       : newAvail >= trafficWeightToReplicas(R, w, maxWeight));
   const stableCarries = (w: number) => w >= maxWeight || rsAvailable(stableRS) >= trafficWeightToReplicas(R, maxWeight - w, maxWeight);
 
   /** At the replica counts a setWeight step asks for (§2.7 AtDesiredReplicaCountsForCanary). */
   const atDesiredCounts = (weight: number, index: number): boolean => {
-    const d = countsFor(weight, index, { aborted: false, promoteFull: false });
+    const d = countsFor(weight, index, false, false);
     const threshold = canary.replicaProgressThreshold ?? null;
     const canaryOk = replicaProgressThresholdMet(threshold, countsOf(newRS) ?? { replicas: 0, available: 0 }, d.canary);
     if (!canaryOk) return false;
@@ -309,7 +309,7 @@ export function reconcileCanary(obs: RolloutObservation, template: PodTemplateSp
         // Every step's weight reaches the router: the step completes on a reconcile that finds it applied
         // (this one sets it), and a verifying router must also have confirmed it.
         // A weight whose canary has no pods (setCanaryScale replicas 0) is routed as 0: never to nothing.
-        const routedWeight = countsFor(w, index, { aborted: false, promoteFull: false }).canary === 0 ? 0 : w;
+        const routedWeight = countsFor(w, index, false, false).canary === 0 ? 0 : w;
         if (currentTrafficWeight !== routedWeight) return { _tag: 'Wait' };
         if (weightVerification && obs.trafficRouting?.weightVerified !== true) return { _tag: 'Wait' };
       }
@@ -537,7 +537,7 @@ export function reconcileCanary(obs: RolloutObservation, template: PodTemplateSp
 
   // ---- Replica counts ------------------------------------------------------------------------------------
   const desiredWeight = promoted ? maxWeight : abort ? 0 : weightAtStep(steps, stepIndex, maxWeight);
-  const desired = promoted ? { canary: R, stable: 0 } : countsFor(desiredWeight, stepIndex, { aborted: abort, promoteFull });
+  const desired = promoted ? { canary: R, stable: 0 } : countsFor(desiredWeight, stepIndex, abort, promoteFull);
   let canaryTarget = desired.canary;
   // Never take a canary's last pods while traffic still reaches it (setCanaryScale replicas 0): the weight
   // goes to 0 first, and the pods go on the next reconcile.

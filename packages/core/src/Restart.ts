@@ -19,9 +19,12 @@ export interface RestartDecision {
 
 const ready = (p: ObservedPod): boolean => (p.status?.conditions ?? []).some((c) => c.type === 'Ready' && c.status === 'True');
 
+/** Nothing to restart (shared: every reconcile of a Rollout without `restartAt` returns it). */
+const NO_RESTART: RestartDecision = Object.freeze({ evictions: Object.freeze([]) as ReadonlyArray<EvictPod> });
+
 export function planRestart(rollout: Rollout, obs: RolloutObservation): RestartDecision {
   const restartAt = rollout.spec.restartAt;
-  if (restartAt == null || restartAt === rollout.status?.restartedAt) return { evictions: [] };
+  if (restartAt == null || restartAt === rollout.status?.restartedAt) return NO_RESTART;
   const at = fromRfc3339(restartAt);
   if (at === undefined) return { evictions: [] };
   if (at > obs.now) return { evictions: [], requeueAt: at };

@@ -33,7 +33,10 @@ export type RevisionResolution = { readonly _tag: 'Collision'; readonly result: 
 export function resolveRevision(obs: RolloutObservation, template: PodTemplateSpec): RevisionResolution {
   const name = obs.rollout.metadata?.name ?? '';
   const prev: RolloutStatus = obs.rollout.status ?? {};
-  const owned = obs.replicaSets.filter((rs) => rs.metadata?.deletionTimestamp == null);
+  // (No copy when none is being deleted: the usual case.)
+  let deleting = false;
+  for (let i = 0; i < obs.replicaSets.length && !deleting; i++) deleting = obs.replicaSets[i]!.metadata?.deletionTimestamp != null;
+  const owned = deleting ? obs.replicaSets.filter((rs) => rs.metadata?.deletionTimestamp == null) : obs.replicaSets;
   const collisionCount = prev.collisionCount ?? null;
   const computedHash = podTemplateHash(template, collisionCount);
   const found = findReplicaSetForTemplate(owned, template, computedHash);
