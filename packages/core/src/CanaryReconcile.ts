@@ -561,16 +561,16 @@ export function reconcileCanary(obs: RolloutObservation, template: PodTemplateSp
     }
   }
 
-  const where = steps.length > 0 && !promoted ? ` at step ${Math.min(stepIndex + 1, steps.length)}/${steps.length}` : '';
-  const weightNote = promoted ? 'full promotion' : abort ? 'abort' : `setWeight ${desiredWeight}`;
+  // (Words for the reasons below, built only when there is a reason to give.)
+  const forWhat = () => `${promoted ? 'full promotion' : abort ? 'abort' : `setWeight ${desiredWeight}`}${steps.length > 0 && !promoted ? ` at step ${Math.min(stepIndex + 1, steps.length)}/${steps.length}` : ''}`;
   if (newRS === undefined) {
     const rs = newReplicaSet(obs, template, newHash, newRSName, newRevision, canaryTarget);
-    scaleUps.push({ _tag: 'CreateReplicaSet', replicaSet: rs, reason: `created ReplicaSet ${newRSName} (revision ${newRevision}) with ${canaryTarget}/${R} pods for ${weightNote}${where}` });
+    scaleUps.push({ _tag: 'CreateReplicaSet', replicaSet: rs, reason: `created ReplicaSet ${newRSName} (revision ${newRevision}) with ${canaryTarget}/${R} pods for ${forWhat()}` });
     progressingReason ??= 'NewReplicaSetCreated';
     event('ScalingReplicaSet', `Created ReplicaSet ${newRSName} (revision ${newRevision}) with ${canaryTarget} replicas`);
   } else if (rsSpecReplicas(newRS) !== canaryTarget) {
     const into = canaryTarget > rsSpecReplicas(newRS) ? scaleUps : scaleDowns;
-    const msg = `canary ${newRSName} scaled from ${rsSpecReplicas(newRS)} to ${canaryTarget}/${R} for ${weightNote}${where}`;
+    const msg = `canary ${newRSName} scaled from ${rsSpecReplicas(newRS)} to ${canaryTarget}/${R} for ${forWhat()}`;
     into.push({ _tag: 'ScaleReplicaSet', name: newRSName, replicas: canaryTarget, annotations: { [L.DESIRED_REPLICAS]: String(R) }, reason: msg });
     event('ScalingReplicaSet', `Scaled ${canaryTarget > rsSpecReplicas(newRS) ? 'up' : 'down'} ReplicaSet ${newRSName} (revision ${newRevision}) from ${rsSpecReplicas(newRS)} to ${canaryTarget}`);
   }
@@ -581,7 +581,7 @@ export function reconcileCanary(obs: RolloutObservation, template: PodTemplateSp
       name: rsName(stableRS),
       replicas: desired.stable,
       annotations: { [L.DESIRED_REPLICAS]: String(R) },
-      reason: `stable ${rsName(stableRS)} scaled from ${rsSpecReplicas(stableRS)} to ${desired.stable}/${R} for ${weightNote}${where}`,
+      reason: `stable ${rsName(stableRS)} scaled from ${rsSpecReplicas(stableRS)} to ${desired.stable}/${R} for ${forWhat()}`,
     });
     event('ScalingReplicaSet', `Scaled ${desired.stable > rsSpecReplicas(stableRS) ? 'up' : 'down'} ReplicaSet ${rsName(stableRS)} (revision ${rsRevision(stableRS)}) from ${rsSpecReplicas(stableRS)} to ${desired.stable}`);
   }

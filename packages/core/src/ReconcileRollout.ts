@@ -206,7 +206,10 @@ export function reconcileRollout(obs: RolloutObservation): ReconcileResult {
   const result = effective.spec.strategy?.blueGreen != null ? reconcileBlueGreen(input, template) : reconcileCanary(input, template);
 
   const extra: Intent[] = restart.evictions.length > 0 ? restart.evictions.slice() : [];
-  for (const list of [workloadScaleDown(effective, obs, result.status), runHistoryDeletions(effective, obs, result.status)]) if (list.length > 0) extra.push(...list);
+  const scaleDown = workloadScaleDown(effective, obs, result.status);
+  if (scaleDown.length > 0) extra.push(...scaleDown);
+  const history = runHistoryDeletions(effective, obs, result.status);
+  if (history.length > 0) extra.push(...history);
   if (restart.restartedAt !== undefined) extra.push({ _tag: 'RecordEvent', type: 'Normal', eventReason: 'RolloutRestarted', message: `Rollout restarted: every pod created after ${restart.restartedAt}`, reason: 'restart complete' });
   if (extra.length === 0 && jsonEqual(start, prev)) return restart.requeueAt === undefined ? result : withRequeue(result, restart.requeueAt - obs.now);
   // Re-decide the status write against what the cluster really holds.

@@ -32,18 +32,23 @@ function namesInUse(status: RolloutStatus | null | undefined): Set<string> {
  * Whether `toDelete` must find nothing, whatever is in use: every run names a live revision and, counting all of
  * them (in use or not), each kind is within its limit.
  */
-function nothingToDelete(runs: ReadonlyArray<Run>, liveHashes: ReadonlySet<string>, successful: number, unsuccessful: number): boolean {
+function nothingToDelete(runs: ReadonlyArray<Run>, replicaSets: RolloutObservation['replicaSets'], successful: number, unsuccessful: number): boolean {
   let ok = 0;
   let bad = 0;
   for (const r of runs) {
     if (r.metadata?.deletionTimestamp != null) continue;
     const hash = r.metadata?.labels?.[L.POD_TEMPLATE_HASH];
-    if (hash === undefined || !liveHashes.has(hash)) return false;
+    if (hash === undefined || !isLive(replicaSets, hash)) return false;
     const phase = r.status?.phase ?? '';
     if (phase === 'Successful') ok += 1;
     else if (UNSUCCESSFUL.has(phase)) bad += 1;
   }
   return ok <= successful && bad <= unsuccessful;
+}
+
+function isLive(replicaSets: RolloutObservation['replicaSets'], hash: string): boolean {
+  for (const rs of replicaSets) if (rs.metadata?.labels?.[L.POD_TEMPLATE_HASH] === hash && rs.metadata?.deletionTimestamp == null) return true;
+  return false;
 }
 
 const createdAt = (r: Run): number => fromRfc3339(r.metadata?.creationTimestamp ?? '') ?? 0;
@@ -82,13 +87,13 @@ export function runHistoryDeletions(rollout: Rollout, obs: RolloutObservation, s
   if (obs.analysisRuns.length === 0 && obs.experiments.length === 0) return [];
   const successful = successfulRunHistoryLimitOrDefault(rollout.spec);
   const unsuccessful = unsuccessfulRunHistoryLimitOrDefault(rollout.spec);
+  // The usual case, checked cheaply: nothing to delete.
+  if (nothingToDelete(obs.analysisRuns, obs.replicaSets, successful, unsuccessful) && nothingToDelete(obs.experiments, obs.replicaSets, successful, unsuccessful)) return [];
   const liveHashes = new Set<string>();
   for (const rs of obs.replicaSets) {
     const hash = rs.metadata?.labels?.[L.POD_TEMPLATE_HASH];
     if (hash !== undefined && rs.metadata?.deletionTimestamp == null) liveHashes.add(hash);
   }
-  // The usual case, checked cheaply: nothing to delete.
-  if (nothingToDelete(obs.analysisRuns, liveHashes, successful, unsuccessful) && nothingToDelete(obs.experiments, liveHashes, successful, unsuccessful)) return [];
   const inUse = new Set([...namesInUse(status), ...namesInUse(rollout.status)]);
   const intents: Intent[] = [];
   for (const { name, why } of toDelete(obs.analysisRuns, inUse, liveHashes, successful, unsuccessful))
