@@ -35,6 +35,7 @@ import type {
   RolloutAnalysis,
   RolloutAnalysisArgument,
 } from '@rollouts/api';
+import { mergedMaps } from './internal/Records';
 
 export interface AnalysisRunRequest {
   readonly rollout: Rollout;
@@ -266,20 +267,22 @@ export function buildAnalysisRun(req: AnalysisRunRequest): E.Either<string, Anal
   const run: AnalysisRun = {
     apiVersion: 'argoproj.io/v1alpha1',
     kind: 'AnalysisRun',
+    // Fixed shapes (absent fields `undefined`, which JSON leaves out): no conditional spreads.
     metadata: {
       name: req.name,
-      ...(req.rollout.metadata?.namespace != null ? { namespace: req.rollout.metadata.namespace } : {}),
-      labels: { ...(req.analysis.analysisRunMetadata?.labels ?? {}), ...req.labels },
-      annotations: { ...(req.analysis.analysisRunMetadata?.annotations ?? {}), ...req.annotations },
-      ...(req.rollout.metadata?.uid != null
-        ? { ownerReferences: [{ apiVersion: 'argoproj.io/v1alpha1', kind: 'Rollout', name: req.rollout.metadata?.name ?? '', uid: req.rollout.metadata.uid, controller: true, blockOwnerDeletion: true }] }
-        : {}),
+      namespace: req.rollout.metadata?.namespace ?? undefined,
+      labels: mergedMaps(req.analysis.analysisRunMetadata?.labels, req.labels),
+      annotations: mergedMaps(req.analysis.analysisRunMetadata?.annotations, req.annotations),
+      ownerReferences:
+        req.rollout.metadata?.uid != null
+          ? [{ apiVersion: 'argoproj.io/v1alpha1', kind: 'Rollout', name: req.rollout.metadata?.name ?? '', uid: req.rollout.metadata.uid, controller: true, blockOwnerDeletion: true }]
+          : undefined,
     },
     spec: {
       metrics,
-      ...(args.length > 0 ? { args } : {}),
-      ...(dryRun.length > 0 ? { dryRun } : {}),
-      ...(retention.length > 0 ? { measurementRetention: retention } : {}),
+      args: args.length > 0 ? args : undefined,
+      dryRun: dryRun.length > 0 ? dryRun : undefined,
+      measurementRetention: retention.length > 0 ? retention : undefined,
     },
   };
   return E.right(run);

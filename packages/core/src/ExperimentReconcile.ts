@@ -89,6 +89,7 @@ import { rsAvailable, rsHash, rsName, rsReady, rsScaleDownDeadline, rsSpecReplic
 import { SCALE_DOWN_DEADLINE } from './Labels';
 import { freeName } from './RolloutAnalysisRuns';
 import { fromRfc3339, toRfc3339 } from './Time';
+import { withEntry } from './internal/Records';
 
 /** Annotation on an experiment's ReplicaSets and Services: the Experiment's name. */
 export const EXPERIMENT_NAME_ANNOTATION = 'experiment.argoproj.io/name';
@@ -275,7 +276,7 @@ const experimentAnnotations = (exp: Experiment, template: string): Record<string
  */
 export function newExperimentReplicaSet(exp: Experiment, template: ExperimentTemplate, collisionCount: number | null | undefined, replicas: number): ReplicaSet {
   const hash = podTemplateHash(template.template, collisionCount);
-  const podLabels = { ...(template.template.metadata?.labels ?? {}), [POD_TEMPLATE_HASH_LABEL]: hash };
+  const podLabels = withEntry(template.template.metadata?.labels, POD_TEMPLATE_HASH_LABEL, hash);
   const selector = template.selector;
   return {
     apiVersion: 'apps/v1',
@@ -290,7 +291,7 @@ export function newExperimentReplicaSet(exp: Experiment, template: ExperimentTem
     spec: {
       replicas,
       ...(template.minReadySeconds != null ? { minReadySeconds: template.minReadySeconds } : {}),
-      selector: { ...selector, matchLabels: { ...(selector.matchLabels ?? {}), [POD_TEMPLATE_HASH_LABEL]: hash } },
+      selector: { ...selector, matchLabels: withEntry(selector.matchLabels, POD_TEMPLATE_HASH_LABEL, hash) },
       template: { ...template.template, metadata: { ...(template.template.metadata ?? {}), labels: podLabels } },
     },
   };

@@ -11,6 +11,7 @@ import type { RolloutObservation } from './Observation';
 import { podTemplateHash } from './PodTemplateHash';
 import { rsHash, rsName, rsRevision } from './ReplicaSetView';
 import { findReplicaSetForTemplate } from './TemplateEquality';
+import { withEntry } from './internal/Records';
 
 export interface Revision {
   /** ReplicaSets the Rollout owns that are not being deleted. */
@@ -62,24 +63,26 @@ export function resolveRevision(obs: RolloutObservation, template: PodTemplateSp
 /** The ReplicaSet object for a new revision, owned by the Rollout. */
 export function newReplicaSet(obs: RolloutObservation, template: PodTemplateSpec, hash: string, name: string, revision: number, replicas: number): ReplicaSet {
   const ro = obs.rollout;
-  const labels = { ...(template.metadata?.labels ?? {}), [L.POD_TEMPLATE_HASH]: hash };
+  const labels = withEntry(template.metadata?.labels, L.POD_TEMPLATE_HASH, hash);
   const selector = ro.spec.selector ?? {};
   return {
     apiVersion: 'apps/v1',
     kind: 'ReplicaSet',
+    // Fixed shapes (absent fields `undefined`, which JSON leaves out): no conditional spreads.
     metadata: {
       name,
-      ...(ro.metadata?.namespace != null ? { namespace: ro.metadata.namespace } : {}),
+      namespace: ro.metadata?.namespace ?? undefined,
       labels,
       annotations: { [L.REVISION]: String(revision), [L.DESIRED_REPLICAS]: String(ro.spec.replicas ?? 1) },
-      ...(ro.metadata?.uid != null
-        ? { ownerReferences: [{ apiVersion: 'argoproj.io/v1alpha1', kind: 'Rollout', name: ro.metadata?.name ?? '', uid: ro.metadata.uid, controller: true, blockOwnerDeletion: true }] }
-        : {}),
+      ownerReferences:
+        ro.metadata?.uid != null
+          ? [{ apiVersion: 'argoproj.io/v1alpha1', kind: 'Rollout', name: ro.metadata?.name ?? '', uid: ro.metadata.uid, controller: true, blockOwnerDeletion: true }]
+          : undefined,
     },
     spec: {
       replicas,
-      ...(ro.spec.minReadySeconds != null ? { minReadySeconds: ro.spec.minReadySeconds } : {}),
-      selector: { ...selector, matchLabels: { ...(selector.matchLabels ?? {}), [L.POD_TEMPLATE_HASH]: hash } },
+      minReadySeconds: ro.spec.minReadySeconds ?? undefined,
+      selector: { ...selector, matchLabels: withEntry(selector.matchLabels, L.POD_TEMPLATE_HASH, hash) },
       template: { ...template, metadata: { ...(template.metadata ?? {}), labels } },
     },
   };

@@ -7,6 +7,7 @@ import type { AnalysisRun, RolloutAnalysis, RolloutAnalysisRunStatus } from '@ro
 import { buildAnalysisRun } from './AnalysisRunBuilder';
 import * as L from './Labels';
 import type { RolloutObservation } from './Observation';
+import { withEntry } from './internal/Records';
 
 export interface RunRequest {
   readonly obs: RolloutObservation;
@@ -57,11 +58,14 @@ export function followOrCreateRun(req: RunRequest): E.Either<string, RunFollowed
     });
   }
   const name = freeName(baseName(req), req.obs.analysisRuns);
+  const runLabels = withEntry(req.selectorLabels, L.POD_TEMPLATE_HASH, req.latestHash);
+  runLabels[L.ROLLOUT_TYPE] = req.type;
+  if (stepIndex !== undefined) runLabels[L.STEP_INDEX] = stepIndex;
   const built = buildAnalysisRun({
     rollout: req.obs.rollout,
     analysis: req.analysis,
     name,
-    labels: { ...(req.selectorLabels ?? {}), [L.POD_TEMPLATE_HASH]: req.latestHash, [L.ROLLOUT_TYPE]: req.type, ...(stepIndex !== undefined ? { [L.STEP_INDEX]: stepIndex } : {}) },
+    labels: runLabels,
     annotations: { [L.REVISION]: String(req.revision) },
     templates: req.obs.analysisTemplates,
     clusterTemplates: req.obs.clusterAnalysisTemplates,

@@ -85,6 +85,8 @@ export function approximateWeightedCanaryStableReplicaCounts(
  * Is `a`'s canary share strictly closer to `weight` than `b`'s? Compares |c·M/T − W| exactly by cross-multiplying
  * (`|c·M − W·T| / T`), so equal distances stay equal and the earlier candidate keeps its place.
  */
+const ZERO = BigInt(0);
+
 function closerToWeight(
   a: { readonly canary: number; readonly total: number },
   b: { readonly canary: number; readonly total: number },
@@ -100,7 +102,7 @@ function closerToWeight(
     return left < right;
   const offset = (c: { readonly canary: number; readonly total: number }): bigint => {
     const d = BigInt(c.canary) * BigInt(maxWeight) - BigInt(weight) * BigInt(c.total);
-    return d < 0n ? -d : d;
+    return d < ZERO ? -d : d;
   };
   return offset(a) * BigInt(b.total) < offset(b) * BigInt(a.total);
 }
