@@ -35,7 +35,7 @@ import type {
   RolloutAnalysis,
   RolloutAnalysisArgument,
 } from '@rollouts/api';
-import { mergedMaps } from './internal/Records';
+import { mergedMaps, withField } from './internal/Records';
 
 export interface AnalysisRunRequest {
   readonly rollout: Rollout;
@@ -204,7 +204,7 @@ function flattenArgs(args: ReadonlyArray<Argument>): E.Either<string, Argument[]
     if (existing.value != null && a.value != null && existing.value !== a.value) {
       return E.left(`Argument \`${a.name}\` specified multiple times with different values: '${existing.value}', '${a.value}'`);
     }
-    if (existing.value == null && a.value != null) out[i] = { ...existing, value: a.value };
+    if (existing.value == null && a.value != null) out[i] = withField(existing, 'value', a.value);
   }
   return E.right(out);
 }
@@ -251,7 +251,7 @@ export function buildAnalysisRun(req: AnalysisRunRequest): E.Either<string, Anal
   // 4. Merge the Rollout's arguments into the declared ones; each then needs a value or a valueFrom.
   const args = flattened.right.map((a) => {
     const caller = callerArgs.filter((x) => x.name === a.name).pop();
-    return caller === undefined ? a : { ...a, value: caller.value };
+    return caller === undefined ? a : withField(a, 'value', caller.value);
   });
   const unresolved = args.find((a) => a.value == null && a.valueFrom == null);
   if (unresolved !== undefined) return E.left(`args.${unresolved.name} was not resolved`);
