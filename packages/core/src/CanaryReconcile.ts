@@ -34,6 +34,7 @@ import * as L from './Labels';
 import type { RolloutObservation } from './Observation';
 import { canonicalJson, fnv32a, safeEncodeString } from './PodTemplateHash';
 import { memoByContent } from './internal/Memo';
+import { mergedMaps } from './internal/Records';
 import { replicaProgressThresholdMet } from './ReplicaProgressThreshold';
 import { byRevisionDesc, countsOf, formatLabelSelector, rsAvailable, rsHash, rsName, rsReady, rsRevision, rsScaleDownDeadline, rsSpecReplicas, rsStatusReplicas } from './ReplicaSetView';
 import { abortedCondition, finishStatus, resultOf } from './RolloutStatusPhase';
@@ -369,32 +370,30 @@ export function reconcileCanary(obs: RolloutObservation, template: PodTemplateSp
   };
 
   /** A Rollout argument for an Experiment analysis: pod hashes and Rollout fields resolved now, as upstream. */
-  const experimentArgValue = (arg: { value?: string | null; valueFrom?: { podTemplateHashValue?: string | null; fieldRef?: { fieldPath: string } | null } | null }): { value?: string } => {
-    if (arg.value != null) return { value: arg.value };
+  const experimentArgValue = (arg: { value?: string | null; valueFrom?: { podTemplateHashValue?: string | null; fieldRef?: { fieldPath: string } | null } | null }): string | undefined => {
+    if (arg.value != null) return arg.value;
     const from = arg.valueFrom;
-    if (from?.podTemplateHashValue === 'Stable') return { value: stableHash };
-    if (from?.podTemplateHashValue === 'Latest') return { value: newHash };
-    if (from?.fieldRef != null) {
-      const v = fieldOf(ro, from.fieldRef.fieldPath);
-      return v === undefined ? {} : { value: v };
-    }
-    return {};
+    if (from?.podTemplateHashValue === 'Stable') return stableHash;
+    if (from?.podTemplateHashValue === 'Latest') return newHash;
+    if (from?.fieldRef != null) return fieldOf(ro, from.fieldRef.fieldPath);
+    return undefined;
   };
 
   const buildExperiment = (x: NonNullable<CanaryStep['experiment']>, index: number): E.Either<string, Experiment> => {
+    // Fixed shapes (absent fields `undefined`, which JSON leaves out): conditional spreads are slow in V8 11.
     const templates = [];
     for (const t of x.templates) {
       const source = t.specRef === 'canary' ? template : t.specRef === 'stable' ? stableRS?.spec?.template : undefined;
       if (source == null) return E.left(`Invalid template step SpecRef: must be canary or stable, got ${JSON.stringify(t.specRef)}`);
-      const labels = { ...(source.metadata?.labels ?? {}), ...(t.metadata?.labels ?? {}) };
+      const labels = mergedMaps(source.metadata?.labels, t.metadata?.labels);
       templates.push({
         name: t.name,
-        ...(t.replicas != null ? { replicas: t.replicas } : {}),
+        replicas: t.replicas ?? undefined,
         selector: t.selector ?? { matchLabels: labels },
-        template: { ...source, metadata: { ...(source.metadata ?? {}), labels, annotations: { ...(source.metadata?.annotations ?? {}), ...(t.metadata?.annotations ?? {}) } } },
+        template: { ...source, metadata: { ...(source.metadata ?? {}), labels, annotations: mergedMaps(source.metadata?.annotations, t.metadata?.annotations) } },
         // A template that takes traffic needs a Service even when none is asked for.
-        ...(t.service != null ? { service: t.service } : t.weight != null ? { service: {} } : {}),
-        ...(t.specRef === 'stable' && stableRS?.spec?.minReadySeconds != null ? { minReadySeconds: stableRS.spec.minReadySeconds } : spec.minReadySeconds != null ? { minReadySeconds: spec.minReadySeconds } : {}),
+        service: t.service ?? (t.weight != null ? {} : undefined),
+        minReadySeconds: (t.specRef === 'stable' ? stableRS?.spec?.minReadySeconds : undefined) ?? spec.minReadySeconds ?? undefined,
       });
     }
     const expName = freeName(`${name}-${newHash}-${newRevision}-${index}`, obs.experiments);
@@ -403,29 +402,25 @@ export function reconcileCanary(obs: RolloutObservation, template: PodTemplateSp
       kind: 'Experiment',
       metadata: {
         name: expName,
-        ...(ro.metadata?.namespace != null ? { namespace: ro.metadata.namespace } : {}),
+        namespace: ro.metadata?.namespace ?? undefined,
         labels: { [L.POD_TEMPLATE_HASH]: newHash },
         annotations: { [L.REVISION]: String(newRevision) },
-        ...(ro.metadata?.uid != null ? { ownerReferences: [{ apiVersion: 'argoproj.io/v1alpha1', kind: 'Rollout', name, uid: ro.metadata.uid, controller: true, blockOwnerDeletion: true }] } : {}),
+        ownerReferences: ro.metadata?.uid != null ? [{ apiVersion: 'argoproj.io/v1alpha1', kind: 'Rollout', name, uid: ro.metadata.uid, controller: true, blockOwnerDeletion: true }] : undefined,
       },
       spec: {
         templates,
-        ...(x.duration != null ? { duration: x.duration } : {}),
-        ...(x.analyses != null
-          ? {
-              analyses: x.analyses.map((a) => ({
-                name: a.name,
-                templateName: a.templateName,
-                ...(a.clusterScope != null ? { clusterScope: a.clusterScope } : {}),
-                ...(a.requiredForCompletion != null ? { requiredForCompletion: a.requiredForCompletion } : {}),
-                ...(a.args != null ? { args: a.args.map((arg) => ({ name: arg.name, ...experimentArgValue(arg) })) } : {}),
-              })),
-            }
-          : {}),
-        ...(x.dryRun != null ? { dryRun: x.dryRun } : {}),
-        ...(x.analysisRunMetadata != null ? { analysisRunMetadata: x.analysisRunMetadata } : {}),
-        ...(x.scaleDownDelaySeconds != null ? { scaleDownDelaySeconds: x.scaleDownDelaySeconds } : {}),
-        ...(spec.progressDeadlineSeconds != null ? { progressDeadlineSeconds: spec.progressDeadlineSeconds } : {}),
+        duration: x.duration ?? undefined,
+        analyses: x.analyses?.map((a) => ({
+          name: a.name,
+          templateName: a.templateName,
+          clusterScope: a.clusterScope ?? undefined,
+          requiredForCompletion: a.requiredForCompletion ?? undefined,
+          args: a.args?.map((arg) => ({ name: arg.name, value: experimentArgValue(arg) })),
+        })),
+        dryRun: x.dryRun ?? undefined,
+        analysisRunMetadata: x.analysisRunMetadata ?? undefined,
+        scaleDownDelaySeconds: x.scaleDownDelaySeconds ?? undefined,
+        progressDeadlineSeconds: spec.progressDeadlineSeconds ?? undefined,
       },
     });
   };
