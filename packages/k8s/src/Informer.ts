@@ -157,6 +157,7 @@ export function createInformer<T>(kc: KubeConfig, kind: ResourceKind, opts: Info
   const fields = { kind: kind.kind, ...(namespace !== undefined ? { namespace } : {}) };
 
   const store = new Map<string, unknown>();
+  /** namespace ('' for cluster-scoped objects) -> name -> object */
   const byNamespace = new Map<string, Map<string, unknown>>();
   const owners = new Map<string, Set<string>>();
   const handlers = new Set<(e: InformerEvent<T>) => void>();
@@ -184,7 +185,7 @@ export function createInformer<T>(kc: KubeConfig, kind: ResourceKind, opts: Info
 
   const unindex = (key: string, o: unknown): void => {
     const m = meta(o);
-    byNamespace.get(m.namespace ?? '')?.delete(key);
+    byNamespace.get(m.namespace ?? '')?.delete(m.name ?? '');
     for (const ref of m.ownerReferences ?? []) {
       if (ref.uid == null) continue;
       const set = owners.get(ref.uid);
@@ -202,7 +203,7 @@ export function createInformer<T>(kc: KubeConfig, kind: ResourceKind, opts: Info
     const ns = m.namespace ?? '';
     let nsMap = byNamespace.get(ns);
     if (nsMap === undefined) byNamespace.set(ns, (nsMap = new Map()));
-    nsMap.set(key, o);
+    nsMap.set(m.name ?? '', o);
     for (const ref of m.ownerReferences ?? []) {
       if (ref.uid == null) continue;
       let set = owners.get(ref.uid);
@@ -411,7 +412,8 @@ export function createInformer<T>(kc: KubeConfig, kind: ResourceKind, opts: Info
       const m = byNamespace.get(ns);
       return m === undefined ? [] : ([...m.values()] as T[]);
     },
-    get: (ns, name) => store.get(keyOf(kind.namespaced ? ns : undefined, name)) as T | undefined,
+    // By namespace, then name: no `ns/name` key string built (and hashed) per read.
+    get: (ns, name) => byNamespace.get(kind.namespaced ? (ns ?? '') : '')?.get(name) as T | undefined,
     byOwner(uid) {
       const keys = owners.get(uid);
       if (keys === undefined) return [];
