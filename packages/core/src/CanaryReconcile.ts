@@ -40,7 +40,7 @@ import { byRevisionDesc, countsOf, formatLabelSelector, rsAvailable, rsHash, rsN
 import { abortedCondition, finishStatus, resultOf } from './RolloutStatusPhase';
 import { pruneHistory, scaleDownOldReplicaSets } from './OldReplicaSets';
 import { newReplicaSet, resolveRevision } from './Revisions';
-import { TERMINAL_RUN_PHASES, followOrCreateRun, freeName, runAbortMessage, runVerdict } from './RolloutAnalysisRuns';
+import { TERMINAL_RUN_PHASES, followOrCreateRun, freeName, revisionObjectName, runAbortMessage, runVerdict } from './RolloutAnalysisRuns';
 import { rolloutServiceRoles } from './ServiceRoles';
 import { fromRfc3339, toRfc3339 } from './Time';
 import { trafficWeightToReplicas } from './WeightedReplicas';
@@ -396,7 +396,7 @@ export function reconcileCanary(obs: RolloutObservation, template: PodTemplateSp
         minReadySeconds: (t.specRef === 'stable' ? stableRS?.spec?.minReadySeconds : undefined) ?? spec.minReadySeconds ?? undefined,
       });
     }
-    const expName = freeName(`${name}-${newHash}-${newRevision}-${index}`, obs.experiments);
+    const expName = freeName(revisionObjectName(name, newHash, newRevision, String(index)), obs.experiments);
     return E.right({
       apiVersion: 'argoproj.io/v1alpha1',
       kind: 'Experiment',

@@ -33,9 +33,12 @@ export interface RunFollowed {
   readonly create?: AnalysisRun;
 }
 
-/** `<rollout>-<hash>-<revision>[-<suffix>]`, built only when a run is named. */
-const baseName = (req: RunRequest): string =>
-  `${req.obs.rollout.metadata?.name ?? ''}-${req.latestHash}-${req.revision}${req.suffix !== undefined ? `-${req.suffix}` : ''}`;
+/** `<rollout>-<hash>-<revision>[-<suffix>]`: the base name of a run or an Experiment made for a revision. */
+export const revisionObjectName = (rollout: string, hash: string, revision: number, suffix?: string): string =>
+  `${rollout}-${hash}-${revision}${suffix !== undefined ? `-${suffix}` : ''}`;
+
+/** A run's base name, built only when a run is named. */
+const baseName = (req: RunRequest): string => revisionObjectName(req.obs.rollout.metadata?.name ?? '', req.latestHash, req.revision, req.suffix);
 
 /** A name not taken by any of `existing`. */
 export function freeName(base: string, existing: ReadonlyArray<{ metadata?: { name?: string | null } | null }>): string {

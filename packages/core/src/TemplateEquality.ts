@@ -42,14 +42,19 @@ export interface TemplateEqualityOptions {
  * `divisor: "0"` (written by the API server for an unset divisor) equals absent.
  */
 export function podTemplatesEqual(a: PodTemplateSpec, b: PodTemplateSpec, options: TemplateEqualityOptions = {}): boolean {
-  const labels = options.ignoreLabels;
-  const annotations = options.ignoreAnnotations;
-  const key = (labels == null || labels.length === 0) && (annotations == null || annotations.length === 0) ? NOTHING_IGNORED : `${(labels ?? []).join('\u0000')}\u0001${(annotations ?? []).join('\u0000')}`;
+  const key = optionsKey(options);
   return cachedComparable(a, key, options) === cachedComparable(b, key, options);
 }
 
-// Templates are immutable snapshots: compute each one's comparable form once per set of ignored keys.
+/** The cache key of a set of ignored labels and annotations (`NOTHING_IGNORED` for none). */
 const NOTHING_IGNORED = '\u0001';
+function optionsKey(options: TemplateEqualityOptions): string {
+  const labels = options.ignoreLabels;
+  const annotations = options.ignoreAnnotations;
+  return (labels == null || labels.length === 0) && (annotations == null || annotations.length === 0)
+    ? NOTHING_IGNORED
+    : `${(labels ?? []).join('\u0000')}\u0001${(annotations ?? []).join('\u0000')}`;
+}
 
 // Equal comparable forms are one string (a bounded table): comparing them is comparing pointers.
 let internTable = new Map<string, string>();
@@ -61,7 +66,8 @@ function interned(text: string): string {
   return text;
 }
 
-// By identity, then by content: a ReplicaSet's new version (a status change) has the same template.
+// Templates are immutable snapshots: each one's comparable form is computed once per set of ignored keys, kept
+// by identity and then by content (a ReplicaSet's new version, after a status change, has the same template).
 const comparablesOf = memoByContent((_template: PodTemplateSpec) => new Map<string, string>());
 function cachedComparable(template: PodTemplateSpec, key: string, options: TemplateEqualityOptions): string {
   const byOptions = comparablesOf(template);
@@ -87,7 +93,7 @@ export function findReplicaSetForTemplate(
   options: TemplateEqualityOptions = {},
 ): ReplicaSet | undefined {
   // Without options and ephemeral metadata (the usual case) the template's comparable form is looked up once.
-  const plain = (options.ignoreLabels == null || options.ignoreLabels.length === 0) && (options.ignoreAnnotations == null || options.ignoreAnnotations.length === 0);
+  const plain = optionsKey(options) === NOTHING_IGNORED;
   let target: string | undefined;
   const runsTemplate = (rs: ReplicaSet): boolean => {
     if (plain && rs.metadata?.annotations?.[EPHEMERAL_METADATA_ANNOTATION] == null) {
