@@ -559,3 +559,31 @@ describe('blue-green: progress deadline', () => {
     expect(switches(r)).toEqual([]);
   });
 });
+
+describe('blue-green: status counts come from the active ReplicaSet (upstream syncRolloutStatusBlueGreen)', () => {
+  it('after the switch, the old revision holding its pods through scaleDownDelaySeconds does not count: Healthy at once', () => {
+    const promoted: RolloutStatus = { currentPodHash: NEW, stableRS: NEW, observedGeneration: '2', blueGreen: { activeSelector: NEW, previewSelector: NEW } };
+    const ro = rollout({}, { status: promoted });
+    const r = reconcileRollout(observe(ro, [rs('shop:1', 1, 3, 3, { [DEADLINE]: at(30) }), rs('shop:2', 2, 3)], { services: services(NEW, NEW), now: T0 + 5_000 }));
+    expect(r.status).toMatchObject({ replicas: 6, updatedReplicas: 3, readyReplicas: 3, availableReplicas: 3, HPAReplicas: 3 });
+    expect(r.status.selector).toBe(`app=shop,${HASH}=${NEW}`);
+    expect(r.status.phase).toBe('Healthy');
+    expect(r.status.conditions?.find((c) => c.type === 'Healthy')?.status).toBe('True');
+    expect(r.status.conditions?.find((c) => c.type === 'Available')?.status).toBe('True');
+  });
+
+  it('before the switch, ready and available are the active (old) revision\'s, not the preview\'s (e2e PreviewReplicaCount: 2, 3, 1, 2, 2)', () => {
+    const ro = rollout({ previewReplicaCount: 1, autoPromotionEnabled: false }, { replicas: 2, status: updating() });
+    const old = { ...rs('shop:1', 1, 2), metadata: { ...rs('shop:1', 1, 2).metadata, annotations: { 'rollout.argoproj.io/revision': '1', 'rollout.argoproj.io/desired-replicas': '2' } } };
+    const r = settle(observe(ro, [old, rs('shop:2', 2, 1)]));
+    expect(r.status.phase).toBe('Paused');
+    expect(r.status).toMatchObject({ replicas: 3, updatedReplicas: 1, readyReplicas: 2, availableReplicas: 2, HPAReplicas: 2 });
+    expect(r.status.selector).toBe(`app=shop,${HASH}=${OLD}`);
+  });
+
+  it('with no active ReplicaSet yet, counts every ReplicaSet and reports the Rollout\'s selector', () => {
+    const ro = rollout({}, { image: 'shop:1' });
+    const r = reconcileRollout(observe(ro, [], { services: services() }));
+    expect(r.status).toMatchObject({ replicas: 0, readyReplicas: 0, availableReplicas: 0, HPAReplicas: 0, selector: 'app=shop' });
+  });
+});

@@ -291,8 +291,26 @@ export function reconcileBlueGreen(obs: RolloutObservation, template: PodTemplat
   }
 
   // ---- Status ----------------------------------------------------------------------------------------------
-  const sum = (f: (rs: ReplicaSet) => number) => owned.reduce((s, rs) => s + f(rs), 0);
-  const available = sum(rsAvailable);
+  // As upstream (syncRolloutStatusBlueGreen): `replicas` counts every ReplicaSet and `updatedReplicas` the new
+  // one, but ready, available, HPAReplicas and the selector are the ReplicaSet the active Service selects (the
+  // previous active holding its pods through scaleDownDelaySeconds does not keep the Rollout from Healthy);
+  // every ReplicaSet and the Rollout's selector only while no ReplicaSet is active.
+  let statusReplicas = 0;
+  let servingRS: ReplicaSet | undefined;
+  for (const rs of owned) {
+    statusReplicas += rsStatusReplicas(rs);
+    if (servingRS === undefined && rsHash(rs) === activeHash) servingRS = rs;
+  }
+  let available = 0;
+  let ready = 0;
+  if (servingRS !== undefined) {
+    available = rsAvailable(servingRS);
+    ready = rsReady(servingRS);
+  } else
+    for (const rs of owned) {
+      available += rsAvailable(rs);
+      ready += rsReady(rs);
+    }
   const bgStatus: BlueGreenStatus = {
     ...(bg.previewService ? { previewSelector: previewHash } : {}),
     activeSelector: activeHash,
@@ -307,15 +325,15 @@ export function reconcileBlueGreen(obs: RolloutObservation, template: PodTemplat
     ...(controllerPause ? { controllerPause: true } : {}),
     ...(abortedAt !== undefined ? { abortedAt } : {}),
     currentPodHash: newHash,
-    replicas: sum(rsStatusReplicas),
+    replicas: statusReplicas,
     updatedReplicas: rsStatusReplicas(newRS),
-    readyReplicas: sum(rsReady),
+    readyReplicas: ready,
     availableReplicas: available,
     ...(collisionCount !== null ? { collisionCount } : {}),
     observedGeneration: String(ro.metadata?.generation ?? 0),
     blueGreen: bgStatus,
-    HPAReplicas: sum(rsStatusReplicas),
-    selector: formatLabelSelector(spec.selector),
+    HPAReplicas: servingRS !== undefined ? rsStatusReplicas(servingRS) : statusReplicas,
+    selector: formatLabelSelector(servingRS !== undefined ? (servingRS.spec?.selector ?? spec.selector) : spec.selector),
     stableRS: stableHash,
     ...(promoteFull ? { promoteFull: true } : {}),
     ...(prev.restartedAt != null ? { restartedAt: prev.restartedAt } : {}),
