@@ -86,7 +86,7 @@ import type { RecordEvent } from './Intent';
 import { jsonEqual } from './internal/DeepEqual';
 import { podTemplateHash } from './PodTemplateHash';
 import { rsAvailable, rsHash, rsName, rsReady, rsScaleDownDeadline, rsSpecReplicas, rsStatusReplicas } from './ReplicaSetView';
-import { SCALE_DOWN_DEADLINE } from './Labels';
+import { SCALE_DOWN_DEADLINE, withInstanceIdOf } from './Labels';
 import { freeName } from './RolloutAnalysisRuns';
 import { fromRfc3339, toRfc3339 } from './Time';
 import { withEntry } from './internal/Records';
@@ -533,7 +533,7 @@ function buildExperimentRun(c: Context, a: ExperimentAnalysisTemplateRef, runNam
       ...(spec.analysisRunMetadata != null ? { analysisRunMetadata: spec.analysisRunMetadata } : {}),
     },
     name: runName,
-    labels: {},
+    labels: withInstanceIdOf(c.exp, {}),
     annotations: {},
     templates: c.obs.analysisTemplates,
     clusterTemplates: c.obs.clusterAnalysisTemplates,

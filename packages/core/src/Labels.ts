@@ -25,3 +25,24 @@ export const ROLLOUT_TYPE_STEP = 'Step';
 export const ROLLOUT_TYPE_BACKGROUND = 'Background';
 export const ROLLOUT_TYPE_PRE_PROMOTION = 'PrePromotion';
 export const ROLLOUT_TYPE_POST_PROMOTION = 'PostPromotion';
+
+/**
+ * On Rollouts, AnalysisRuns and Experiments: the controller that reconciles them (`--instance-id`; a controller
+ * without one takes the objects without the label). Copied from a Rollout onto the AnalysisRuns and Experiments
+ * made for it, and from an Experiment onto its AnalysisRuns, as upstream's `analysisutil.GetInstanceID` does, so
+ * the controller that created them is the one that reconciles them.
+ */
+export const INSTANCE_ID = 'argo-rollouts.argoproj.io/controller-instance-id';
+
+type Labelled = { readonly metadata?: { readonly labels?: Readonly<Record<string, string>> | null } | null };
+
+/** Set, in `labels`, the instance id `owner` carries (nothing when it has none or an empty one); `labels` back. */
+export function withInstanceIdOf(owner: Labelled, labels: Record<string, string>): Record<string, string> {
+  const id = owner.metadata?.labels?.[INSTANCE_ID];
+  if (id != null && id !== '') labels[INSTANCE_ID] = id;
+  return labels;
+}
+
+/** The labels of the Experiment of a Rollout's experiment step: the revision's pod-template hash and the instance id. */
+export const stepExperimentLabels = (rollout: Labelled, podTemplateHash: string): Record<string, string> =>
+  withInstanceIdOf(rollout, { [POD_TEMPLATE_HASH]: podTemplateHash });

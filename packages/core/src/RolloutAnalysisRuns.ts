@@ -64,6 +64,7 @@ export function followOrCreateRun(req: RunRequest): E.Either<string, RunFollowed
   const runLabels = withEntry(req.selectorLabels, L.POD_TEMPLATE_HASH, req.latestHash);
   runLabels[L.ROLLOUT_TYPE] = req.type;
   if (stepIndex !== undefined) runLabels[L.STEP_INDEX] = stepIndex;
+  L.withInstanceIdOf(req.obs.rollout, runLabels);
   const built = buildAnalysisRun({
     rollout: req.obs.rollout,
     analysis: req.analysis,
