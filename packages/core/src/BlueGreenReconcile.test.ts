@@ -587,3 +587,20 @@ describe('blue-green: status counts come from the active ReplicaSet (upstream sy
     expect(r.status).toMatchObject({ replicas: 0, readyReplicas: 0, availableReplicas: 0, HPAReplicas: 0, selector: 'app=shop' });
   });
 });
+
+describe('blue-green with workloadRef', () => {
+  const withRef = (status?: RolloutStatus): Rollout => {
+    const base = rollout({}, { image: 'shop:1', ...(status ? { status } : {}) });
+    const { template: _t, ...specNoTemplate } = base.spec;
+    return { ...base, spec: { ...specNoTemplate, workloadRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: 'shop' } } } as Rollout;
+  };
+  const workload = (generation: number) => ({ apiVersion: 'apps/v1', kind: 'Deployment', name: 'shop', generation, replicas: 0, template: template('shop:1') as never });
+
+  it('records status.workloadObservedGeneration from the referenced workload, and follows its changes', () => {
+    const first = reconcileRollout(observe(withRef(), [], { services: services(), workload: workload(3) }));
+    expect(first.status.workloadObservedGeneration).toBe('3');
+    const next = reconcileRollout(observe(withRef(first.status), [rs('shop:1', 1, 3)], { services: services(OLD, OLD), workload: workload(4) }));
+    expect(next.status.workloadObservedGeneration).toBe('4');
+    expect(next.intents.some((i) => i._tag === 'UpdateStatus')).toBe(true);
+  });
+});

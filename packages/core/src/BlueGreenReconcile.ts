@@ -337,6 +337,8 @@ export function reconcileBlueGreen(obs: RolloutObservation, template: PodTemplat
     stableRS: stableHash,
     ...(promoteFull ? { promoteFull: true } : {}),
     ...(prev.restartedAt != null ? { restartedAt: prev.restartedAt } : {}),
+    // Set by reconcileRollout from the workloadRef target; upstream clears it when there is no workloadRef.
+    ...(spec.workloadRef != null && prev.workloadObservedGeneration != null ? { workloadObservedGeneration: prev.workloadObservedGeneration } : {}),
   };
 
   let conditions: Condition[] = [...(prev.conditions ?? [])].filter((c) => c.type !== 'InvalidSpec');
