@@ -333,9 +333,6 @@ export function reconcileCanary(obs: RolloutObservation, template: PodTemplateSp
       return { _tag: 'Wait', requeueAtMs: until };
     }
     if (step.setCanaryScale != null || step.setHeaderRoute != null || step.setMirrorRoute != null) {
-      // A setCanaryScale step completes once the canary (and, without dynamic scaling, the stable) are at the counts
-      // it asks for, with the canary's pods available (upstream AtDesiredReplicaCountsForCanary).
-      if (step.setCanaryScale != null && !atDesiredCounts(weightAtStep(steps, index, maxWeight), index)) return { _tag: 'Wait' };
       if (step.setHeaderRoute != null)
         traffic.push({ _tag: 'SetHeaderRoute', name: step.setHeaderRoute.name ?? '', match: step.setHeaderRoute.match ?? [], reason: `${where()}: header route ${step.setHeaderRoute.name ?? ''}` });
       if (step.setMirrorRoute != null)
@@ -619,44 +616,25 @@ export function reconcileCanary(obs: RolloutObservation, template: PodTemplateSp
   }
 
   // ---- Services and traffic ----------------------------------------------------------------------------
-  // A Service moves to a revision only once it has an available pod (upstream ensureSVCTargets), and a Service
-  // not yet managed by a Rollout is adopted only once the revision is fully available: never traffic to nothing.
-  // An aborted basic canary points the canary Service back at the stable; a traffic-routed one does so once the
-  // router sends the canary nothing (at once without dynamic scaling); a dynamic rollback to the stable leaves
-  // the canary Service on the previous canary until the stable is fully available.
-  const canaryServiceHash =
-    abort && !promoted
-      ? !routed || canary.dynamicStableScale !== true || abortTrafficWeight === 0
-        ? stableHash
-        : undefined
-      : rollingBack
-        ? undefined
-        : newHash;
-  const serviceTargets: Array<[string | null | undefined, string | undefined, boolean]> = [
-    // [service, hash (undefined: leave it), whether the revision's availability is checked]
-    [canary.stableService, stableHash, true],
-    [canary.canaryService, canaryServiceHash, !(abort && routed)],
+  const serviceTargets: Array<[string | null | undefined, string, boolean]> = [
+    // [service, hash, requires that hash's ReplicaSet to be fully available first]
+    [canary.stableService, stableHash, promotedNow],
+    [canary.canaryService, promoted ? stableHash : newHash, false],
   ];
   if (pp !== undefined) {
     // The stable role always selects the stable revision (at promotion it already does: it was the canary role).
-    serviceTargets.push([roles.stableService, stableHash, true]);
+    serviceTargets.push([roles.stableService, stableHash, false]);
     // The canary role follows the update; once promoted it keeps its old revision and gets no traffic.
-    if (!promoted && !abort) serviceTargets.push([roles.canaryService, newHash, true]);
+    if (!promoted) serviceTargets.push([roles.canaryService, newHash, false]);
   }
   for (let t = 0; t < serviceTargets.length; t++) {
-    const [svcName, hash, checked] = serviceTargets[t]!;
-    if (svcName == null || svcName === '' || hash === undefined) continue;
+    const [svcName, hash, needsAvailable] = serviceTargets[t]!;
+    if (svcName == null || svcName === '') continue;
     let svc: (typeof obs.services)[number] | undefined;
     for (let i = 0; i < obs.services.length && svc === undefined; i++) if (obs.services[i]!.metadata?.name === svcName) svc = obs.services[i];
     if (svc === undefined) continue;
     if (svc.spec?.selector?.[L.POD_TEMPLATE_HASH] === hash) continue;
-    if (checked) {
-      const target = owned.find((rs) => rsHash(rs) === hash);
-      const avail = rsAvailable(target);
-      if (avail === 0) continue;
-      const adopting = svc.metadata?.annotations?.[L.MANAGED_BY] == null;
-      if (adopting && (rsSpecReplicas(target) === 0 || avail < rsSpecReplicas(target))) continue;
-    }
+    if (needsAvailable && rsAvailable(owned.find((rs) => rsHash(rs) === hash)) < R) continue;
     traffic.unshift({ _tag: 'PatchServiceSelector', service: svcName, podTemplateHash: hash, rollout: name, reason: `Service ${svcName} now selects revision ${hash}` });
   }
 
