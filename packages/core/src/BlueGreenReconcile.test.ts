@@ -286,7 +286,7 @@ describe('reconcileBlueGreen: pre-promotion analysis', () => {
     expect(events(r)).toContain('RolloutAborted');
   });
 
-  it('inconclusive: pauses (InconclusiveAnalysisRun); promote goes on to the switch without pausing again', () => {
+  it('inconclusive: pauses (InconclusiveAnalysisRun); promote starts a new run (upstream needsNewAnalysisRun), which decides the switch', () => {
     const paused = reconcileRollout(withRun('Inconclusive'));
     expect(paused.status.pauseConditions?.map((p) => p.reason)).toEqual(['InconclusiveAnalysisRun']);
     expect(paused.status.phase).toBe('Paused');
@@ -295,8 +295,16 @@ describe('reconcileBlueGreen: pre-promotion analysis', () => {
     const obs = withRun('Inconclusive');
     const r = reconcileRollout({ ...obs, rollout: { ...obs.rollout, status: promoted } });
     expect(r.status.pauseConditions).toBeUndefined();
-    expect(switches(r)).toEqual([`shop-active->${NEW}`]);
-    expect(r.status.stableRS).toBe(NEW);
+    expect(runsCreated(r).map((x) => x.metadata?.name)).toEqual([`${runName('pre')}.1`]);
+    expect(r.status.blueGreen?.prePromotionAnalysisRunStatus).toEqual({ name: `${runName('pre')}.1`, status: 'Pending' });
+    expect(switches(r)).toEqual([]);
+    expect(r.status.stableRS).toBe(OLD);
+    // the new run succeeds: now the switch
+    const second = { ...analysisRun('pre', 'Successful'), metadata: { ...analysisRun('pre', 'Successful').metadata, name: `${runName('pre')}.1` } };
+    const done = reconcileRollout({ ...obs, rollout: { ...obs.rollout, status: r.status }, analysisRuns: [analysisRun('pre', 'Inconclusive'), second] });
+    expect(runsCreated(done)).toEqual([]);
+    expect(switches(done)).toEqual([`shop-active->${NEW}`]);
+    expect(done.status.stableRS).toBe(NEW);
   });
 
   it('runs before the BlueGreenPause: the pause starts only after a successful run', () => {
@@ -342,14 +350,19 @@ describe('reconcileBlueGreen: post-promotion analysis', () => {
     expect(switches(r)).toEqual([`shop-active->${OLD}`]);
   });
 
-  it('inconclusive: pauses; promote completes the update', () => {
+  it('inconclusive: pauses; promote starts a new run, whose success completes the update', () => {
     const paused = reconcileRollout(switched('Inconclusive'));
     expect(paused.status.phase).toBe('Paused');
     expect(paused.status.stableRS).toBe(OLD);
     const { pauseConditions: _, ...promoted } = paused.status;
     const obs = switched('Inconclusive');
     const r = reconcileRollout({ ...obs, rollout: { ...obs.rollout, status: promoted } });
-    expect(r.status).toMatchObject({ stableRS: NEW, phase: 'Healthy' });
+    expect(runsCreated(r).map((x) => x.metadata?.name)).toEqual([`${runName('post')}.1`]);
+    expect(r.status.blueGreen?.postPromotionAnalysisRunStatus).toEqual({ name: `${runName('post')}.1`, status: 'Pending' });
+    expect(r.status).toMatchObject({ stableRS: OLD, phase: 'Progressing' });
+    const second = { ...analysisRun('post', 'Successful'), metadata: { ...analysisRun('post', 'Successful').metadata, name: `${runName('post')}.1` } };
+    const done = reconcileRollout({ ...obs, rollout: { ...obs.rollout, status: r.status }, analysisRuns: [analysisRun('post', 'Inconclusive'), second] });
+    expect(done.status).toMatchObject({ stableRS: NEW, phase: 'Healthy' });
   });
 });
 

@@ -95,8 +95,9 @@ export function reconcileBlueGreen(obs: RolloutObservation, template: PodTemplat
   if (controllerPause && pauseConditions.length === 0 && spec.paused !== true) {
     controllerPause = false;
     pauseDone = true;
-    if (preRun?.status === 'Inconclusive') preRun = { ...preRun, status: 'Successful', message: 'promoted past an inconclusive result' };
-    if (postRun?.status === 'Inconclusive') postRun = { ...postRun, status: 'Successful', message: 'promoted past an inconclusive result' };
+    // Promoted past an inconclusive run: a new run decides (upstream's needsNewAnalysisRun), not a verdict rewritten.
+    if (preRun?.status === 'Inconclusive') preRun = undefined;
+    if (postRun?.status === 'Inconclusive') postRun = undefined;
     progressingReason = 'RolloutResumed';
     event('RolloutResumed', 'Rollout is resumed');
   }
