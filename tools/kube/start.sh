@@ -10,6 +10,7 @@
 #   ROLLOUTS_ETCD_PORT       etcd client port (default 23790; the peer port is this + 10)
 #   ROLLOUTS_KUBE_NODES      number of fake nodes (default 2)
 #   ROLLOUTS_KUBE_READY_DELAY_MS  how long a bound pod takes to become Running/Ready (default 200)
+#   ROLLOUTS_KUBE_POD_STAGES a file of kwok pod Stages used instead of those of kwok.yaml (its node stages stay)
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 source "$here/versions.env"
@@ -168,7 +169,13 @@ start kube-controller-manager "$bin/kube-controller-manager" --kubeconfig="$stat
 start kube-scheduler "$bin/kube-scheduler" --kubeconfig="$state/kubeconfig" --leader-elect=false --secure-port=0 --v=1
 
 # ---- kwok and its nodes ----------------------------------------------------------------------------------
-sed "s/@READY_DELAY_MS@/$ready_delay/g" "$here/kwok.yaml" > "$state/kwok.yaml"
+if [ -n "${ROLLOUTS_KUBE_POD_STAGES:-}" ]; then
+  [ -f "$ROLLOUTS_KUBE_POD_STAGES" ] || die "ROLLOUTS_KUBE_POD_STAGES: no file $ROLLOUTS_KUBE_POD_STAGES"
+  { sed '/^# @POD-STAGES@/,$d' "$here/kwok.yaml"; echo '---'; cat "$ROLLOUTS_KUBE_POD_STAGES"; } |
+    sed "s/@READY_DELAY_MS@/$ready_delay/g" > "$state/kwok.yaml"
+else
+  sed "s/@READY_DELAY_MS@/$ready_delay/g" "$here/kwok.yaml" > "$state/kwok.yaml"
+fi
 start kwok "$bin/kwok" --kubeconfig="$state/kubeconfig" -c "$state/kwok.yaml"
 for i in $(seq 0 $((nodes - 1))); do
   api -X POST -H 'Content-Type: application/json' "$server/api/v1/nodes" -d "{
