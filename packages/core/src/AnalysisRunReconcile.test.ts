@@ -869,3 +869,62 @@ describe('reconcileAnalysisRun: a run over time', () => {
     expect(ar).toEqual(copy);
   });
 });
+
+describe('reconcileAnalysisRun: a metric that ends badly terminates its siblings (upstream TestReconcileAnalysisRunTerminateSiblingAfterFail)', () => {
+  // "forever" has no count (measures every 10 minutes until the run ends); "check" decides the run.
+  const forever = metric('forever', { interval: '10m' });
+  type Bad = 'Failed' | 'Inconclusive' | 'Error';
+  const checkFor = (bad: Bad): Metric => metric('check', bad === 'Error' ? { interval: '5s', consecutiveErrorLimit: 0 } : { interval: '5s', count: 3 });
+  const badAnswer = (bad: Bad): ProviderObservation => (bad === 'Error' ? { _tag: 'ProviderError', message: 'connection refused' } : verdict(bad));
+
+  it.each<Bad>(['Failed', 'Inconclusive', 'Error'])('upstream’s case: an in-flight sibling is terminated as soon as a metric is %s, and the run ends in that phase', (bad) => {
+    const ar = run([forever, checkFor(bad)]);
+    // t=0: both measured; "forever" stays in flight (a Job still running, no resumeAt), "check" is fine.
+    let r = reconcileAnalysisRun({ run: ar, now: T0 });
+    let asked = measurementIntents(r);
+    let current: AnalysisRun = { ...ar, status: r.status };
+    r = reconcileAnalysisRun({ run: current, now: T0, reports: [{ intent: asked[0]!, observation: { _tag: 'Pending' } }, { intent: asked[1]!, observation: verdict('Successful') }] });
+    expect(r.status.phase).toBe('Running');
+    current = { ...current, status: r.status };
+    // t=6: "check" measures again and ends badly; "forever" is in flight: it is terminated, not resumed.
+    r = reconcileAnalysisRun({ run: current, now: T0 + 6 * S });
+    asked = measurementIntents(r);
+    expect(asked.map((i) => `${i._tag}:${i.metricName}`)).toEqual(['ResumeMeasurement:forever', 'TakeMeasurement:check']);
+    current = { ...current, status: r.status };
+    r = reconcileAnalysisRun({ run: current, now: T0 + 6 * S, reports: [{ intent: asked[0]!, observation: { _tag: 'Pending' } }, { intent: asked[1]!, observation: badAnswer(bad) }] });
+    expect(resultOf(r, 'check')?.phase).toBe(bad);
+    expect(tags(r).filter((x) => x.includes('Measurement'))).toEqual(['TerminateMeasurement:forever']);
+    current = { ...current, status: r.status };
+    const terminate = measurementIntents(r)[0]!;
+    r = reconcileAnalysisRun({ run: current, now: T0 + 7 * S, reports: [{ intent: terminate, observation: verdict('Successful') }] });
+    expect(r.status.phase).toBe(bad);
+    expect(r.status.completedAt).toBe(at(7));
+    expect(resultOf(r, 'forever')).toMatchObject({ phase: 'Successful', message: 'Metric Terminated' });
+    expect(resultOf(r, 'forever')?.measurements?.[0]).toMatchObject({ phase: 'Successful', message: 'Metric Terminated', finishedAt: at(7) });
+  });
+
+  it.each<Bad>(['Failed', 'Inconclusive', 'Error'])('a sibling between two measurements stops at once: a metric %s ends the run in the same reconcile', (bad) => {
+    const ar = run([forever, checkFor(bad)]);
+    let current = drive(ar, T0, () => verdict('Successful')).run;
+    expect(current.status?.phase).toBe('Running');
+    const { result: r, all } = drive(current, T0 + 6 * S, (i) => (i.metricName === 'check' ? badAnswer(bad) : verdict('Successful')));
+    expect(all.filter((i) => i._tag === 'TakeMeasurement').map((i) => (i as MeasurementIntent).metricName)).toEqual(['check']);
+    expect(r.status.phase).toBe(bad);
+    expect(resultOf(r, 'forever')?.phase).toBe('Successful');
+    expect(r.requeueAfterMs).toBeUndefined();
+    current = { ...current, status: r.status };
+    expect(reconcileAnalysisRun({ run: current, now: T0 + 3600 * S }).intents).toEqual([]);
+  });
+
+  it('a dry-run metric that fails terminates nothing: its sibling goes on measuring and the run keeps running', () => {
+    const ar = run([forever, checkFor('Failed')], { dryRun: [{ metricName: 'check' }] });
+    let current = drive(ar, T0, () => verdict('Successful')).run;
+    current = drive(current, T0 + 6 * S, (i) => (i.metricName === 'check' ? verdict('Failed') : verdict('Successful'))).run;
+    expect(resultOf({ status: current.status!, intents: [] }, 'check')).toMatchObject({ phase: 'Failed', dryRun: true });
+    expect(current.status?.phase).toBe('Running');
+    const { result: r, all } = drive(current, T0 + 601 * S, () => verdict('Successful'));
+    expect(all.filter((i) => i._tag === 'TakeMeasurement').map((i) => (i as MeasurementIntent).metricName)).toEqual(['forever']);
+    expect(r.status.phase).toBe('Running');
+    expect(resultOf(r, 'forever')).toMatchObject({ phase: 'Running', count: 2 });
+  });
+});
