@@ -83,7 +83,18 @@ describe('evaluateCondition', () => {
     // Numbers and arithmetic.
     ['result.count / result.total < 0.05', { count: 1, total: 100 }, true],
     ['result == 1', 1, true],
-    ['result == "1"', 1, false],
+    // `==` between values of different types whose types are not known before evaluation is false, as in expr.
+    ['result[0] == "1"', [1], false],
+    ['result.a == "1"', { a: 1 }, false],
+    ['result.a != true', { a: 'true' }, true],
+    ['result == nil', 0, false],
+    ['nil != result', 'x', true],
+    ['result == 1.0 && 1 == 1.0 && 2 != 2.5', 1, true], // ints and floats compare by value
+    ['result == {"a": 1}', { a: 1 }, true],
+    ['result == [1, 2]', [1, 2], true],
+    ['(result > 0 ? "big" : "small") == "big"', 1, true],
+    ['all(result, {# != "a"})', [1, 2], true],
+    ['result.count / result.total == 0.5 && result.ok == true', { count: 1, total: 2, ok: true }, true],
     ['7 / 2 == 3.5', null, true], // / is always float division
     ['7 % 3 == 1 && -7 % 3 == -1', null, true], // Go's truncated remainder
     ['1 + 2 * 3 == 7 && (1 + 2) * 3 == 9', null, true],
@@ -203,6 +214,19 @@ describe('errors', () => {
     ['result not > 1', 1, 'ConditionSyntaxError', 'unexpected token "not"', 7],
     ['99999999999999999999 > 1', 1, 'ConditionSyntaxError', 'integer literal is too large', 0],
     ['result > "a"', 1, 'ConditionEvalError', 'invalid operation: float > string', 7],
+    // expr types `result` by the measured value before it runs, so `==` of mismatched types is an error (the
+    // measurement is an Error), even in a branch that would not be evaluated; `result[0]` and `result.a` are
+    // of unknown type there, so they compare as false instead (above).
+    ['result == "5"', 5, 'ConditionEvalError', 'invalid operation: == (mismatched types float and string)', 7],
+    ['result != "5"', 5, 'ConditionEvalError', 'invalid operation: != (mismatched types float and string)', 7],
+    ['"5" == result', 5, 'ConditionEvalError', 'invalid operation: == (mismatched types string and float)', 4],
+    ['result == 5', '5', 'ConditionEvalError', 'invalid operation: == (mismatched types string and int)', 7],
+    ['result == "true"', true, 'ConditionEvalError', 'invalid operation: == (mismatched types bool and string)', 7],
+    ['result > 0 || result == "x"', 1, 'ConditionEvalError', 'invalid operation: == (mismatched types float and string)', 21],
+    ['result * 2 == "10"', 5, 'ConditionEvalError', 'invalid operation: == (mismatched types float and string)', 11],
+    ['len(result) > 0 && result == [1]', { a: 1 }, 'ConditionEvalError', 'invalid operation: == (mismatched types map and array)', 26],
+    ['1 == "1"', null, 'ConditionEvalError', 'invalid operation: == (mismatched types int and string)', 2],
+    ['let x = result; x == "1"', 1, 'ConditionEvalError', 'invalid operation: == (mismatched types float and string)', 18],
     ['1 < "a"', 1, 'ConditionEvalError', 'invalid operation: int < string', 2],
     ['nil < 1', 1, 'ConditionEvalError', 'invalid operation: nil < int', 4],
     ['result.a.b == 1', { a: null }, 'ConditionEvalError', 'cannot fetch b from nil', 9],

@@ -7,7 +7,9 @@
  *
  * What is supported: literals (ints, floats, strings, booleans, `nil`, arrays, maps), `result[0]`,
  * `result.field`, `?.`, `??`, slices, arithmetic (`/` is always float division, `%` needs ints, `**`/`^`),
- * comparison (a number compared with a string is an error; `==` between different types is false),
+ * comparison (a number ordered against a string is an error; `==` between operands whose types differ is an
+ * error when both types are known before evaluation, as expr's type check makes it: `result == "5"` with a
+ * numeric result; else false: `result[0] == "5"`),
  * `&& || !` and `and or not`, `in` / `not in`, `contains`, `startsWith`, `endsWith`, `matches` (RE2 syntax),
  * `..` ranges, ternaries, `let`, pipes, predicates (`all(result, {# > 0})` or `all(result, # > 0)`), the
  * expr builtins users reach for (`len abs ceil floor round max min sum mean median first last take get
@@ -19,6 +21,7 @@
 import * as E from 'fp-ts/lib/Either';
 import { compile, evaluate, MAX_EXPRESSION_LENGTH, MAX_STEPS } from './internal/expr/Evaluate';
 import { ExprFailure } from './internal/expr/Failure';
+import { checkComparisonTypes } from './internal/expr/Types';
 import type { ValueMap } from './internal/expr/Value';
 import { kindOf, makeMap, mapKeys, toOutput, typeName } from './internal/expr/Value';
 
@@ -68,6 +71,7 @@ const asEnv = (env: unknown): ValueMap => {
 
 const run = (expression: string, env: ValueMap): unknown => {
   const ast = compile(expression, new Set(mapKeys(env)));
+  checkComparisonTypes(ast, env);
   return evaluate(ast, env);
 };
 
