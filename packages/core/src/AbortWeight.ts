@@ -47,3 +47,32 @@ export function desiredCanaryWeightOnAbort(input: AbortWeightInput): number {
   }
   return 0;
 }
+
+/** What {@link trafficWeightOnAbortOrRollback} looks at. */
+export interface AbortTrafficInput {
+  readonly replicas: number;
+  readonly maxWeight: number;
+  /** The weight the canary should step down to ({@link desiredCanaryWeightOnAbort}; the current weight when rolling back to stable). */
+  readonly desiredWeight: number;
+  /** The canary weight the router serves now (`status.canary.weights.canary.weight`); undefined when none was set. */
+  readonly currentWeight: number | undefined;
+  /** `status.availableReplicas` of the stable ReplicaSet. */
+  readonly stableAvailable: number;
+}
+
+/**
+ * The router's canary weight while a dynamically scaled canary hands traffic back to stable (an abort, or a
+ * rollback to the stable revision mid-update): never more than stable's available pods leave for the canary,
+ * never up again once lower (stable availability may flap), and held where it is while stable is still
+ * scaling up to the share the desired weight leaves it.
+ */
+export function trafficWeightOnAbortOrRollback(input: AbortTrafficInput): number {
+  const { replicas, maxWeight, desiredWeight, currentWeight } = input;
+  if (replicas <= 0) return 0;
+  const stableShare = Math.floor((maxWeight * input.stableAvailable) / replicas);
+  const expected = Math.max(0, maxWeight - stableShare);
+  if (currentWeight === undefined) return Math.max(expected, desiredWeight);
+  if (desiredWeight <= 0) return Math.min(expected, currentWeight);
+  if (stableShare < maxWeight - desiredWeight) return currentWeight;
+  return Math.min(desiredWeight, currentWeight);
+}

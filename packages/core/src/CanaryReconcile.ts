@@ -44,6 +44,7 @@ import { TERMINAL_RUN_PHASES, followOrCreateRun, freeName, revisionObjectName, r
 import { rolloutServiceRoles } from './ServiceRoles';
 import { fromRfc3339, toRfc3339 } from './Time';
 import { trafficWeightToReplicas } from './WeightedReplicas';
+import { desiredCanaryWeightOnAbort, trafficWeightOnAbortOrRollback } from './AbortWeight';
 
 /** `currentStepHash`: a hash of the steps, so that editing the steps mid-rollout restarts them. */
 export function stepsHash(steps: ReadonlyArray<CanaryStep>): string {
@@ -95,6 +96,15 @@ export function canaryScaleAtStep(steps: ReadonlyArray<CanaryStep>, index: numbe
 }
 
 const TERMINAL = TERMINAL_RUN_PHASES;
+
+/** A run's status entry with the phase and message the run has now (the same object when nothing changed). */
+function refreshedRun(entry: RolloutAnalysisRunStatus, run: AnalysisRun | undefined): RolloutAnalysisRunStatus {
+  if (run === undefined) return entry;
+  const phase = run.status?.phase || 'Pending';
+  const message = run.status?.message || undefined;
+  if (phase === entry.status && (message ?? undefined) === (entry.message ?? undefined)) return entry;
+  return { name: entry.name, status: phase, message };
+}
 
 type StepOutcome =
   | { readonly _tag: 'Done' }
@@ -333,6 +343,9 @@ export function reconcileCanary(obs: RolloutObservation, template: PodTemplateSp
       return { _tag: 'Wait', requeueAtMs: until };
     }
     if (step.setCanaryScale != null || step.setHeaderRoute != null || step.setMirrorRoute != null) {
+      // A setCanaryScale step completes once the canary (and, without dynamic scaling, the stable) are at the counts
+      // it asks for, with the canary's pods available (upstream AtDesiredReplicaCountsForCanary).
+      if (step.setCanaryScale != null && !atDesiredCounts(weightAtStep(steps, index, maxWeight), index)) return { _tag: 'Wait' };
       if (step.setHeaderRoute != null)
         traffic.push({ _tag: 'SetHeaderRoute', name: step.setHeaderRoute.name ?? '', match: step.setHeaderRoute.match ?? [], reason: `${where()}: header route ${step.setHeaderRoute.name ?? ''}` });
       if (step.setMirrorRoute != null)
@@ -352,7 +365,17 @@ export function reconcileCanary(obs: RolloutObservation, template: PodTemplateSp
       return judgeRun(r.right, 'Step-based');
     }
     if (step.experiment != null) {
-      const existing = obs.experiments.find((x) => x.metadata?.name === currentExperiment);
+      let existing = obs.experiments.find((x) => x.metadata?.name === currentExperiment);
+      if (existing === undefined) {
+        // One made for this revision and step that the status does not name (its status write failed) and that
+        // still runs is followed, not duplicated.
+        const base = revisionObjectName(name, newHash, newRevision, String(index));
+        existing = obs.experiments.find((x) => {
+          const n = x.metadata?.name ?? '';
+          return (n === base || n.startsWith(`${base}.`)) && x.spec?.terminate !== true && !TERMINAL.has(x.status?.phase ?? '');
+        });
+        if (existing !== undefined) currentExperiment = existing.metadata?.name ?? undefined;
+      }
       if (existing === undefined) {
         const built = buildExperiment(step.experiment, index);
         if (E.isLeft(built)) return { _tag: 'Invalid', message: built.left };
@@ -480,6 +503,21 @@ export function reconcileCanary(obs: RolloutObservation, template: PodTemplateSp
     }
   }
 
+  // ---- The step's run and experiment are current only while their step is ------------------------------------
+  // (A promote that skips a step moves `currentStepIndex` past it; upstream then cancels what the step started.
+  // An abort keeps them named in status, with their final phase.)
+  if (!abort) {
+    const cur = steps[stepIndex];
+    if (stepRun !== undefined) {
+      const run = findRun(stepRun.name);
+      if (cur?.analysis == null || (run !== undefined && run.metadata?.labels?.[L.STEP_INDEX] !== String(stepIndex))) stepRun = undefined;
+    }
+    if (currentExperiment !== undefined && cur?.experiment == null) currentExperiment = undefined;
+  }
+  // What status says of a run follows the run, also when this reconcile did not look at it (paused, aborted).
+  if (stepRun !== undefined) stepRun = refreshedRun(stepRun, findRun(stepRun.name));
+  if (backgroundRun !== undefined) backgroundRun = refreshedRun(backgroundRun, findRun(backgroundRun.name));
+
   // ---- Abort ----------------------------------------------------------------------------------------------
   if (abort && !fullyPromoted) {
     if (abortedAt === undefined) {
@@ -494,6 +532,9 @@ export function reconcileCanary(obs: RolloutObservation, template: PodTemplateSp
       if (run !== undefined && !TERMINAL.has(run.status) && findRun(run.name)?.spec.terminate !== true)
         starts.push({ _tag: 'TerminateAnalysisRun', name: run.name, reason: 'rollout aborted' });
     }
+    const x = currentExperiment === undefined ? undefined : obs.experiments.find((e) => e.metadata?.name === currentExperiment);
+    if (x !== undefined && x.spec?.terminate !== true && !TERMINAL.has(x.status?.phase ?? ''))
+      starts.push({ _tag: 'TerminateExperiment', name: currentExperiment!, reason: 'rollout aborted: experiment terminated' });
   }
 
   // ---- Full promotion ---------------------------------------------------------------------------------------
@@ -531,6 +572,29 @@ export function reconcileCanary(obs: RolloutObservation, template: PodTemplateSp
   const stablePingPong: 'ping' | 'pong' | undefined = pp === undefined ? undefined : promotedNow !== stableWasPong ? 'pong' : 'ping';
   const roles = rolloutServiceRoles(canary, stablePingPong);
 
+  // ---- A dynamically scaled canary handing traffic back to stable ------------------------------------------
+  // On abort, or on a rollback to the stable revision mid-update (upstream IsDynamicallyRollingBackToStable), the
+  // router's canary weight steps down only as fast as stable's available pods can take the traffic.
+  const dynamicRouted = routed && canary.dynamicStableScale === true;
+  const rollingBack =
+    dynamicRouted && fullyPromoted && !firstDeploy && weights != null && (weights.canary.podTemplateHash ?? '') !== newHash && (weights.canary.weight ?? 0) > 0 && newAvail < R;
+  let abortTrafficWeight = 0;
+  if (dynamicRouted && stableRS !== undefined && ((abort && !promoted) || rollingBack)) {
+    const desiredBack = rollingBack
+      ? maxWeight
+      : newRS === undefined
+        ? 0
+        : desiredCanaryWeightOnAbort({
+            replicas: R,
+            maxWeight,
+            setWeightSteps,
+            stableAvailable: rsAvailable(stableRS),
+            canaryAvailable: newAvail,
+            abortScaleDownDelaySeconds: canary.abortScaleDownDelaySeconds ?? undefined,
+          });
+    abortTrafficWeight = trafficWeightOnAbortOrRollback({ replicas: R, maxWeight, desiredWeight: desiredBack, currentWeight: weights?.canary.weight ?? undefined, stableAvailable: rsAvailable(stableRS) });
+  }
+
   // ---- Replica counts ------------------------------------------------------------------------------------
   const desiredWeight = promoted ? maxWeight : abort ? 0 : weightAtStep(steps, stepIndex, maxWeight);
   const desired = promoted ? { canary: R, stable: 0 } : countsFor(desiredWeight, stepIndex, abort, promoteFull);
@@ -538,14 +602,16 @@ export function reconcileCanary(obs: RolloutObservation, template: PodTemplateSp
   // Never take a canary's last pods while traffic still reaches it (setCanaryScale replicas 0): the weight
   // goes to 0 first, and the pods go on the next reconcile.
   if (routed && !abort && !promoted && canaryTarget === 0 && newRS !== undefined && rsSpecReplicas(newRS) > 0 && currentTrafficWeight > 0) canaryTarget = rsSpecReplicas(newRS);
-  // Traffic-routed abort: the canary keeps its pods for abortScaleDownDelaySeconds (0 = forever) unless the
-  // arithmetic ramps it down (dynamicStableScale).
-  if (abort && !promoted && routed && newRS !== undefined && canary.dynamicStableScale !== true && canaryTarget < rsSpecReplicas(newRS)) {
+  // Traffic-routed abort: the canary keeps its pods for abortScaleDownDelaySeconds (0 = forever), counted from
+  // when the stable is fully available again; with dynamicStableScale the arithmetic ramps it down instead,
+  // unless abortScaleDownDelaySeconds is set explicitly (upstream shouldDelayScaleDownOnAbort).
+  if (abort && !promoted && routed && newRS !== undefined && (canary.dynamicStableScale !== true || canary.abortScaleDownDelaySeconds != null) && canaryTarget < rsSpecReplicas(newRS)) {
     const delay = abortScaleDownDelaySecondsOrDefault(spec);
     if (delay === null || delay === 0) canaryTarget = rsSpecReplicas(newRS);
     else {
       const deadline = rsScaleDownDeadline(newRS);
-      if (deadline === undefined) {
+      if (deadline === undefined && rsAvailable(stableRS) < R) canaryTarget = rsSpecReplicas(newRS);
+      else if (deadline === undefined) {
         const at = now + delay * 1000;
         scaleDowns.push({ _tag: 'AnnotateReplicaSet', name: newRSName, annotations: { [L.SCALE_DOWN_DEADLINE]: toRfc3339(at) }, reason: `aborted: canary ${newRSName} scales down in ${delay}s` });
         requeueAt.push(at);
@@ -582,12 +648,45 @@ export function reconcileCanary(obs: RolloutObservation, template: PodTemplateSp
     event('ScalingReplicaSet', `Scaled ${desired.stable > rsSpecReplicas(stableRS) ? 'up' : 'down'} ReplicaSet ${rsName(stableRS)} (revision ${rsRevision(stableRS)}) from ${rsSpecReplicas(stableRS)} to ${desired.stable}`);
   }
 
+  // The new and stable revisions serve: a scale-down deadline left on one of them (it was an old revision once,
+  // and the template went back to it) is removed, unless the new one is waiting out an abort's delay (upstream
+  // removeScaleDownDeadlines).
+  const abortDelay = abort && !promoted && routed && stableRS !== undefined ? abortScaleDownDelaySecondsOrDefault(spec) : null;
+  const abortDelayed = abortDelay !== null && abortDelay > 0 && (canary.dynamicStableScale !== true || canary.abortScaleDownDelaySeconds != null);
+  const keepDeadline = abortDelayed ? newRS : undefined;
+  for (const rs of stableRS === newRS ? [newRS] : [newRS, stableRS]) {
+    if (rs === undefined || rs === keepDeadline || rsScaleDownDeadline(rs) === undefined) continue;
+    const n = rsName(rs);
+    let merged = false;
+    for (const list of [scaleUps, scaleDowns])
+      for (let i = 0; i < list.length; i++) {
+        const x = list[i]!;
+        if (x._tag === 'ScaleReplicaSet' && x.name === n) {
+          list[i] = { ...x, annotations: { ...(x.annotations ?? {}), [L.SCALE_DOWN_DEADLINE]: null } };
+          merged = true;
+        }
+      }
+    if (!merged) scaleUps.push({ _tag: 'AnnotateReplicaSet', name: n, annotations: { [L.SCALE_DOWN_DEADLINE]: null }, reason: `${n} serves the rollout again: its scale-down deadline is removed` });
+  }
+
   // Older ReplicaSets (the previous stable after promotion, superseded canaries).
   const olds: ReplicaSet[] = [];
   for (let i = 0; i < owned.length; i++) if (owned[i] !== newRS && owned[i] !== stableRS) olds.push(owned[i]!);
   if (olds.length > 1) olds.sort(byRevisionDesc);
   if (routed) {
+    // A revision the router's weights or a Service still send traffic to keeps its pods (a rollback to the stable
+    // mid-update, or a newer revision that has no available pod yet).
+    const referenced = (rs: ReplicaSet): boolean => {
+      const h = rsHash(rs);
+      if (weights != null && (weights.canary.podTemplateHash === h || weights.stable.podTemplateHash === h)) return true;
+      for (const s of obs.services) {
+        const n = s.metadata?.name;
+        if ((n === canary.canaryService || n === canary.stableService) && n != null && s.spec?.selector?.[L.POD_TEMPLATE_HASH] === h) return true;
+      }
+      return false;
+    };
     const plan = scaleDownOldReplicaSets({
+      referenced,
       olds,
       delayed: (rs) => rs === oldStableRS && canary.dynamicStableScale !== true,
       delaySeconds: canary.dynamicStableScale === true ? 0 : (canary.scaleDownDelaySeconds ?? 30),
@@ -616,33 +715,54 @@ export function reconcileCanary(obs: RolloutObservation, template: PodTemplateSp
   }
 
   // ---- Services and traffic ----------------------------------------------------------------------------
-  const serviceTargets: Array<[string | null | undefined, string, boolean]> = [
-    // [service, hash, requires that hash's ReplicaSet to be fully available first]
-    [canary.stableService, stableHash, promotedNow],
-    [canary.canaryService, promoted ? stableHash : newHash, false],
+  // A Service moves to a revision only once it has an available pod (upstream ensureSVCTargets), and a Service
+  // not yet managed by a Rollout is adopted only once the revision is fully available: never traffic to nothing.
+  // An aborted basic canary points the canary Service back at the stable; a traffic-routed one does so once the
+  // router sends the canary nothing (at once without dynamic scaling); a dynamic rollback to the stable leaves
+  // the canary Service on the previous canary until the stable is fully available.
+  const canaryServiceHash =
+    abort && !promoted
+      ? !routed || canary.dynamicStableScale !== true || abortTrafficWeight === 0
+        ? stableHash
+        : undefined
+      : rollingBack
+        ? undefined
+        : newHash;
+  const serviceTargets: Array<[string | null | undefined, string | undefined, boolean]> = [
+    // [service, hash (undefined: leave it), whether the revision's availability is checked]
+    [canary.stableService, stableHash, true],
+    [canary.canaryService, canaryServiceHash, !(abort && routed)],
   ];
   if (pp !== undefined) {
     // The stable role always selects the stable revision (at promotion it already does: it was the canary role).
-    serviceTargets.push([roles.stableService, stableHash, false]);
+    serviceTargets.push([roles.stableService, stableHash, true]);
     // The canary role follows the update; once promoted it keeps its old revision and gets no traffic.
+    // (Without an availability check, as upstream: the router sends it nothing until the canary has pods.)
     if (!promoted) serviceTargets.push([roles.canaryService, newHash, false]);
   }
   for (let t = 0; t < serviceTargets.length; t++) {
-    const [svcName, hash, needsAvailable] = serviceTargets[t]!;
-    if (svcName == null || svcName === '') continue;
+    const [svcName, hash, checked] = serviceTargets[t]!;
+    if (svcName == null || svcName === '' || hash === undefined) continue;
     let svc: (typeof obs.services)[number] | undefined;
     for (let i = 0; i < obs.services.length && svc === undefined; i++) if (obs.services[i]!.metadata?.name === svcName) svc = obs.services[i];
     if (svc === undefined) continue;
     if (svc.spec?.selector?.[L.POD_TEMPLATE_HASH] === hash) continue;
-    if (needsAvailable && rsAvailable(owned.find((rs) => rsHash(rs) === hash)) < R) continue;
+    if (checked) {
+      const target = owned.find((rs) => rsHash(rs) === hash);
+      const avail = rsAvailable(target);
+      if (avail === 0) continue;
+      const adopting = svc.metadata?.annotations?.[L.MANAGED_BY] == null;
+      if (adopting && (rsSpecReplicas(target) === 0 || avail < rsSpecReplicas(target))) continue;
+    }
     traffic.unshift({ _tag: 'PatchServiceSelector', service: svcName, podTemplateHash: hash, rollout: name, reason: `Service ${svcName} now selects revision ${hash}` });
   }
 
   let newWeights: TrafficWeights | undefined = prev.canary?.weights ?? undefined;
   if (routed) {
     let w: number;
-    if (promoted) w = 0;
-    else if (abort) w = canary.dynamicStableScale === true ? Math.min(currentTrafficWeight, stableCarries(desiredWeight) ? desiredWeight : currentTrafficWeight) : 0;
+    if (rollingBack) w = abortTrafficWeight;
+    else if (promoted) w = 0;
+    else if (abort) w = dynamicRouted ? abortTrafficWeight : 0;
     else if (newAvail === 0 || desired.canary === 0) w = 0;
     else if (desiredWeight > currentTrafficWeight) w = canaryCarries(desiredWeight, stepIndex) ? desiredWeight : currentTrafficWeight;
     else w = canary.dynamicStableScale === true && !stableCarries(desiredWeight) ? currentTrafficWeight : desiredWeight;
@@ -660,7 +780,7 @@ export function reconcileCanary(obs: RolloutObservation, template: PodTemplateSp
     }
     const extra = additional.reduce((sum, d) => sum + d.weight, 0);
     const next: TrafficWeights = {
-      canary: { weight: w, serviceName: roles.canaryService, podTemplateHash: promoted ? stableHash : newHash },
+      canary: { weight: w, serviceName: roles.canaryService, podTemplateHash: rollingBack ? (weights?.canary.podTemplateHash ?? newHash) : promoted ? stableHash : newHash },
       stable: { weight: Math.max(0, maxWeight - w - extra), serviceName: roles.stableService, podTemplateHash: stableSvcHash },
       additional: additional.length > 0 ? additional : undefined,
       verified: weightVerification ? w === currentTrafficWeight && obs.trafficRouting?.weightVerified === true : undefined,

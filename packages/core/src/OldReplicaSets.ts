@@ -28,6 +28,8 @@ export interface OldReplicaSetInput {
   readonly revisionLimit: number | undefined;
   /** `previous stable`, `previous active`: how the reason names the kept revision. */
   readonly role: string;
+  /** Whether a Service or the router still sends this one traffic: then it is left alone (upstream isReplicaSetReferenced). */
+  readonly referenced?: (rs: ReplicaSet) => boolean;
   readonly now: number;
 }
 
@@ -36,6 +38,7 @@ export function scaleDownOldReplicaSets(input: OldReplicaSetInput): OldReplicaSe
   let kept = 0;
   for (const rs of input.olds) {
     if (rsSpecReplicas(rs) === 0) continue;
+    if (input.referenced !== undefined && input.referenced(rs)) continue;
     const deadline = rsScaleDownDeadline(rs);
     const keep = (input.delayed(rs) || deadline !== undefined) && input.delaySeconds > 0 && (input.revisionLimit === undefined || kept < input.revisionLimit);
     if (keep) {

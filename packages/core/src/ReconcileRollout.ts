@@ -14,6 +14,7 @@ import {
   validateRollout,
   validateTrafficRoutingConfig,
 } from '@rollouts/api';
+import { terminateAbandoned } from './AbandonedRuns';
 import { reconcileBlueGreen } from './BlueGreenReconcile';
 import { reconcileCanary } from './CanaryReconcile';
 import { setCondition } from './Conditions';
@@ -206,6 +207,8 @@ export function reconcileRollout(obs: RolloutObservation): ReconcileResult {
   const result = effective.spec.strategy?.blueGreen != null ? reconcileBlueGreen(input, template) : reconcileCanary(input, template);
 
   const extra: Intent[] = restart.evictions.length > 0 ? restart.evictions.slice() : [];
+  const abandoned = obs.analysisRuns.length > 0 || obs.experiments.length > 0 ? terminateAbandoned(obs, result.status, result.intents) : [];
+  if (abandoned.length > 0) extra.push(...abandoned);
   const scaleDown = workloadScaleDown(effective, obs, result.status);
   if (scaleDown.length > 0) extra.push(...scaleDown);
   const history = runHistoryDeletions(effective, obs, result.status);

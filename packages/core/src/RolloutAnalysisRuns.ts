@@ -49,12 +49,26 @@ export function freeName(base: string, existing: ReadonlyArray<{ metadata?: { na
 
 /** Follow the current run, or build a new one; Left is a build error (a missing template, an unresolved arg). */
 export function followOrCreateRun(req: RunRequest): E.Either<string, RunFollowed> {
-  const candidate = req.current == null ? undefined : req.obs.analysisRuns.find((r) => r.metadata?.name === req.current?.name);
+  let candidate = req.current == null ? undefined : req.obs.analysisRuns.find((r) => r.metadata?.name === req.current?.name);
   // A run counts only if it was made for this revision and purpose (a promote or retry may have moved on).
   const labels = candidate?.metadata?.labels ?? {};
   const stepIndex = req.stepIndex === undefined ? undefined : String(req.stepIndex);
-  const belongs = candidate !== undefined && labels[L.POD_TEMPLATE_HASH] === req.latestHash && labels[L.ROLLOUT_TYPE] === req.type && labels[L.STEP_INDEX] === stepIndex;
-  if (belongs) {
+  let belongs = candidate !== undefined && labels[L.POD_TEMPLATE_HASH] === req.latestHash && labels[L.ROLLOUT_TYPE] === req.type && labels[L.STEP_INDEX] === stepIndex;
+  if (!belongs) {
+    // A run made for this revision and purpose that the status does not name (the status write that named it
+    // failed, e.g. on a conflict) and that is still going is followed, not duplicated.
+    const base = baseName(req);
+    for (const r of req.obs.analysisRuns) {
+      const n = r.metadata?.name ?? '';
+      const l = r.metadata?.labels ?? {};
+      if ((n === base || n.startsWith(`${base}.`)) && l[L.POD_TEMPLATE_HASH] === req.latestHash && l[L.ROLLOUT_TYPE] === req.type && l[L.STEP_INDEX] === stepIndex && r.spec?.terminate !== true && !TERMINAL_RUN_PHASES.has(r.status?.phase ?? '')) {
+        candidate = r;
+        belongs = true;
+        break;
+      }
+    }
+  }
+  if (belongs && candidate !== undefined) {
     const phase = candidate.status?.phase ?? '';
     return E.right({
       status: { name: candidate.metadata?.name ?? baseName(req), status: phase === '' ? 'Pending' : phase, ...(candidate.status?.message ? { message: candidate.status.message } : {}) },
