@@ -617,3 +617,55 @@ describe('blue-green with workloadRef', () => {
     expect(next.intents.some((i) => i._tag === 'UpdateStatus')).toBe(true);
   });
 });
+
+describe('blue-green: spec.paused on a completed Rollout (upstream checkPausedConditions skips completed Rollouts)', () => {
+  it('keeps Progressing True/NewReplicaSetAvailable; the Paused condition and the phase say paused', () => {
+    const ro = rollout({}, { image: 'shop:1' });
+    const healthy = settle(observe(ro, [rs('shop:1', 1, 3)], { services: services(OLD, OLD) }));
+    expect(healthy.status.phase).toBe('Healthy');
+    const paused = settle(observe({ ...ro, spec: { ...ro.spec, paused: true }, status: healthy.status }, [rs('shop:1', 1, 3)], { services: services(OLD, OLD), now: T0 + 60_000 }));
+    const progressing = paused.status.conditions?.find((c) => c.type === 'Progressing');
+    expect(progressing).toMatchObject({ status: 'True', reason: 'NewReplicaSetAvailable' });
+    expect(paused.status.conditions?.find((c) => c.type === 'Paused')).toMatchObject({ status: 'True', reason: 'RolloutPaused' });
+    expect(paused.status).toMatchObject({ phase: 'Paused', message: 'manually paused' });
+  });
+
+  it('an update under spec.paused is still Progressing Unknown/RolloutPaused', () => {
+    const r = reconcileRollout(observe(rollout({}, { status: updating(), paused: true }), [rs('shop:1', 1, 3), rs('shop:2', 2, 3)]));
+    expect(r.status.conditions?.find((c) => c.type === 'Progressing')).toMatchObject({ status: 'Unknown', reason: 'RolloutPaused' });
+  });
+});
+
+describe('blue-green: progressDeadlineAbort acts in the reconcile that finds the deadline passed', () => {
+  const stuck = [rs('shop:1', 1, 3), rs('shop:2', 2, 3, 0)];
+  const withAbort = (ro: Rollout): Rollout => ({ ...ro, spec: { ...ro.spec, progressDeadlineAbort: true, progressDeadlineSeconds: 60 } });
+
+  it('the reconcile that finds the deadline exceeded aborts in the same status write (abortedAt, RolloutAborted, preview scale-down deadline)', () => {
+    const ro = withAbort(rollout({}, { status: updating() }));
+    const first = reconcileRollout(observe(ro, stuck)).status;
+    const r = reconcileRollout(observe({ ...ro, status: first }, stuck, { now: T0 + 61_000 }));
+    expect(r.status).toMatchObject({ abort: true, abortedAt: at(61), phase: 'Degraded', blueGreen: { activeSelector: OLD } });
+    const progressing = r.status.conditions?.find((c) => c.type === 'Progressing');
+    expect(progressing).toMatchObject({ status: 'False', reason: 'RolloutAborted' });
+    expect(progressing?.message).toContain('timed out progressing');
+    expect(events(r)).toContain('RolloutAborted');
+    expect(annotations(r)).toEqual([`${NEW_RS} ${DEADLINE}=${at(91)}`]);
+    // and the next reconcile has nothing more to do about it
+    const next = reconcileRollout(observe({ ...ro, status: r.status }, stuck, { now: T0 + 62_000 }));
+    expect(events(next)).not.toContain('RolloutAborted');
+    expect(next.status.abortedAt).toBe(at(61));
+  });
+
+  it('progressDeadlineAbort set after the deadline already passed (Progressing False/ProgressDeadlineExceeded) aborts', () => {
+    const ro = rollout({}, { status: updating() });
+    const shortDeadline: Rollout = { ...ro, spec: { ...ro.spec, progressDeadlineSeconds: 60 } };
+    const first = reconcileRollout(observe(shortDeadline, stuck)).status;
+    const timedOut = reconcileRollout(observe({ ...shortDeadline, status: first }, stuck, { now: T0 + 61_000 })).status;
+    expect(timedOut.conditions?.find((c) => c.type === 'Progressing')?.reason).toBe('ProgressDeadlineExceeded');
+    expect(timedOut.abort).toBeUndefined();
+    const r = reconcileRollout(observe({ ...withAbort(ro), status: timedOut }, stuck, { now: T0 + 120_000 }));
+    expect(r.status).toMatchObject({ abort: true, abortedAt: at(120), phase: 'Degraded' });
+    expect(r.status.conditions?.find((c) => c.type === 'Progressing')).toMatchObject({ status: 'False', reason: 'RolloutAborted' });
+    expect(events(r)).toContain('RolloutAborted');
+  });
+});

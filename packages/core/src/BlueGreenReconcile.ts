@@ -23,7 +23,11 @@ import { TERMINAL_RUN_PHASES, followOrCreateRun, runAbortMessage, runVerdict } f
 import { abortedCondition, finishStatus, resultOf } from './RolloutStatusPhase';
 import { toRfc3339 } from './Time';
 
-export function reconcileBlueGreen(obs: RolloutObservation, template: PodTemplateSpec): ReconcileResult {
+/**
+ * @param deadlineAbort set (to the timed-out message) when this reconcile found the progress deadline exceeded
+ *   with `progressDeadlineAbort`: the reconcile is decided again as an abort, so that it acts in this reconcile.
+ */
+export function reconcileBlueGreen(obs: RolloutObservation, template: PodTemplateSpec, deadlineAbort?: string): ReconcileResult {
   const ro = obs.rollout;
   const now = obs.now;
   const nowStr = toRfc3339(now);
@@ -78,6 +82,11 @@ export function reconcileBlueGreen(obs: RolloutObservation, template: PodTemplat
     controllerPause = false;
     progressingReason = 'RolloutRetry';
     event('RolloutRetry', `Rollout retried: restarting update to revision ${newRevision}`);
+  }
+
+  if (deadlineAbort !== undefined) {
+    abort = true;
+    abortMessage = deadlineAbort;
   }
 
   let fullyPromoted = firstDeploy || stableHash === newHash;
@@ -352,6 +361,7 @@ export function reconcileBlueGreen(obs: RolloutObservation, template: PodTemplat
     abortMessage,
     paused,
     completed,
+    stableIsCurrent: stableHash === newHash,
     rolloutName: name,
     newRSName,
     newRevision,
@@ -367,7 +377,10 @@ export function reconcileBlueGreen(obs: RolloutObservation, template: PodTemplat
   if (progressing.requeueAt !== undefined) requeueAt.push(progressing.requeueAt);
   if (progressing.exceededNow)
     event('RolloutNotCompleted', `Rollout did not progress within progressDeadlineSeconds ${spec.progressDeadlineSeconds ?? 600}: ${newAvail}/${newTarget} new pods available`, 'Warning');
-  if (progressing.abort) abort = true;
+  // progressDeadlineAbort: the deadline passed (now, or before the field was set). Decide this reconcile again as
+  // an abort, so that the abort acts now (active back to stable, preview scale-down deadline, runs terminated)
+  // in one status write; upstream writes abort now and acts on the next reconcile.
+  if (progressing.abort && !abort && !fullyPromoted && deadlineAbort === undefined) return reconcileBlueGreen(obs, template, progressing.abortMessage ?? 'progress deadline exceeded');
   const status = finishStatus({ rollout: ro, draft, conditions, paused, aborted: abort, availableReplicas: available, newHash, stableHash, newRevision, now });
   return resultOf(ro, status, plan.ordered(), requeueAt, now);
 }

@@ -1,6 +1,7 @@
 /**
  * The Progressing condition of a Rollout, shared by both strategies, in Argo's order: InvalidSpec, aborted,
- * paused, completed, else progressing — with the progress deadline. The message of a progressing update carries
+ * completed, paused (upstream leaves a completed Rollout's condition alone when it is paused), else progressing —
+ * with the progress deadline. The message of a progressing update carries
  * its progress (`2/5 new pods available, step 2/8`), so any progress refreshes `lastUpdateTime` (the start of
  * the deadline); once the deadline passed, the condition stays `ProgressDeadlineExceeded` until the progress
  * changes.
@@ -20,6 +21,12 @@ export interface ProgressingInput {
   readonly abortMessage: string | undefined;
   readonly paused: boolean;
   readonly completed: boolean;
+  /**
+   * The stable ReplicaSet is the current one (`stableRS == currentPodHash` in the status being written). A
+   * pause (`spec.paused`) of such a Rollout does not touch the Progressing condition: upstream's
+   * checkPausedConditions skips completed Rollouts. Absent means false.
+   */
+  readonly stableIsCurrent?: boolean;
   readonly rolloutName: string;
   readonly newRSName: string;
   readonly newRevision: number;
@@ -38,8 +45,14 @@ export interface ProgressingOutcome {
   readonly conditions: Condition[];
   /** The deadline passed just now (an event is due). */
   readonly exceededNow: boolean;
-  /** `progressDeadlineAbort` turned the timeout into an abort. */
+  /**
+   * `progressDeadlineAbort` turns the timeout into an abort: true on every reconcile that finds the deadline
+   * exceeded (the first, and any later one, e.g. when `progressDeadlineAbort` is set after the deadline passed),
+   * until the caller aborts. The caller should abort in the same reconcile, with `abortMessage`.
+   */
   readonly abort: boolean;
+  /** Why, when `abort`: the timed-out message. */
+  readonly abortMessage?: string | undefined;
   readonly requeueAt?: number | undefined;
 }
 
@@ -52,24 +65,32 @@ export function progressingCondition(i: ProgressingInput): ProgressingOutcome {
   if (i.invalidMessage !== undefined)
     return { conditions: set({ type: 'InvalidSpec', status: 'True', reason: 'InvalidSpec', message: `The Rollout "${i.rolloutName}" is invalid: ${i.invalidMessage}` }), exceededNow: false, abort: false };
   if (i.aborted) return { conditions: set(abortedCondition(i.prevConditions, i.newRevision, i.abortMessage)), exceededNow: false, abort: false };
-  if (i.paused) return { conditions: set({ type: 'Progressing', status: 'Unknown', reason: 'RolloutPaused', message: 'Rollout is paused' }), exceededNow: false, abort: false };
   if (i.completed)
     return { conditions: set({ type: 'Progressing', status: 'True', reason: 'NewReplicaSetAvailable', message: `ReplicaSet "${i.newRSName}" has successfully progressed.` }), exceededNow: false, abort: false };
+  if (i.paused) {
+    // A paused Rollout whose update is done (but, say, short of a pod) keeps its Progressing condition.
+    if (i.stableIsCurrent === true) return { conditions: i.conditions, exceededNow: false, abort: false };
+    return { conditions: set({ type: 'Progressing', status: 'Unknown', reason: 'RolloutPaused', message: 'Rollout is paused' }), exceededNow: false, abort: false };
+  }
 
   const timedOut = () => `ReplicaSet "${i.newRSName}" has timed out progressing: ${i.detail}.`;
   const before = getCondition(i.prevConditions, 'Progressing');
-  // Still no progress since the deadline passed: keep the condition as it is.
-  if (before?.reason === 'ProgressDeadlineExceeded' && before.message === timedOut()) return { conditions: i.conditions, exceededNow: false, abort: false };
+  // Still no progress since the deadline passed: keep the condition as it is (and abort, when asked to: the
+  // deadline may have passed before progressDeadlineAbort was set).
+  if (before?.reason === 'ProgressDeadlineExceeded' && before.message === timedOut())
+    return { conditions: i.conditions, exceededNow: false, abort: i.progressDeadlineAbort, abortMessage: i.progressDeadlineAbort ? before.message : undefined };
   const message = i.reason === 'NewReplicaSetCreated' ? `Created new replica set "${i.newRSName}"` : `ReplicaSet "${i.newRSName}" is progressing: ${i.detail}.`;
   const conditions = set({ type: 'Progressing', status: 'True', reason: i.reason, message });
   if (!i.deadlineApplies) return { conditions, exceededNow: false, abort: false };
   const progressing = getCondition(conditions, 'Progressing');
   const progressDeadlineSeconds = i.progressDeadlineSeconds ?? null;
   if (progressDeadlineExceeded({ progressing, progressDeadlineSeconds, now: i.now })) {
+    const message = timedOut();
     return {
-      conditions: set({ type: 'Progressing', status: 'False', reason: 'ProgressDeadlineExceeded', message: timedOut() }),
+      conditions: set({ type: 'Progressing', status: 'False', reason: 'ProgressDeadlineExceeded', message }),
       exceededNow: true,
       abort: i.progressDeadlineAbort,
+      abortMessage: i.progressDeadlineAbort ? message : undefined,
       requeueAt: i.progressDeadlineAbort ? i.now : undefined,
     };
   }
