@@ -639,6 +639,35 @@ describe('analyses', () => {
     ]);
   });
 
+  it('an argument from a fieldRef reads the Experiment (metadata as the downward API reads it, other paths from its JSON)', () => {
+    const args = [
+      { name: 'canary-hash', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } },
+      { name: 'team', valueFrom: { fieldRef: { fieldPath: "metadata.labels['team']" } } },
+      { name: 'duration', valueFrom: { fieldRef: { fieldPath: 'spec.duration' } } },
+    ];
+    const exp = { ...experiment({ duration: '5m', analyses: [{ name: 'check', templateName: 'fields', args }] }, running('Running')), metadata: { name: 'exp', namespace: 'default', uid: 'uid-exp', labels: { team: 'shop' } } };
+    const rss = [rsOf(exp, template('baseline'), 1), rsOf(exp, template('canary'), 1)];
+    const r = reconcileExperiment(observe(exp, { replicaSets: rss, analysisTemplates: [analysisTemplate('fields', ['canary-hash', 'team', 'duration'])], now: at(5) }));
+    expect(of(r, 'CreateAnalysisRun')[0]?.analysisRun.spec.args).toEqual([
+      { name: 'canary-hash', value: 'exp' },
+      { name: 'team', value: 'shop' },
+      { name: 'duration', value: '5m' },
+    ]);
+  });
+
+  it.each([
+    ['spec.nothing', 'arg "x": fieldPath "spec.nothing" not found in the Experiment'],
+    ['metadata.generateName', 'arg "x": unsupported fieldPath: metadata.generateName'],
+  ])('an argument whose fieldRef %s does not resolve fails the analysis (Error), with no run and no empty value', (fieldPath, message) => {
+    const withDefault = { ...analysisTemplate('fields'), spec: { ...analysisTemplate('fields').spec, args: [{ name: 'x', value: 'template-default' }] } } as AnalysisTemplate;
+    const exp = experiment({ analyses: [{ name: 'check', templateName: 'fields', args: [{ name: 'x', valueFrom: { fieldRef: { fieldPath } } }] }] }, running('Running'));
+    const rss = [rsOf(exp, template('baseline'), 1), rsOf(exp, template('canary'), 1)];
+    const r = reconcileExperiment(observe(exp, { replicaSets: rss, analysisTemplates: [withDefault], now: at(5) }));
+    expect(of(r, 'CreateAnalysisRun')).toEqual([]);
+    expect(analysisStatus(r, 'check')).toMatchObject({ phase: 'Error', message: `Failed to create AnalysisRun for analysis 'check': ${message}` });
+    expect(r.status.phase).toBe('Error');
+  });
+
   it('take a free name when <experiment>-<analysis> is taken by a completed run, and adopt a live one', () => {
     const exp = experiment({ analyses: [{ name: 'check', templateName: 'smoke' }] }, running('Running'));
     const rss = [rsOf(exp, template('baseline'), 1), rsOf(exp, template('canary'), 1)];

@@ -19,7 +19,8 @@
  * 3. Each analysis: before `availableAt` only its template's existence is checked; once the experiment is
  *    available an AnalysisRun `<experiment>-<analysis>` is created (unless terminating), its arguments
  *    templated with `{{templates.<t>.podTemplateHash}}`, `{{templates.<t>.replicaset.name}}`,
- *    `{{experiment.availableAt}}` and `{{experiment.finishedAt}}`; afterwards the run's phase is followed,
+ *    `{{experiment.availableAt}}` and `{{experiment.finishedAt}}` (a `valueFrom.fieldRef` argument is read from
+ *    the Experiment, and one that does not resolve puts the analysis in Error); afterwards the run's phase is followed,
  *    and a running run is terminated when the experiment is terminating.
  * 4. The phase (`decideExperimentPhase`): `""` becomes `Pending`; while Pending or Running the worst template
  *    and the worst analysis decide it; `availableAt` is set when every template is Running; a completed phase
@@ -76,7 +77,7 @@ import {
   type Service,
   type ValidationError,
 } from '@rollouts/api';
-import { buildAnalysisRun } from './AnalysisRunBuilder';
+import { buildAnalysisRun, fieldOf, metadataFieldOf } from './AnalysisRunBuilder';
 import { substituteTags } from './AnalysisArgs';
 import { phaseCompleted } from './AnalysisRunReconcile';
 import { getCondition, removeCondition, setCondition } from './Conditions';
@@ -507,15 +508,34 @@ function reconcileTemplate(c: Context, t: ExperimentTemplate, rs: ReplicaSet | u
   };
 }
 
+/**
+ * A `fieldRef` argument of an Experiment analysis, read from the Experiment: `metadata.*` as the downward API
+ * reads it (`metadata.labels['k']` of an absent key is `""`), any other path from the Experiment's JSON, where
+ * a path that leads nowhere is an error (upstream fails the argument; it never becomes an empty value).
+ */
+function experimentFieldOf(exp: Experiment, fieldPath: string): E.Either<string, string> {
+  if (fieldPath.startsWith('metadata')) return metadataFieldOf(exp, fieldPath);
+  const v = fieldOf(exp, fieldPath);
+  return v === undefined ? E.left(`fieldPath ${JSON.stringify(fieldPath)} not found in the Experiment`) : E.right(v);
+}
+
 /** The AnalysisRun of one analysis, as `buildAnalysisRun` makes it for a Rollout, but owned by the Experiment. */
 function buildExperimentRun(c: Context, a: ExperimentAnalysisTemplateRef, runName: string): E.Either<string, AnalysisRun> {
   const availableAtMs = c.prev.availableAt != null ? fromRfc3339(c.prev.availableAt) : undefined;
   const availableAt = availableAtMs !== undefined ? toRfc3339(availableAtMs) : undefined;
   const finishedAt = availableAtMs !== undefined && c.durationMs !== undefined ? toRfc3339(availableAtMs + c.durationMs) : undefined;
-  // Only values are templated and passed on; an argument without one leaves the template's own (as upstream).
+  // Values are templated and passed on; a `valueFrom.fieldRef` is read from the Experiment and must resolve (an
+  // error, never an empty value or the template's default); an argument with neither leaves the template's own.
   const args: Array<{ name: string; value: string }> = [];
   for (const arg of a.args ?? []) {
-    if (arg.value == null) continue;
+    if (arg.value == null) {
+      const fieldPath = arg.valueFrom?.fieldRef?.fieldPath;
+      if (fieldPath == null) continue;
+      const v = experimentFieldOf(c.exp, fieldPath);
+      if (E.isLeft(v)) return E.left(`arg ${JSON.stringify(arg.name)}: ${v.left}`);
+      args.push({ name: arg.name, value: v.right });
+      continue;
+    }
     const v = resolveExperimentArgValue(arg.value, { replicaSets: c.templateReplicaSets, availableAt, finishedAt });
     if (E.isLeft(v)) return v;
     args.push({ name: arg.name, value: v.right });
