@@ -669,3 +669,27 @@ describe('blue-green: progressDeadlineAbort acts in the reconcile that finds the
     expect(events(r)).toContain('RolloutAborted');
   });
 });
+
+describe('blue-green: promote --full after an abort (upstream: promoteFull removes the abort)', () => {
+  it('clears the abort, scales the new revision up, switches once saturated and reaches Healthy', () => {
+    const ro = rollout({}, { status: updating({ abort: true }) });
+    // the abort: Degraded, preview held for abortScaleDownDelaySeconds then scaled to 0
+    const aborted = reconcileRollout(observe(ro, [rs('shop:1', 1, 3), rs('shop:2', 2, 3)], { services: services(OLD, NEW) }));
+    expect(aborted.status.phase).toBe('Degraded');
+    const down = reconcileRollout(observe({ ...ro, status: aborted.status }, [rs('shop:1', 1, 3), rs('shop:2', 2, 3, 3, { [DEADLINE]: at(30) })], { services: services(OLD, NEW), now: T0 + 31_000 }));
+    expect(scales(down)).toEqual([`${NEW_RS}=0`]);
+    // promote --full: {"status":{"promoteFull":true}}
+    const full = { ...down.status, promoteFull: true };
+    const r = reconcileRollout(observe({ ...ro, status: full }, [rs('shop:1', 1, 3), rs('shop:2', 2, 0)], { services: services(OLD, NEW), now: T0 + 40_000 }));
+    expect(r.status.abort).toBeUndefined();
+    expect(r.status.abortedAt).toBeUndefined();
+    expect(scales(r)).toEqual([`${NEW_RS}=3`]);
+    expect(r.status.conditions?.find((c) => c.type === 'Progressing')?.reason).not.toBe('RolloutAborted');
+    expect(r.status.phase).toBe('Progressing');
+    const done = reconcileRollout(observe({ ...ro, status: r.status }, [rs('shop:1', 1, 3), rs('shop:2', 2, 3)], { services: services(OLD, NEW), now: T0 + 50_000 }));
+    expect(switches(done)).toEqual([`shop-active->${NEW}`]);
+    expect(done.status).toMatchObject({ stableRS: NEW, phase: 'Healthy' });
+    expect(done.status.promoteFull).toBeUndefined();
+    expect(done.status.conditions?.find((c) => c.type === 'Healthy')?.status).toBe('True');
+  });
+});

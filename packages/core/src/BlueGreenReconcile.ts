@@ -84,6 +84,14 @@ export function reconcileBlueGreen(obs: RolloutObservation, template: PodTemplat
     event('RolloutRetry', `Rollout retried: restarting update to revision ${newRevision}`);
   }
 
+  // promote --full after an abort: upstream's syncRolloutStatusBlueGreen removes the abort (RemoveAbort) and clears
+  // the pause conditions when status.promoteFull is set; the update then goes straight to full size and the switch.
+  if (promoteFull && (abort || abortedAt !== undefined)) {
+    abort = false;
+    abortedAt = undefined;
+    pauseConditions = [];
+    controllerPause = false;
+  }
   if (deadlineAbort !== undefined) {
     abort = true;
     abortMessage = deadlineAbort;
