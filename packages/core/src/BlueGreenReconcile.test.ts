@@ -693,3 +693,19 @@ describe('blue-green: promote --full after an abort (upstream: promoteFull remov
     expect(done.status.conditions?.find((c) => c.type === 'Healthy')?.status).toBe('True');
   });
 });
+
+describe('blue-green: a workloadRef Rollout with its own template (e2e WorkloadRefTemplate)', () => {
+  it('is InvalidSpec with upstream\'s message, even once the workload is found', () => {
+    const base = rollout({});
+    const ro = {
+      ...base,
+      spec: { ...base.spec, selector: { matchLabels: { app: 'other' } }, template: { metadata: { labels: { app: 'shop' } } }, workloadRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: 'shop' } },
+    } as Rollout;
+    const workload = { apiVersion: 'apps/v1', kind: 'Deployment', name: 'shop', generation: 1, replicas: 0, template: template('shop:1') as never };
+    const r = reconcileRollout(observe(ro, [], { services: [], workload }));
+    expect(r.status.phase).toBe('Degraded');
+    expect(r.status.conditions).toHaveLength(1);
+    expect(r.status.conditions?.[0]?.message?.startsWith('The Rollout "shop" is invalid: spec.template: Internal error: template must be empty for workload reference rollout')).toBe(true);
+    expect(tags(r)).toEqual(['RecordEvent', 'UpdateStatus']);
+  });
+});

@@ -184,7 +184,10 @@ export function reconcileRollout(obs: RolloutObservation): ReconcileResult {
     ref != null && obs.workload !== undefined
       ? { ...ro, spec: { ...ro.spec, template, selector: ro.spec.selector ?? obs.workload.selector ?? null } }
       : ro;
-  const fromSpec = ref != null ? specProblems(effective, obs.workload !== undefined) : cachedSpecProblems(ro.spec);
+  // Upstream resolves a workloadRef only into a Rollout whose own template is empty (R5): otherwise the Rollout is
+  // validated as written, and "template must be empty for workload reference rollout" comes first.
+  const asWritten = ref != null ? cachedSpecProblems(ro.spec) : undefined;
+  const fromSpec = asWritten === undefined ? cachedSpecProblems(ro.spec) : asWritten.some((p) => p.rule === 'R5') ? asWritten : specProblems(effective, obs.workload !== undefined);
   const fromEnvironment = environmentProblems(effective, obs);
   const problems = fromEnvironment.length === 0 ? fromSpec : [...fromSpec, ...fromEnvironment];
   if (problems.length > 0) return invalid(obs, problems);
