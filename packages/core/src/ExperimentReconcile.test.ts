@@ -8,6 +8,7 @@ import {
   assessAnalyses,
   assessTemplates,
   decideExperimentPhase,
+  experimentPodTemplateHash,
   experimentTerminating,
   reconcileExperiment,
   resolveExperimentArgValue,
@@ -457,7 +458,7 @@ describe('ReplicaSets', () => {
     const t = template('canary', { replicas: 3, minReadySeconds: 10 });
     const exp = experiment({ templates: [t] });
     const [create] = of(reconcileExperiment(observe(exp)), 'CreateReplicaSet');
-    const hash = hashOf(t);
+    const hash = experimentPodTemplateHash(exp, t);
     expect(create?.replicaSet).toEqual({
       apiVersion: 'apps/v1',
       kind: 'ReplicaSet',
@@ -475,6 +476,25 @@ describe('ReplicaSets', () => {
         template: { metadata: { labels: { app: 'shop', role: 'canary', [HASH]: hash } }, spec: t.template.spec },
       },
     });
+  });
+
+  it('get a pod-template hash of their own, never the one a Rollout gives the same pod template', () => {
+    // A canary experiment step copies the Rollout's pod template: with the Rollout's hash, the Rollout's canary
+    // Service (which selects rollouts-pod-template-hash) would send traffic to the experiment's pods too.
+    const t = template('canary');
+    const hashIn = (name: string, tmpl: ExperimentTemplate = t) => {
+      const exp = { ...experiment({ templates: [tmpl] }), metadata: { name, namespace: 'default', uid: `uid-${name}` } };
+      return of(reconcileExperiment(observe(exp)), 'CreateReplicaSet')[0]?.replicaSet.metadata?.labels?.[HASH];
+    };
+    const hash = hashIn('exp');
+    expect(hash).toMatch(/^[bcdfghjklmnpqrstvwxz2456789]+$/);
+    expect(hash).not.toBe(podTemplateHash(t.template));
+    expect(hashIn('exp')).toBe(hash); // the same experiment and template: the same hash
+    expect(hashIn('exp-2')).not.toBe(hash); // another experiment running the same template
+    // A stable template copied from the stable ReplicaSet carries that ReplicaSet's hash label: not reused either.
+    const stableHash = podTemplateHash(t.template);
+    const fromStable: ExperimentTemplate = { ...t, template: { ...t.template, metadata: { labels: { ...t.template.metadata?.labels, [HASH]: stableHash } } } };
+    expect(hashIn('exp', fromStable)).not.toBe(stableHash);
   });
 
   it('are matched by annotation, scaled to the template replicas, and not created for a terminating experiment', () => {
@@ -543,7 +563,7 @@ describe('Services', () => {
   it('are created with the ReplicaSet, named after it, selecting its hash, one port per container port', () => {
     const exp = withService({});
     const r = reconcileExperiment(observe(exp));
-    const hash = hashOf(exp.spec.templates[1] as ExperimentTemplate);
+    const hash = experimentPodTemplateHash(exp, exp.spec.templates[1] as ExperimentTemplate);
     expect(of(r, 'CreateService').map((i) => i.service)).toEqual([
       {
         apiVersion: 'v1',
@@ -766,7 +786,7 @@ describe('multi-tick', () => {
     expect(r.status.availableAt).toBe(iso(10));
 
     [cl, r] = tick(cl, 11);
-    expect(of(r, 'CreateAnalysisRun').map((i) => i.analysisRun.spec.args)).toEqual([[{ name: 'canary-hash', value: hashOf(template('canary', { ports: true })) }]]);
+    expect(of(r, 'CreateAnalysisRun').map((i) => i.analysisRun.spec.args)).toEqual([[{ name: 'canary-hash', value: experimentPodTemplateHash(cl.exp, template('canary', { ports: true })) }]]);
 
     cl = runReaches(cl, 'exp-check', 'Running');
     [cl, r] = tick(cl, 20);

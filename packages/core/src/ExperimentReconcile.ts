@@ -90,7 +90,7 @@ import { rsAvailable, rsHash, rsName, rsReady, rsScaleDownDeadline, rsSpecReplic
 import { SCALE_DOWN_DEADLINE, withInstanceIdOf } from './Labels';
 import { freeName } from './RolloutAnalysisRuns';
 import { fromRfc3339, toRfc3339 } from './Time';
-import { withEntry } from './internal/Records';
+import { mergedMaps, withEntry } from './internal/Records';
 
 /** Annotation on an experiment's ReplicaSets and Services: the Experiment's name. */
 export const EXPERIMENT_NAME_ANNOTATION = 'experiment.argoproj.io/name';
@@ -272,11 +272,26 @@ const experimentAnnotations = (exp: Experiment, template: string): Record<string
 });
 
 /**
+ * The `rollouts-pod-template-hash` of a template's ReplicaSet and pods: the pod-template hash of the template
+ * (without a hash label it was copied with) as the Experiment identifies it, that is with the
+ * `experiment.argoproj.io/name` and `template-name` annotations its ReplicaSet carries, so that it never equals
+ * the hash a Rollout gives the same pod template. A Rollout's canary and stable Services select pods by that
+ * label: an experiment step running the canary template must not receive the canary Service's traffic. (Upstream
+ * hashes the template it copied from the Rollout's ReplicaSet, which the API server has defaulted, so its hash
+ * differs from the Rollout's in practice but not by rule.) The pods' own metadata is not changed.
+ */
+export function experimentPodTemplateHash(exp: Experiment, template: ExperimentTemplate, collisionCount?: number | null): string {
+  const metadata = template.template.metadata ?? {};
+  const identified = { ...template.template, metadata: { ...metadata, annotations: mergedMaps(metadata.annotations, experimentAnnotations(exp, template.name)) } };
+  return podTemplateHash(identified, collisionCount);
+}
+
+/**
  * The ReplicaSet of a template: `<experiment>-<template>`, owned by the Experiment, labelled and selecting
- * `rollouts-pod-template-hash: <hash of the template>` (with `collisionCount` when the template status has one).
+ * `rollouts-pod-template-hash: <experimentPodTemplateHash>` (with `collisionCount` when the template status has one).
  */
 export function newExperimentReplicaSet(exp: Experiment, template: ExperimentTemplate, collisionCount: number | null | undefined, replicas: number): ReplicaSet {
-  const hash = podTemplateHash(template.template, collisionCount);
+  const hash = experimentPodTemplateHash(exp, template, collisionCount);
   const podLabels = withEntry(template.template.metadata?.labels, POD_TEMPLATE_HASH_LABEL, hash);
   const selector = template.selector;
   return {

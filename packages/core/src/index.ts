@@ -143,6 +143,7 @@ export {
   assessAnalyses,
   assessTemplates,
   decideExperimentPhase,
+  experimentPodTemplateHash,
   experimentTerminating,
   hasRequiredAnalyses,
   newExperimentReplicaSet,
