@@ -12,7 +12,7 @@
  * Custom images compose it with their own plugins:
  * `createController({ kubeConfig, trafficRouters: [myRouter], metricProviders: [prometheus, myProvider] })`.
  */
-import type { AnalysisRun, Experiment, Rollout } from '@rollouts/api';
+import { MANAGED_BY_ROLLOUTS_ANNOTATION, type AnalysisRun, type Experiment, type Rollout, type Service } from '@rollouts/api';
 import {
   createEventRecorder,
   createKubeObjectClient,
@@ -37,6 +37,7 @@ import { releaseTraffic } from './IntentExecutor';
 import { createMetricProviders } from './Measurements';
 import { runReconcileLoop, type ReconcileOutcome } from './ReconcileLoop';
 import { ReferenceIndex } from './References';
+import { releaseService, selectsRevision } from './ServiceRelease';
 import { reconcileRolloutKey, splitKey } from './RolloutReconciler';
 import { createTrafficRouters } from './TrafficRouters';
 
@@ -171,10 +172,20 @@ export function createController(opts: ControllerOptions): Controller {
     if (e.old !== undefined && e.old !== e.object) handler(e.old);
   };
   const i = cache.informers;
+  // Services a Rollout stopped naming (or a deleted Rollout named) lose the selector it wrote (leader only).
+  const releaseDropped = (key: string, before: ReadonlyArray<string>): void => {
+    if (term === undefined || before.length === 0) return;
+    const { namespace, name } = splitKey(key);
+    const now = references.servicesOf(key);
+    for (const svc of before)
+      if (!now.includes(svc)) track(releaseService({ cache, writer, log, referrers: (ns, n) => references.referrers('Service', ns, n) }, namespace, svc, name));
+  };
   i.rollouts.onEvent((e) => {
     const key = keyOf(e.object);
+    const servicesBefore = e.type === 'RESYNC' ? [] : references.servicesOf(key);
     if (e.type === 'DELETED') {
       references.delete(key);
+      releaseDropped(key, servicesBefore);
       // The leader releases the traffic a deleted Rollout held in objects it does not own (ALB, Istio).
       const current = term;
       const r = decodeRollout(e.object);
@@ -184,7 +195,10 @@ export function createController(opts: ControllerOptions): Controller {
     } else if (e.type !== 'RESYNC' || e.old !== e.object) {
       // (a resync re-announces the same object: its references are indexed already)
       const r = decodeRollout(e.object);
-      if (r._tag === 'Right') references.set(key, r.right);
+      if (r._tag === 'Right') {
+        references.set(key, r.right);
+        releaseDropped(key, servicesBefore);
+      }
     }
     term?.rollouts.add(key);
   });
@@ -204,6 +218,14 @@ export function createController(opts: ControllerOptions): Controller {
   };
   i.services.onEvent((e) => {
     byReference('Service')(e);
+    // A Service that still carries a Rollout's selector while that Rollout (known, in the cache) no longer names it,
+    // e.g. after a controller restart missed the change.
+    if (e.type !== 'DELETED' && term !== undefined && selectsRevision(e.object as Service)) {
+      const ns = e.object.metadata?.namespace ?? '';
+      const owner = (e.object as Service).metadata?.annotations?.[MANAGED_BY_ROLLOUTS_ANNOTATION];
+      if (owner != null && references.referrers('Service', ns, e.object.metadata?.name ?? '').length === 0 && i.rollouts.get(ns, owner) !== undefined)
+        track(releaseService({ cache, writer, log, referrers: (n2, s2) => references.referrers('Service', n2, s2) }, ns, e.object.metadata?.name ?? '', owner));
+    }
     if (e.type !== 'RESYNC') enqueueOwners(e.object);
   });
   i.analysisTemplates.onEvent(byReference('AnalysisTemplate'));

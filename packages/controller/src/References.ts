@@ -83,6 +83,13 @@ export class ReferenceIndex {
     this.byRollout.delete(key);
   }
 
+  /** The Services (names) the Rollout at `key` references now. */
+  servicesOf(key: string): ReadonlyArray<string> {
+    const out: string[] = [];
+    for (const t of this.byRollout.get(key) ?? []) if (t.startsWith('Service/')) out.push(t.slice(t.lastIndexOf('/') + 1));
+    return out;
+  }
+
   /** The Rollouts that reference `kind` `namespace/name` (namespace `''` for cluster-scoped kinds). */
   referrers(kind: string, namespace: string, name: string): ReadonlyArray<string> {
     return [...(this.byTarget.get(`${kind}/${namespace}/${name}`) ?? [])];
