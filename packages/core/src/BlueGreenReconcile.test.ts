@@ -112,7 +112,7 @@ describe('reconcileBlueGreen: first deploy', () => {
     expect(switches(r)).toEqual([`shop-active->${OLD}`, `shop-preview->${OLD}`]);
     expect(r.status).toMatchObject({ stableRS: OLD, currentPodHash: OLD, blueGreen: { activeSelector: OLD, previewSelector: OLD }, phase: 'Progressing', message: 'more replicas need to be updated' });
     expect(r.status.currentStepIndex).toBeUndefined();
-    expect(events(r)).not.toContain('RolloutUpdated');
+    expect(events(r)).toContain('RolloutUpdated'); // upstream: "Rollout updated to revision 1" too
   });
 
   it('is Healthy once the pods are available, and a settled Rollout writes nothing', () => {
@@ -207,7 +207,8 @@ describe('reconcileBlueGreen: the pause before the switch', () => {
     expect(r.status.controllerPause).toBeUndefined();
     expect(r.status.blueGreen?.scaleUpPreviewCheckPoint).toBe(true);
     expect(scales(r)).toEqual([`${NEW_RS}=3`]);
-    expect(events(r)).toContain('RolloutResumed');
+    // upstream: no RolloutResumed, the promote cleared the pause conditions in the status the controller reads
+    expect(events(r)).not.toContain('RolloutResumed');
     expect(r.status.phase).toBe('Progressing');
     // and it does not pause again
     const next = reconcileRollout(observe({ ...ro, status: r.status }, [rs('shop:1', 1, 3), rs('shop:2', 2, 3, 1)], { now: T0 + 61_000 }));
@@ -427,7 +428,7 @@ describe('reconcileBlueGreen: abort', () => {
     const r = reconcileRollout(observe(ro, [rs('shop:1', 1, 3), rs('shop:2', 2, 3, 3, { [DEADLINE]: at(30) })], { now: T0 + 10_000 }));
     expect(r.status.abortedAt).toBeUndefined();
     expect(r.status.blueGreen?.scaleUpPreviewCheckPoint).toBeUndefined();
-    expect(events(r)).toContain('RolloutRetry');
+    expect(events(r)).not.toContain('RolloutRetry'); // upstream records no event for a retry
     expect(scales(r)).toEqual([`${NEW_RS}=1`]);
     expect(annotations(r)).toEqual([`${NEW_RS} ${DEADLINE}=null`]);
     expect(switches(r)).toEqual([]);
@@ -557,7 +558,7 @@ describe('blue-green: progress deadline', () => {
     const timedOut = reconcileRollout(observe({ ...ro, status: first }, stuck, { now: T0 + 600_001 }));
     expect(timedOut.status.phase).toBe('Degraded');
     expect(timedOut.status.message).toBe(`ProgressDeadlineExceeded: ReplicaSet "${NEW_RS}" has timed out progressing: 0/3 new pods available, active not switched.`);
-    expect(events(timedOut)).toContain('RolloutNotCompleted');
+    expect(events(timedOut)).toEqual([]); // upstream records no event for a timeout (RolloutAborted with progressDeadlineAbort)
     const later = reconcileRollout(observe({ ...ro, status: timedOut.status }, stuck, { now: T0 + 900_000 }));
     expect(later.status.phase).toBe('Degraded');
     expect(later.intents).toEqual([]);
@@ -707,5 +708,57 @@ describe('blue-green: a workloadRef Rollout with its own template (e2e WorkloadR
     expect(r.status.conditions).toHaveLength(1);
     expect(r.status.conditions?.[0]?.message?.startsWith('The Rollout "shop" is invalid: spec.template: Internal error: template must be empty for workload reference rollout')).toBe(true);
     expect(tags(r)).toEqual(['RecordEvent', 'UpdateStatus']);
+  });
+});
+
+describe('blue-green: events, in upstream\'s order (e2e BlueGreenUpdate checks the exact list)', () => {
+  const noPreview = (status?: RolloutStatus, image = 'shop:2') => rollout({ previewService: undefined }, { image, ...(status ? { status } : {}) });
+
+  it('first deploy: RolloutUpdated, NewReplicaSetCreated, ScalingReplicaSet, RolloutCompleted (Initial deploy), SwitchService', () => {
+    const ro = noPreview(undefined, 'shop:1');
+    const r = reconcileRollout(observe(ro, [], { services: services() }));
+    expect(events(r)).toEqual(['RolloutUpdated', 'NewReplicaSetCreated', 'ScalingReplicaSet', 'RolloutCompleted', 'SwitchService']);
+    const messages = r.intents.flatMap((i) => (i._tag === 'RecordEvent' ? [i.message] : []));
+    expect(messages).toEqual([
+      'Rollout updated to revision 1',
+      `Created ReplicaSet ${OLD_RS} (revision 1)`,
+      `Scaled up ReplicaSet ${OLD_RS} (revision 1) from 0 to 3`,
+      `Rollout completed update to revision 1 (${OLD}): Initial deploy`,
+      `Switched selector for service 'shop-active' from '' to '${OLD}'`,
+    ]);
+    const healthy = settle(observe({ ...ro, status: r.status }, [rs('shop:1', 1, 3)], { services: services(OLD) }));
+    expect(healthy.status.phase).toBe('Healthy');
+    expect(events(reconcileRollout(observe({ ...ro, status: r.status }, [rs('shop:1', 1, 3)], { services: services(OLD) })))).toEqual([]);
+  });
+
+  it('an update: RolloutUpdated, NewReplicaSetCreated, RolloutNotCompleted, ScalingReplicaSet; then SwitchService, RolloutCompleted', () => {
+    const done: RolloutStatus = { currentPodHash: OLD, stableRS: OLD, observedGeneration: '2', blueGreen: { activeSelector: OLD } };
+    const first = settle(observe(noPreview(undefined, 'shop:1'), [rs('shop:1', 1, 3)], { services: services(OLD) }));
+    const ro = noPreview({ ...done, conditions: first.status.conditions ?? [] });
+    const created = reconcileRollout(observe(ro, [rs('shop:1', 1, 3)], { services: services(OLD) }));
+    expect(events(created)).toEqual(['RolloutUpdated', 'NewReplicaSetCreated', 'RolloutNotCompleted', 'ScalingReplicaSet']);
+    const notCompleted = created.intents.find((i) => i._tag === 'RecordEvent' && i.eventReason === 'RolloutNotCompleted');
+    expect(notCompleted?._tag === 'RecordEvent' && notCompleted.message).toBe(`Rollout not completed, started update to revision 2 (${NEW})`);
+    const waiting = reconcileRollout(observe({ ...ro, status: created.status }, [rs('shop:1', 1, 3), rs('shop:2', 2, 3, 1)], { services: services(OLD) }));
+    expect(events(waiting)).toEqual([]);
+    const switched = reconcileRollout(observe({ ...ro, status: waiting.status }, [rs('shop:1', 1, 3), rs('shop:2', 2, 3)], { services: services(OLD) }));
+    expect(events(switched)).toEqual(['SwitchService', 'RolloutCompleted']);
+  });
+
+  it('the controller resuming from its own pause emits RolloutResumed; a pause emits RolloutPaused once; retry emits nothing of its own', () => {
+    const notCompleted = [{ type: 'Completed', status: 'False' as const, reason: 'RolloutCompleted', message: 'RolloutCompleted' }];
+    const timed = rollout({ autoPromotionSeconds: 30, previewReplicaCount: 1 }, { status: updating({ conditions: notCompleted }) });
+    const rss = [rs('shop:1', 1, 3), rs('shop:2', 2, 1)];
+    const paused = reconcileRollout(observe(timed, rss));
+    expect(events(paused)).toEqual(['RolloutPaused']);
+    const pausedEvent = paused.intents.find((i) => i._tag === 'RecordEvent');
+    expect(pausedEvent?._tag === 'RecordEvent' && pausedEvent.message.startsWith('Rollout is paused (BlueGreenPause)')).toBe(true);
+    expect(events(reconcileRollout(observe({ ...timed, status: paused.status }, rss, { now: T0 + 10_000 })))).toEqual([]);
+    const due = reconcileRollout(observe({ ...timed, status: paused.status }, rss, { now: T0 + 30_000 }));
+    expect(events(due)).toEqual(['ScalingReplicaSet', 'RolloutResumed']);
+    // retry after an abort: no event of its own
+    const aborted = { ...updating({ abortedAt: at(0), conditions: notCompleted }), abort: false };
+    const retried = reconcileRollout(observe(rollout({}, { status: aborted }), [rs('shop:1', 1, 3), rs('shop:2', 2, 3, 0)]));
+    expect(events(retried)).toEqual([]);
   });
 });

@@ -20,7 +20,7 @@ import { byRevisionDesc, formatLabelSelector, rsAvailable, rsHash, rsName, rsRea
 import { pruneHistory, scaleDownOldReplicaSets } from './OldReplicaSets';
 import { newReplicaSet, resolveRevision } from './Revisions';
 import { TERMINAL_RUN_PHASES, followOrCreateRun, runAbortMessage, runVerdict } from './RolloutAnalysisRuns';
-import { abortedCondition, finishStatus, resultOf } from './RolloutStatusPhase';
+import { abortedCondition, finishStatus, notCompletedEvent, pauseStateEvent, resultOf } from './RolloutStatusPhase';
 import { toRfc3339 } from './Time';
 
 /**
@@ -69,8 +69,11 @@ export function reconcileBlueGreen(obs: RolloutObservation, template: PodTemplat
   let abortMessage: string | undefined;
   let invalidMessage: string | undefined;
   let progressingReason: string | undefined;
+  /** The update completed in this reconcile, and upstream's words for why. */
+  let completedBecause: string | undefined;
 
-  if (isNewUpdate && prev.currentPodHash != null && !firstDeploy) event('RolloutUpdated', `Rollout updated to revision ${newRevision}`);
+  // Upstream emits it whenever the Rollout's revision changes, the first deploy (revision 1) included.
+  if (isNewUpdate) event('RolloutUpdated', `Rollout updated to revision ${newRevision}`);
 
   // Retry after abort.
   if (!abort && abortedAt !== undefined) {
@@ -80,8 +83,8 @@ export function reconcileBlueGreen(obs: RolloutObservation, template: PodTemplat
     postRun = undefined;
     pauseConditions = [];
     controllerPause = false;
+    // (upstream records no event for a retry: the Progressing condition says RolloutRetry)
     progressingReason = 'RolloutRetry';
-    event('RolloutRetry', `Rollout retried: restarting update to revision ${newRevision}`);
   }
 
   // promote --full after an abort: upstream's syncRolloutStatusBlueGreen removes the abort (RemoveAbort) and clears
@@ -115,8 +118,8 @@ export function reconcileBlueGreen(obs: RolloutObservation, template: PodTemplat
     // Promoted past an inconclusive run: a new run decides (upstream's needsNewAnalysisRun), not a verdict rewritten.
     if (preRun?.status === 'Inconclusive') preRun = undefined;
     if (postRun?.status === 'Inconclusive') postRun = undefined;
+    // (no event: the pause conditions were cleared by the promote, see pauseStateEvent)
     progressingReason = 'RolloutResumed';
-    event('RolloutResumed', 'Rollout is resumed');
   }
 
   const switched = !fullyPromoted && activeHash === newHash;
@@ -139,10 +142,11 @@ export function reconcileBlueGreen(obs: RolloutObservation, template: PodTemplat
     if (found === undefined || found.spec.terminate === true || TERMINAL_RUN_PHASES.has(found.status?.phase ?? '')) return;
     starts.push({ _tag: 'TerminateAnalysisRun', name: run?.name ?? '', reason: why });
   };
+  let pauseWhy: string | undefined;
   const addPause = (reason: PauseCondition['reason'], why: string) => {
     if (!pauseConditions.some((p) => p.reason === reason)) {
+      if (pauseConditions.length === 0) pauseWhy = why;
       pauseConditions = [...pauseConditions, { reason, startTime: nowStr }];
-      event('RolloutPaused', `Rollout is paused (${reason}): ${why}`);
     }
     controllerPause = true;
   };
@@ -177,20 +181,16 @@ export function reconcileBlueGreen(obs: RolloutObservation, template: PodTemplat
               pauseConditions = pauseConditions.filter((p) => p.reason !== 'BlueGreenPause');
               controllerPause = false;
               pauseDone = true;
-              event('RolloutResumed', `Rollout auto-promoted after autoPromotionSeconds ${bg.autoPromotionSeconds}`);
             } else requeueAt.push(until);
           }
         } else pauseDone = true;
-        if (pauseDone && pauseConditions.length === 0) {
-          checkpoint = true;
-          event('RolloutStepCompleted', `Pause and pre-promotion analysis done: scaling ${newRSName} to ${R}`);
-        }
+        // (no event: blue-green has no steps upstream)
+        if (pauseDone && pauseConditions.length === 0) checkpoint = true;
       }
     }
     // The switch: only to a saturated ReplicaSet.
     if (!switched && !abort && invalidMessage === undefined && (checkpoint || promoteFull) && newRS !== undefined && newSpec === R && newAvail >= R) {
       activeHash = newHash;
-      event('SwitchService', `Switched active Service ${bg.activeService ?? ''} to revision ${newRevision} (${newHash}): ${newAvail}/${R} pods available`);
     }
     // After the switch: post-promotion analysis, then the update completes.
     if (activeHash === newHash && !abort && invalidMessage === undefined) {
@@ -208,7 +208,8 @@ export function reconcileBlueGreen(obs: RolloutObservation, template: PodTemplat
       }
       if (postDone && !abort) {
         fullyPromoted = true;
-        event('RolloutCompleted', `Rollout completed update to revision ${newRevision} (${newHash}): ${R}/${R} pods available`);
+        // (the event follows the Service switch, as upstream's promoteStable follows reconcileActiveService)
+        completedBecause = promoteFull ? 'Full promotion requested' : 'Completed blue-green update';
       }
     }
   }
@@ -258,9 +259,21 @@ export function reconcileBlueGreen(obs: RolloutObservation, template: PodTemplat
   const clearNewDeadline = newRS !== undefined && !(abort && !fullyPromoted) && hasScaleDownDeadline(newRS);
   if (clearNewDeadline && newSpec === newTarget)
     scaleUps.push({ _tag: 'AnnotateReplicaSet', name: newRSName, annotations: { [L.SCALE_DOWN_DEADLINE]: null }, reason: `${newRSName} is the current revision again: scale-down deadline removed` });
+  // Events in upstream's order: NewReplicaSetCreated, the preview Service's switch, (RolloutNotCompleted, placed at
+  // the end,) then the new ReplicaSet's scaling. Upstream creates at 0 and scales; we create at the size, and say both.
+  const previewSvc = bg.previewService ? obs.services.find((s) => s.metadata?.name === bg.previewService) : undefined;
+  const previewFrom = previewSvc?.spec?.selector?.[L.POD_TEMPLATE_HASH] ?? '';
+  const switchEvent = (svcName: string, from: string, to: string) => event('SwitchService', `Switched selector for service '${svcName}' from '${from}' to '${to}'`);
+  if (newRS === undefined) event('NewReplicaSetCreated', `Created ReplicaSet ${newRSName} (revision ${newRevision})`);
+  if (previewSvc !== undefined && previewFrom !== newHash) switchEvent(bg.previewService ?? '', previewFrom, newHash);
+  /** Where the new ReplicaSet's scaling event is (RolloutNotCompleted goes before it). */
+  let newScaleEventAt: number | undefined;
   if (newRS === undefined) {
     scaleUps.push({ _tag: 'CreateReplicaSet', replicaSet: newReplicaSet(obs, template, newHash, newRSName, newRevision, newTarget), reason: `created ReplicaSet ${newRSName} (revision ${newRevision}) with ${newTarget}/${R} pods` });
-    event('ScalingReplicaSet', `Created ReplicaSet ${newRSName} (revision ${newRevision}) with ${newTarget} replicas`);
+    if (newTarget > 0) {
+      newScaleEventAt = events.length;
+      event('ScalingReplicaSet', `Scaled up ReplicaSet ${newRSName} (revision ${newRevision}) from 0 to ${newTarget}`);
+    }
     progressingReason ??= 'NewReplicaSetCreated';
   } else if (newSpec !== newTarget) {
     (newTarget > newSpec ? scaleUps : scaleDowns).push({
@@ -270,6 +283,7 @@ export function reconcileBlueGreen(obs: RolloutObservation, template: PodTemplat
       annotations: { [L.DESIRED_REPLICAS]: String(R), ...(clearNewDeadline ? { [L.SCALE_DOWN_DEADLINE]: null } : {}) },
       reason: `${fullyPromoted ? 'active' : 'preview'} ${newRSName} scaled from ${newSpec} to ${newTarget}/${R}`,
     });
+    newScaleEventAt = events.length;
     event('ScalingReplicaSet', `Scaled ${newTarget > newSpec ? 'up' : 'down'} ReplicaSet ${newRSName} (revision ${newRevision}) from ${newSpec} to ${newTarget}`);
   }
   // The stable revision (what an abort goes back to) and the revision the active Service serves keep full size;
@@ -296,6 +310,8 @@ export function reconcileBlueGreen(obs: RolloutObservation, template: PodTemplat
   deletes.push(...pruneHistory(olds, spec.revisionHistoryLimit ?? 10));
 
   // ---- Services --------------------------------------------------------------------------------------------
+  // Upstream marks the first revision stable before it points the active Service at it.
+  if (firstDeploy && prev.stableRS !== newHash) event('RolloutCompleted', `Rollout completed update to revision ${newRevision} (${newHash}): Initial deploy`);
   const previewHash = newHash;
   const targets: Array<[string | null | undefined, string]> = [
     [bg.activeService, activeHash],
@@ -304,9 +320,12 @@ export function reconcileBlueGreen(obs: RolloutObservation, template: PodTemplat
   for (const [svcName, hash] of targets) {
     if (svcName == null || svcName === '') continue;
     const svc = obs.services.find((s) => s.metadata?.name === svcName);
-    if (svc === undefined || svc.spec?.selector?.[L.POD_TEMPLATE_HASH] === hash) continue;
+    const from = svc?.spec?.selector?.[L.POD_TEMPLATE_HASH];
+    if (svc === undefined || from === hash) continue;
     traffic.push({ _tag: 'PatchServiceSelector', service: svcName, podTemplateHash: hash, rollout: name, reason: `Service ${svcName} now selects revision ${hash}` });
+    if (svc !== previewSvc) switchEvent(svcName, from ?? '', hash);
   }
+  if (completedBecause !== undefined) event('RolloutCompleted', `Rollout completed update to revision ${newRevision} (${newHash}): ${completedBecause}`);
 
   // ---- Status ----------------------------------------------------------------------------------------------
   // As upstream (syncRolloutStatusBlueGreen): `replicas` counts every ReplicaSet and `updatedReplicas` the new
@@ -383,12 +402,18 @@ export function reconcileBlueGreen(obs: RolloutObservation, template: PodTemplat
   });
   conditions = progressing.conditions;
   if (progressing.requeueAt !== undefined) requeueAt.push(progressing.requeueAt);
-  if (progressing.exceededNow)
-    event('RolloutNotCompleted', `Rollout did not progress within progressDeadlineSeconds ${spec.progressDeadlineSeconds ?? 600}: ${newAvail}/${newTarget} new pods available`, 'Warning');
+  // (a timeout without progressDeadlineAbort records no event upstream: the condition and the phase say it)
   // progressDeadlineAbort: the deadline passed (now, or before the field was set). Decide this reconcile again as
   // an abort, so that the abort acts now (active back to stable, preview scale-down deadline, runs terminated)
   // in one status write; upstream writes abort now and acts on the next reconcile.
   if (progressing.abort && !abort && !fullyPromoted && deadlineAbort === undefined) return reconcileBlueGreen(obs, template, progressing.abortMessage ?? 'progress deadline exceeded');
+  const notCompleted = notCompletedEvent(prev.conditions, stableHash, newHash, newRevision);
+  if (notCompleted !== undefined) {
+    if (newScaleEventAt === undefined) event('RolloutNotCompleted', notCompleted);
+    else events.splice(newScaleEventAt, 0, { _tag: 'RecordEvent', type: 'Normal', eventReason: 'RolloutNotCompleted', message: notCompleted, reason: notCompleted });
+  }
+  const pauseEvent = pauseStateEvent(prev.pauseConditions, pauseConditions, abort, pauseWhy);
+  if (pauseEvent !== undefined) event(pauseEvent.eventReason, pauseEvent.message);
   const status = finishStatus({ rollout: ro, draft, conditions, paused, aborted: abort, availableReplicas: available, newHash, stableHash, newRevision, now });
   return resultOf(ro, status, plan.ordered(), requeueAt, now);
 }

@@ -750,7 +750,7 @@ describe('planRollout: blue-green (with reconcileRollout)', () => {
     const { old, next } = hashes(p);
     expect(old).toMatch(/^[a-z0-9]+$/);
     expect(next).not.toBe(old);
-    expect(last(p)).toEqual(frame(0, 'Healthy', [3, 3], null, next, next, `Rollout completed update to revision 2 (${next}): 3/3 pods available`));
+    expect(last(p)).toEqual(frame(0, 'Healthy', [3, 3], null, next, next, `Rollout completed update to revision 2 (${next}): Completed blue-green update`));
   });
 
   it('previewReplicaCount and autoPromotionEnabled false: preview at 1, paused, promoted by the plan, full size, then the switch', () => {
@@ -760,7 +760,7 @@ describe('planRollout: blue-green (with reconcileRollout)', () => {
       frame(0, 'Progressing', [3, 3], [0, 1], old, next, 'more replicas need to be updated'),
       frame(5, 'Paused', [3, 3], [1, 1], old, next, 'BlueGreenPause'),
       frame(5, 'Progressing', [3, 3], [1, 3], old, next, 'plan: auto-promoted the BlueGreenPause (autoPromotionEnabled: false) (--no-auto-promote stops here); more replicas need to be updated'),
-      frame(10, 'Healthy', [3, 3], null, next, next, `Rollout completed update to revision 2 (${next}): 3/3 pods available`),
+      frame(10, 'Healthy', [3, 3], null, next, next, `Rollout completed update to revision 2 (${next}): Completed blue-green update`),
     ]);
   });
 
@@ -787,7 +787,7 @@ describe('planRollout: blue-green (with reconcileRollout)', () => {
       ['Progressing', 'more replicas need to be updated', 'old'],
       ['Progressing', 'active service cutover pending', 'old'],
       ['Progressing', 'waiting for analysis to complete', 'new'],
-      ['Healthy', `Rollout completed update to revision 2 (${next}): 3/3 pods available`, 'new'],
+      ['Healthy', `Rollout completed update to revision 2 (${next}): Completed blue-green update`, 'new'],
     ]);
   });
 

@@ -94,3 +94,40 @@ export function resultOf(rollout: Rollout, status: RolloutStatus, intents: Inten
   for (const at of requeueAt) if (at < first) first = at;
   return { status, intents, requeueAfterMs: Math.max(0, first - now) };
 }
+
+/**
+ * `RolloutNotCompleted` (upstream calculateRolloutConditions): the Completed condition turns False in this status,
+ * i.e. the stable ReplicaSet is not the current one while the status read had no Completed condition or a True
+ * one. The event's message, or `undefined` when none is due.
+ */
+export function notCompletedEvent(prevConditions: ReadonlyArray<Condition> | null | undefined, stableHash: string, newHash: string, newRevision: number): string | undefined {
+  if (stableHash === newHash && stableHash !== '') return undefined;
+  if (prevConditions != null)
+    for (let i = 0; i < prevConditions.length; i++) {
+      const c = prevConditions[i]!;
+      if (c.type === 'Completed') {
+        if (c.status === 'False') return undefined;
+        break;
+      }
+    }
+  return `Rollout not completed, started update to revision ${newRevision} (${newHash})`;
+}
+
+/**
+ * The pause state-change event upstream emits after a status write (sendStateChangeEvents): `RolloutPaused` when the
+ * status read had no pause conditions and the one written has some (message `Rollout is paused (<first reason>)`,
+ * then `: why` when given); `RolloutResumed` when the controller itself removed them (not by an abort, which clears
+ * them too). A promote clears them in the status the controller reads, so it emits nothing.
+ */
+export function pauseStateEvent(
+  prevPauseConditions: ReadonlyArray<{ readonly reason: string }> | null | undefined,
+  pauseConditions: ReadonlyArray<{ readonly reason: string }>,
+  aborted: boolean,
+  why?: string,
+): { readonly eventReason: 'RolloutPaused' | 'RolloutResumed'; readonly message: string } | undefined {
+  const wasPaused = (prevPauseConditions?.length ?? 0) > 0;
+  const isPaused = pauseConditions.length > 0;
+  if (wasPaused === isPaused) return undefined;
+  if (isPaused) return { eventReason: 'RolloutPaused', message: `Rollout is paused (${pauseConditions[0]!.reason})${why !== undefined ? `: ${why}` : ''}` };
+  return aborted ? undefined : { eventReason: 'RolloutResumed', message: 'Rollout is resumed' };
+}
