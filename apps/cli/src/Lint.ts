@@ -2,7 +2,9 @@
  * `kubectl-rollouts lint`: every argoproj.io document is decoded strictly (unknown fields are errors) and
  * validated semantically; Rollouts are also checked against the Services, Ingresses and Istio
  * VirtualServices given in the same files. One problem per line:
- * `FILE:DOC KIND/NAME: FIELD.PATH: MESSAGE`.
+ * `FILE:DOC KIND/NAME: FIELD.PATH: MESSAGE`. Warnings (`MESSAGE` starts with `warning: `) are what the controller
+ * accepts but the cluster will refuse later, such as a resource quantity that does not parse; they do not fail
+ * the lint.
  */
 import * as E from 'fp-ts/lib/Either';
 import {
@@ -17,6 +19,7 @@ import {
   type FieldError,
   type ValidationError,
   decode,
+  unparsableQuantities,
   formatValidationError,
   validateAnalysisRun,
   validateAnalysisTemplate,
@@ -34,7 +37,12 @@ export interface LintProblem {
   readonly name: string;
   readonly path: string;
   readonly message: string;
+  /** `warning`: reported, but not a problem that fails the lint. Absent: an error. */
+  readonly severity?: 'warning';
 }
+
+/** Whether a problem fails the lint. */
+export const isError = (p: LintProblem): boolean => p.severity !== 'warning';
 
 export const formatProblem = (p: LintProblem): string => `${p.file}:${p.doc} ${p.kind}/${p.name}: ${p.path}: ${p.message}`;
 
@@ -104,7 +112,14 @@ export function lintDocuments(docs: ReadonlyArray<SourceDocument>): LintProblem[
       // Semantic validation needs well-typed input; unknown fields alone do not prevent it.
       if (errors.every((e) => e.expected === 'no such field')) {
         problems.push(...rule.validate(o).map(fromValidationError(d, kind, name)));
-        if (kind === 'Rollout') rollouts.push({ doc: d, rollout: o as Rollout, name });
+        if (kind === 'Rollout') {
+          rollouts.push({ doc: d, rollout: o as Rollout, name });
+          // The Rollout's validation leaves unparsable quantities to the API server, as upstream does: warn here.
+          for (const e of unparsableQuantities((o as Rollout).spec.template, 'spec.template', 'R7')) {
+            const p = fromValidationError(d, kind, name)(e);
+            problems.push({ ...p, severity: 'warning', message: `warning: ${p.message} (the controller accepts the Rollout; the API server will refuse its ReplicaSet)` });
+          }
+        }
       }
     } else if (g === 'argoproj.io') {
       problems.push({ file: d.file, doc: d.doc, kind, name, path: 'kind', message: `unknown argoproj.io kind ${JSON.stringify(kind)} (expected one of ${Object.keys(ARGO_KINDS).join(', ')})` });

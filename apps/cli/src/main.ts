@@ -14,7 +14,7 @@ import { registerGet } from './CommandsGet';
 import { registerList } from './CommandsList';
 import { completions, registerMeta } from './CommandsMeta';
 import { registerStatus } from './CommandsStatus';
-import { formatProblem, lintDocuments } from './Lint';
+import { formatProblem, isError, lintDocuments } from './Lint';
 import { readManifests } from './Manifests';
 import { planCommand, type PlanCommandOptions } from './Plan';
 
@@ -51,11 +51,14 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
         setExit(EXIT.unreadable);
         return;
       }
-      const problems = lintDocuments(docs);
-      for (const p of problems) io.stdout.write(`${formatProblem(p)}\n`);
+      const all = lintDocuments(docs);
+      for (const p of all) io.stdout.write(`${formatProblem(p)}\n`);
+      const problems = all.filter(isError);
+      const warnings = all.length - problems.length;
       const files = `${opts.filename.length} file${opts.filename.length === 1 ? '' : 's'}`;
       const documents = `${docs.length} document${docs.length === 1 ? '' : 's'}`;
-      io.stderr.write(problems.length === 0 ? `lint: ${documents} in ${files}, no problems\n` : `lint: ${documents} in ${files}, ${problems.length} problem${problems.length === 1 ? '' : 's'}\n`);
+      const warned = warnings === 0 ? '' : `, ${warnings} warning${warnings === 1 ? '' : 's'}`;
+      io.stderr.write(problems.length === 0 ? `lint: ${documents} in ${files}, no problems${warned}\n` : `lint: ${documents} in ${files}, ${problems.length} problem${problems.length === 1 ? '' : 's'}${warned}\n`);
       setExit(problems.length === 0 ? EXIT.ok : EXIT.problems);
     });
 

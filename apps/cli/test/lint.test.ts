@@ -105,18 +105,42 @@ describe('kubectl-rollouts lint', () => {
     ]);
     expect(r.err).toBe('lint: 2 documents in 2 files, 2 problems\n');
   });
+
+  it('warns about a resource quantity that does not parse (the controller accepts it, the API server refuses the ReplicaSet), and exits 0', async () => {
+    const rollout = write(
+      'quantity.yaml',
+      [
+        'apiVersion: argoproj.io/v1alpha1',
+        'kind: Rollout',
+        'metadata: {name: shop}',
+        'spec:',
+        '  selector: {matchLabels: {app: shop}}',
+        '  template:',
+        '    metadata: {labels: {app: shop}}',
+        '    spec: {containers: [{name: shop, image: "shop:1", resources: {limits: {memory: invalid}}}]}',
+        '  strategy: {canary: {steps: [{setWeight: 20}]}}',
+      ].join('\n'),
+    );
+    const r = await run('lint', '-f', rollout);
+    expect(r.out.trimEnd().split('\n')).toEqual([
+      `${rollout}:1 Rollout/shop: spec.template.spec.containers[0].resources.limits.memory: warning: Invalid value: "invalid": quantities must match the regular expression '^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$' (the controller accepts the Rollout; the API server will refuse its ReplicaSet)`,
+    ]);
+    expect(r.err).toBe('lint: 1 document in 1 file, no problems, 1 warning\n');
+    expect(r.code).toBe(0);
+  });
 });
 
 // Every line is a mistake planted in examples/broken.yaml (see its comments).
 const EXPECTED_BROKEN = [
   '2 Rollout/cart: spec.strategy.canary.steps[2].setWeigth: unknown field "setWeigth"',
-  `2 Rollout/cart: spec.template.spec.containers[0].resources.limits.memory: Invalid value: "lots": quantities must match the regular expression '^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$'`,
   '2 Rollout/cart: spec.strategy.canary.maxSurge: Invalid value: 0: MaxSurge and MaxUnavailable both can not be zero',
   '2 Rollout/cart: spec.strategy.canary.stableService: Invalid value: "cart-stable": This rollout uses the same service for the stable and canary services, but two different services are required.',
   '2 Rollout/cart: spec.strategy.canary.steps[0].setWeight: Invalid value: 120: SetWeight needs to be between 0 and 100',
   '2 Rollout/cart: spec.strategy.canary.steps[1].pause.duration: Invalid value: -1: Duration needs to be greater than 0',
   // the misspelt step has no known field left, so it is also an empty step
   '2 Rollout/cart: spec.strategy.canary.steps[2]: Invalid value: "step.Experiment: false step.Pause: false step.SetWeight: false step.Analysis: false step.SetCanaryScale: false step.SetHeaderRoute: false step.SetMirrorRoute: false step.Plugin: false": Step must have one of the following set: experiment, setWeight, setCanaryScale, plugin or pause',
+  // not a quantity: a warning, after the errors of the document (the controller accepts it, as upstream's does)
+  `2 Rollout/cart: spec.template.spec.containers[0].resources.limits.memory: warning: Invalid value: "lots": quantities must match the regular expression '^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$' (the controller accepts the Rollout; the API server will refuse its ReplicaSet)`,
   // cart-stable is named twice (as stable and as canary), and selects app=kart
   '2 Rollout/cart: spec.strategy.canary.stableService: Invalid value: "cart-stable": Service "cart-stable" has unmatch label "app" in rollout',
   '2 Rollout/cart: spec.strategy.canary.canaryService: Invalid value: "cart-stable": Service "cart-stable" has unmatch label "app" in rollout',

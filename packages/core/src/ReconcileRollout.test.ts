@@ -429,3 +429,14 @@ describe('reconcileRollout: workloadRef scaleDown', () => {
     expect(scaledTo(r)).toEqual([2]);
   });
 });
+
+describe('reconcileRollout: a resource quantity that does not parse', () => {
+  it('is not InvalidSpec: the ReplicaSet is created and its creation is where the API server complains (as upstream)', () => {
+    const ro = rollout({ steps: [{ setWeight: 20 }, { pause: {} }] });
+    const invalidMemory = { ...ro, spec: { ...ro.spec, template: { ...ro.spec.template, spec: { containers: [{ name: 'shop', image: 'shop:2', resources: { limits: { memory: 'invalid' } } }] } } } } as Rollout;
+    const r = reconcileRollout(observe(invalidMemory, []));
+    expect(r.status.conditions?.find((c) => c.type === 'InvalidSpec')).toBeUndefined();
+    expect(r.status.phase).not.toBe('Degraded');
+    expect(tags(r)).toContain('CreateReplicaSet');
+  });
+});

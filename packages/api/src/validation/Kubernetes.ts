@@ -292,12 +292,27 @@ function overcommitAllowed(resource: string): boolean {
   return native && !resource.startsWith('hugepages-');
 }
 
+/** How the pod-template checks treat what only the API server can judge. */
+export interface PodTemplateValidationOptions {
+  /**
+   * `true`: a resource quantity that does not parse is not reported (the checks that need its value are
+   * skipped). Upstream's Rollout holds a typed pod template, so such a quantity never reaches its validation:
+   * the Rollout is accepted and the API server refuses the ReplicaSet. Default `false` (reported).
+   */
+  readonly skipUnparsableQuantities?: boolean;
+}
+
 /**
- * Checks of a container's resources: every quantity parses and is not negative; each request is at most its
- * limit (equal to it for huge pages and extended resources, which also need a limit).
- * Quantities are shown as written (Kubernetes shows them in canonical form: `0.5` as `500m`).
+ * Checks of a container's resources: every quantity parses (unless `skipUnparsableQuantities`) and is not
+ * negative; each request is at most its limit (equal to it for huge pages and extended resources, which also
+ * need a limit). Quantities are shown as written (Kubernetes shows them in canonical form: `0.5` as `500m`).
  */
-export function validateResourceRequirements(resources: ResourceRequirements | null | undefined, path: string, rule: string): ValidationError[] {
+export function validateResourceRequirements(
+  resources: ResourceRequirements | null | undefined,
+  path: string,
+  rule: string,
+  opts: PodTemplateValidationOptions = {},
+): ValidationError[] {
   const out: ValidationError[] = [];
   const limitsPath = childPath(path, 'limits');
   const requestsPath = childPath(path, 'requests');
@@ -306,7 +321,7 @@ export function validateResourceRequirements(resources: ResourceRequirements | n
   const checkQuantity = (at: string, q: string | number): number | undefined => {
     const parsed = parseQuantity(q);
     if (E.isLeft(parsed)) {
-      out.push(invalid(rule, at, q, parsed.left));
+      if (opts.skipUnparsableQuantities !== true) out.push(invalid(rule, at, q, parsed.left));
       return undefined;
     }
     if (parsed.right.value < 0) out.push(invalid(rule, at, quantityText(q), 'must be greater than or equal to 0'));
@@ -371,7 +386,7 @@ function validateContainerPorts(ports: ReadonlyArray<ContainerPort> | null | und
 }
 
 /** The checks shared by containers and init containers, in Kubernetes' order. */
-function validateContainerCommon(c: Container, path: string, rule: string): ValidationError[] {
+function validateContainerCommon(c: Container, path: string, rule: string, opts: PodTemplateValidationOptions): ValidationError[] {
   const out: ValidationError[] = [];
   const name = c.name ?? '';
   if (name === '') out.push(required(rule, childPath(path, 'name')));
@@ -387,7 +402,7 @@ function validateContainerCommon(c: Container, path: string, rule: string): Vali
   });
   const pull = setValue(c.imagePullPolicy);
   if (pull !== undefined && !PULL_POLICIES.includes(pull)) out.push(notSupported(rule, childPath(path, 'imagePullPolicy'), pull, PULL_POLICIES));
-  out.push(...validateResourceRequirements(c.resources, childPath(path, 'resources'), rule));
+  out.push(...validateResourceRequirements(c.resources, childPath(path, 'resources'), rule, opts));
   return out;
 }
 
@@ -397,7 +412,7 @@ function validateContainerCommon(c: Container, path: string, rule: string): Vali
  * resources are well-formed; restartPolicy is known; nodeSelector is a label map; activeDeadlineSeconds is
  * positive.
  */
-export function validatePodSpec(spec: Partial<PodSpec> | null | undefined, path: string, rule: string): ValidationError[] {
+export function validatePodSpec(spec: Partial<PodSpec> | null | undefined, path: string, rule: string, opts: PodTemplateValidationOptions = {}): ValidationError[] {
   const out: ValidationError[] = [];
   const containers = spec?.containers ?? [];
   const names = new Set<string>();
@@ -407,7 +422,7 @@ export function validatePodSpec(spec: Partial<PodSpec> | null | undefined, path:
   } else {
     containers.forEach((c, i) => {
       const at = childPath(containersPath, i);
-      out.push(...validateContainerCommon(c, at, rule));
+      out.push(...validateContainerCommon(c, at, rule, opts));
       const name = c.name ?? '';
       if (names.has(name)) out.push(duplicate(rule, childPath(at, 'name'), name));
       else names.add(name);
@@ -416,7 +431,7 @@ export function validatePodSpec(spec: Partial<PodSpec> | null | undefined, path:
   const initPath = childPath(path, 'initContainers');
   (spec?.initContainers ?? []).forEach((c, i) => {
     const at = childPath(initPath, i);
-    out.push(...validateContainerCommon(c, at, rule));
+    out.push(...validateContainerCommon(c, at, rule, opts));
     const name = c.name ?? '';
     if (names.has(name)) out.push(duplicate(rule, childPath(at, 'name'), name));
     else if (name !== '') names.add(name);
@@ -445,6 +460,7 @@ export function validatePodTemplateSpecForReplicaSet(
   selector: LabelSelector | null | undefined,
   path: string,
   rule: string,
+  opts: PodTemplateValidationOptions = {},
 ): ValidationError[] {
   const out: ValidationError[] = [];
   const metadataPath = childPath(path, 'metadata');
@@ -457,7 +473,7 @@ export function validatePodTemplateSpecForReplicaSet(
   out.push(...validateLabels(labels, childPath(metadataPath, 'labels'), rule));
   out.push(...validateAnnotations(template?.metadata?.annotations, childPath(metadataPath, 'annotations'), rule));
   const spec = template?.spec;
-  out.push(...validatePodSpec(spec, specPath, rule));
+  out.push(...validatePodSpec(spec, specPath, rule, opts));
   if ((spec?.ephemeralContainers ?? []).length > 0) {
     out.push(forbidden(rule, childPath(specPath, 'ephemeralContainers'), 'ephemeral containers not allowed in pod template'));
   }
@@ -466,5 +482,28 @@ export function validatePodTemplateSpecForReplicaSet(
   if (spec?.activeDeadlineSeconds != null) {
     out.push(forbidden(rule, childPath(specPath, 'activeDeadlineSeconds'), 'activeDeadlineSeconds in ReplicaSet is not Supported'));
   }
+  return out;
+}
+
+/**
+ * The resource quantities of a pod template that do not parse (containers, then init containers): what
+ * `skipUnparsableQuantities` leaves out. For `kubectl-rollouts lint`, which warns about them.
+ */
+export function unparsableQuantities(template: PodTemplateSpec | null | undefined, path: string, rule: string): ValidationError[] {
+  const out: ValidationError[] = [];
+  const specPath = childPath(path, 'spec');
+  const scan = (list: ReadonlyArray<Container> | null | undefined, field: string): void => {
+    (list ?? []).forEach((c, i) => {
+      const resourcesPath = childPath(childPath(childPath(specPath, field), i), 'resources');
+      for (const kind of ['limits', 'requests'] as const) {
+        for (const [name, q] of Object.entries(c.resources?.[kind] ?? {})) {
+          const parsed = parseQuantity(q);
+          if (E.isLeft(parsed)) out.push(invalid(rule, childPath(childPath(resourcesPath, kind), name), q, parsed.left));
+        }
+      }
+    });
+  };
+  scan(template?.spec?.containers, 'containers');
+  scan(template?.spec?.initContainers, 'initContainers');
   return out;
 }

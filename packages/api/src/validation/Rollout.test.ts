@@ -82,7 +82,6 @@ const DOWNWARD = 'Analyses arguments must refer to valid object metadata support
 const ACTIVE_PREVIEW_SAME = 'This rollout uses the same service for the active and preview services, but two different services are required.';
 const AA_ONE = 'AntiAffinity must have exactly one strategy listed';
 const AA_WEIGHT = 'AntiAffinity weight must be between 1-100';
-const QUANTITY = "quantities must match the regular expression '^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$'";
 
 type Expected = { path: string; message: string };
 const pm = (errors: ValidationError[]): Expected[] => errors.map(({ path, message }) => ({ path, message }));
@@ -173,11 +172,6 @@ const rows: Array<[string, Rollout, Expected[]]> = [
     'R7 activeDeadlineSeconds',
     spec((s) => (s.template.spec.activeDeadlineSeconds = 60)),
     [{ path: 'spec.template.spec.activeDeadlineSeconds', message: 'activeDeadlineSeconds in ReplicaSet is not Supported' }],
-  ],
-  [
-    'R7 memory: invalid',
-    spec((s) => (s.template.spec.containers[0].resources.limits.memory = 'invalid')),
-    [{ path: 'spec.template.spec.containers[0].resources.limits.memory', message: QUANTITY }],
   ],
   [
     'R7 memory request above its limit',
@@ -814,6 +808,9 @@ describe('validateRollout: kinds, values and rule ids', () => {
 describe('validateRollout: valid Rollouts', () => {
   it.each<[string, Rollout]>([
     ['the canary base', canaryBase()],
+    // Upstream's Rollout holds a typed pod template: a quantity that does not parse never reaches its validation,
+    // and the Rollout goes on (Argo's e2e reaches Healthy); the API server is the one to refuse it in a ReplicaSet.
+    ['an unparsable resource quantity (memory: invalid)', spec((s) => (s.template.spec.containers[0].resources.limits.memory = 'invalid'))],
     ['the blue-green base', blueGreenBase()],
     ['maxSurge 0 alone (maxUnavailable defaults to 25%)', canary((c) => (c.maxSurge = 0))],
     [

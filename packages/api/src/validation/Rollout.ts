@@ -106,7 +106,8 @@ export function validateRollout(rollout: Rollout, options: ValidateRolloutOption
   if (E.isLeft(parseLabelSelector(selector))) {
     out.push(invalid('R6', selectorPath, selector, 'invalid label selector'));
   } else if (resolved || ref == null) {
-    out.push(...validatePodTemplateSpecForReplicaSet(spec.template, selector, p(SPEC, 'template'), 'R7'));
+    // A quantity that does not parse is left to the API server, as upstream's typed template leaves it.
+    out.push(...validatePodTemplateSpecForReplicaSet(spec.template, selector, p(SPEC, 'template'), 'R7', { skipUnparsableQuantities: true }));
   }
 
   const minReadySeconds = spec.minReadySeconds ?? 0;
