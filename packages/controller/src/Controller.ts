@@ -180,8 +180,17 @@ export function createController(opts: ControllerOptions): Controller {
     for (const svc of before)
       if (!now.includes(svc)) track(releaseService({ cache, writer, log, referrers: (ns, n) => references.referrers('Service', ns, n) }, namespace, svc, name));
   };
+  // Upstream records RolloutAddedToInformer when its Rollout informer adds an object; its informers run while it
+  // leads, so: for every Rollout cached when the workers start (below), then for each Rollout added while leading.
+  const recordAdded = (o: { readonly metadata?: { readonly namespace?: string | null; readonly name?: string | null; readonly uid?: string | null } | null }): void => {
+    const name = o.metadata?.name ?? '';
+    const namespace = o.metadata?.namespace ?? '';
+    const involved = { apiVersion: 'argoproj.io/v1alpha1', kind: 'Rollout', metadata: { name, namespace, uid: o.metadata?.uid ?? null } };
+    track(events.record(involved, 'Normal', 'RolloutAddedToInformer', `Rollout resource added to informer: ${namespace}/${name}`));
+  };
   i.rollouts.onEvent((e) => {
     const key = keyOf(e.object);
+    if (e.type === 'ADDED' && term !== undefined) recordAdded(e.object);
     const servicesBefore = e.type === 'RESYNC' ? [] : references.servicesOf(key);
     if (e.type === 'DELETED') {
       references.delete(key);
@@ -278,7 +287,10 @@ export function createController(opts: ControllerOptions): Controller {
       runReconcileLoop({ name: 'experiment', queue: experimentQueue, workers: w.experiments ?? 10, log, observe: observer('Experiment'), reconcile: (key) => reconcileExperimentKey(key, common) }),
     ]).then(() => undefined);
     term = { rollouts: rolloutQueue, analysisRuns: runQueue, experiments: experimentQueue, abort, loops };
-    for (const o of i.rollouts.list()) rolloutQueue.add(keyOf(o));
+    for (const o of i.rollouts.list()) {
+      recordAdded(o);
+      rolloutQueue.add(keyOf(o));
+    }
     for (const o of i.analysisRuns.list()) runQueue.add(keyOf(o));
     for (const o of i.experiments.list()) experimentQueue.add(keyOf(o));
     log.info('workers started', { rollouts: i.rollouts.list().length, analysisRuns: i.analysisRuns.list().length, experiments: i.experiments.list().length });

@@ -1,5 +1,6 @@
 // End-to-end: blue-green with a preview Service and a manual promotion, and the scale-down delay of the old
 // revision driven by core's requeue time.
+import { Resources, resourcePath } from '@rollouts/k8s';
 import { deploy, promote, replicaSetsOf, selectedHash, setImage, startEnv, waitHealthy, waitStatus, type Env } from './harness';
 
 jest.setTimeout(60_000);
@@ -44,4 +45,15 @@ test('blue-green: preview first, switch on promote, old revision scaled down aft
   // The old revision keeps its pods for scaleDownDelaySeconds (2 s), then goes to 0 without anything else happening.
   expect(replicaSetsOf(env, 'bg').get(h1)?.spec.replicas).toBe(3);
   await waitStatus(env, 'bg', 'v1 scaled to 0 after the delay', () => replicaSetsOf(env, 'bg').get(h1)?.spec.replicas === 0, 8_000);
+});
+
+test('events: RolloutAddedToInformer when the controller\'s informer first sees the Rollout, then upstream\'s first-deploy reasons', async () => {
+  await deploy(env, blueGreen('bg-events'), ['bg-events-active', 'bg-events-preview']);
+  type Ev = { reason?: string; message?: string; involvedObject?: { name?: string } };
+  const reasons = async (): Promise<Ev[]> =>
+    (await env.http.json<{ items: Ev[] }>('GET', resourcePath(Resources.events, env.ns))).items.filter((e) => e.involvedObject?.name === 'bg-events');
+  const seen = await reasons();
+  const added = seen.filter((e) => e.reason === 'RolloutAddedToInformer');
+  expect(added.map((e) => e.message)).toEqual([`Rollout resource added to informer: ${env.ns}/bg-events`]);
+  expect(new Set(seen.map((e) => e.reason))).toEqual(new Set(['RolloutAddedToInformer', 'RolloutUpdated', 'NewReplicaSetCreated', 'ScalingReplicaSet', 'RolloutCompleted', 'SwitchService']));
 });
