@@ -762,3 +762,32 @@ describe('blue-green: events, in upstream\'s order (e2e BlueGreenUpdate checks t
     expect(events(retried)).toEqual([]);
   });
 });
+
+describe('blue-green: AnalysisRun<Phase> events on the Rollout (upstream emitAnalysisRunStatusChanges; notifications on-analysis-run-*)', () => {
+  const withRun = (prevPhase: string, phase: string, bg = PRE, kind: 'pre' | 'post' = 'pre') => {
+    const key = kind === 'pre' ? 'prePromotionAnalysisRunStatus' : 'postPromotionAnalysisRunStatus';
+    const status = updating({}, { ...(kind === 'post' ? { activeSelector: NEW } : {}), [key]: { name: runName(kind), status: prevPhase } });
+    return observe(rollout(bg, { status }), [rs('shop:1', 1, 3), rs('shop:2', 2, 3)], { services: services(kind === 'post' ? NEW : OLD, NEW), analysisTemplates: [smoke], analysisRuns: [analysisRun(kind, phase)] });
+  };
+  const analysisEvents = (r: ReconcileResult) => r.intents.flatMap((i) => (i._tag === 'RecordEvent' && i.eventReason.startsWith('AnalysisRun') ? [[i.type, i.eventReason, i.message]] : []));
+
+  it('a run that changed phase: one event with the new and previous phase; none while unchanged; none for a run just created', () => {
+    expect(analysisEvents(reconcileRollout(withRun('Pending', 'Running')))).toEqual([
+      ['Normal', 'AnalysisRunRunning', `PrePromotion Analysis Run '${runName('pre')}' Status New: 'Running' Previous: 'Pending'`],
+    ]);
+    expect(analysisEvents(reconcileRollout(withRun('Running', 'Running')))).toEqual([]);
+    expect(analysisEvents(reconcileRollout(withRun('Running', 'Successful')))).toEqual([
+      ['Normal', 'AnalysisRunSuccessful', `PrePromotion Analysis Run '${runName('pre')}' Status New: 'Successful' Previous: 'Running'`],
+    ]);
+    expect(analysisEvents(reconcileRollout(withRun('Running', 'Failed')))).toEqual([
+      ['Warning', 'AnalysisRunFailed', `PrePromotion Analysis Run '${runName('pre')}' Status New: 'Failed' Previous: 'Running'`],
+    ]);
+    expect(analysisEvents(reconcileRollout(observe(rollout(PRE, { status: updating() }), [rs('shop:1', 1, 3), rs('shop:2', 2, 3)], { analysisTemplates: [smoke] })))).toEqual([]);
+  });
+
+  it('post-promotion runs too', () => {
+    expect(analysisEvents(reconcileRollout(withRun('Running', 'Inconclusive', POST, 'post')))).toEqual([
+      ['Normal', 'AnalysisRunInconclusive', `PostPromotion Analysis Run '${runName('post')}' Status New: 'Inconclusive' Previous: 'Running'`],
+    ]);
+  });
+});

@@ -20,7 +20,7 @@ import { byRevisionDesc, formatLabelSelector, rsAvailable, rsHash, rsName, rsRea
 import { pruneHistory, scaleDownOldReplicaSets } from './OldReplicaSets';
 import { newReplicaSet, resolveRevision } from './Revisions';
 import { TERMINAL_RUN_PHASES, followOrCreateRun, runAbortMessage, runVerdict } from './RolloutAnalysisRuns';
-import { abortedCondition, finishStatus, notCompletedEvent, pauseStateEvent, resultOf } from './RolloutStatusPhase';
+import { abortedCondition, analysisRunPhaseEvent, finishStatus, notCompletedEvent, pauseStateEvent, resultOf } from './RolloutStatusPhase';
 import { toRfc3339 } from './Time';
 
 /**
@@ -134,6 +134,10 @@ export function reconcileBlueGreen(obs: RolloutObservation, template: PodTemplat
       return current;
     }
     if (r.right.create !== undefined) starts.push({ _tag: 'CreateAnalysisRun', analysisRun: r.right.create, reason: `${type} analysis: created AnalysisRun ${r.right.status.name}` });
+    else {
+      const changed = analysisRunPhaseEvent(current, r.right.status, type);
+      if (changed !== undefined) event(changed.eventReason, changed.message, changed.type);
+    }
     return r.right.status;
   };
   /** Terminate a run that the cluster still shows running (once: a terminated run is not asked again). */

@@ -131,3 +131,24 @@ export function pauseStateEvent(
   if (isPaused) return { eventReason: 'RolloutPaused', message: `Rollout is paused (${pauseConditions[0]!.reason})${why !== undefined ? `: ${why}` : ''}` };
   return aborted ? undefined : { eventReason: 'RolloutResumed', message: 'Rollout is resumed' };
 }
+
+/**
+ * `AnalysisRun<Phase>` on the Rollout (upstream emitAnalysisRunStatusChanges, which feeds the `on-analysis-run-*`
+ * notification triggers): the run the Rollout follows has a phase that differs from the one the status read
+ * recorded for it (same name), or the status read recorded none. Not for a run created in this reconcile (upstream
+ * sees it without a phase yet). `type` is the run's `rollout-type` label value (`PrePromotion`, `Step`, ...).
+ */
+export function analysisRunPhaseEvent(
+  prev: { readonly name: string; readonly status: string } | null | undefined,
+  current: { readonly name: string; readonly status: string },
+  type: string,
+): { readonly type: 'Normal' | 'Warning'; readonly eventReason: string; readonly message: string } | undefined {
+  if (current.status === '') return undefined;
+  if (prev != null && (prev.name !== current.name || prev.status === current.status)) return undefined;
+  const warning = current.status === 'Failed' || current.status === 'Error';
+  return {
+    type: warning ? 'Warning' : 'Normal',
+    eventReason: `AnalysisRun${current.status}`,
+    message: `${type} Analysis Run '${current.name}' Status New: '${current.status}' Previous: '${prev == null ? 'NoPreviousStatus' : prev.status}'`,
+  };
+}
