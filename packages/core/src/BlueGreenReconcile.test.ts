@@ -764,7 +764,7 @@ describe('blue-green: events, in upstream\'s order (e2e BlueGreenUpdate checks t
 });
 
 describe('blue-green: AnalysisRun<Phase> events on the Rollout (upstream emitAnalysisRunStatusChanges; notifications on-analysis-run-*)', () => {
-  const withRun = (prevPhase: string, phase: string, bg = PRE, kind: 'pre' | 'post' = 'pre') => {
+  const withRun = (prevPhase: string, phase: string, bg: BlueGreen = PRE, kind: 'pre' | 'post' = 'pre') => {
     const key = kind === 'pre' ? 'prePromotionAnalysisRunStatus' : 'postPromotionAnalysisRunStatus';
     const status = updating({}, { ...(kind === 'post' ? { activeSelector: NEW } : {}), [key]: { name: runName(kind), status: prevPhase } });
     return observe(rollout(bg, { status }), [rs('shop:1', 1, 3), rs('shop:2', 2, 3)], { services: services(kind === 'post' ? NEW : OLD, NEW), analysisTemplates: [smoke], analysisRuns: [analysisRun(kind, phase)] });
