@@ -334,7 +334,21 @@ describe('reconcileRollout: progress deadline', () => {
     const ro: Rollout = { ...base, spec: { ...base.spec, progressDeadlineAbort: true, progressDeadlineSeconds: 60 } };
     const r = reconcileRollout(observe({ ...ro, status: settle(ro) }, stuck, { now: T0 + 61_000 }));
     expect(r.status.abort).toBe(true);
-    expect(r.requeueAfterMs).toBe(0);
+    // The abort acts in the reconcile that finds the deadline passed (upstream acts one reconcile later).
+    expect(r.status.abortedAt).toBeDefined();
+    expect(r.intents.some((i) => i._tag === 'RecordEvent' && i.eventReason === 'RolloutAborted')).toBe(true);
+  });
+
+  it('with progressDeadlineAbort set after the deadline passed, the rollout aborts', () => {
+    const base = rollout(canary, { status: withHash(canary, inProgress(0)) });
+    const ro: Rollout = { ...base, spec: { ...base.spec, progressDeadlineSeconds: 60 } };
+    const timedOut = reconcileRollout(observe({ ...ro, status: settle(ro) }, stuck, { now: T0 + 61_000 })).status;
+    expect(timedOut.phase).toBe('Degraded');
+    expect(timedOut.abort).toBeUndefined();
+    const withAbort: Rollout = { ...ro, spec: { ...ro.spec, progressDeadlineAbort: true }, status: timedOut };
+    const r = reconcileRollout(observe(withAbort, stuck, { now: T0 + 70_000 }));
+    expect(r.status.abort).toBe(true);
+    expect(r.status.abortedAt).toBeDefined();
   });
 
   it('does not run while paused at a pause step', () => {
