@@ -352,3 +352,28 @@ describe('canary: dynamicStableScale abort and rollback (upstream e2e TestCanary
     expect(sc.rollout.status?.canary?.weights?.canary.weight).toBe(0);
   });
 });
+
+describe('canary: promote --full after an abort, and experiment arguments', () => {
+  it('promote --full after an abort clears the abort and promotes to Healthy (upstream RemoveAbort on promoteFull)', () => {
+    const canary = { steps: [{ setWeight: 50 }, { pause: {} }] };
+    const status = statusFor(canary, { abort: true, abortedAt: '2026-01-01T00:00:00Z', promoteFull: true, currentStepIndex: 1 });
+    const sc: Scenario = { rollout: rollout(canary, { status }), replicaSets: [rs('shop:1', 1, 4), rs('shop:2', 2, 0)], services: [], ready: {}, now: T0 };
+    const first = step(sc);
+    expect(first.status.abort).toBeUndefined();
+    expect(first.status.abortedAt).toBeUndefined();
+    for (let i = 0; i < 10; i++) step(sc);
+    expect(sc.rollout.status?.stableRS).toBe(hashOf('shop:2'));
+    expect(sc.rollout.status?.phase).toBe('Healthy');
+    expect([specOf(sc, 'shop:1'), specOf(sc, 'shop:2')]).toEqual([0, 4]);
+  });
+
+  it('an experiment argument whose fieldRef does not resolve fails the step with a message naming it (not an empty value)', () => {
+    const canary = {
+      steps: [{ experiment: { templates: [{ name: 'canary', specRef: 'canary' }], analyses: [{ name: 'a', templateName: 'pass', args: [{ name: 'x', valueFrom: { fieldRef: { fieldPath: "metadata.labels['nope']" } } }] }] } }],
+    };
+    const status = statusFor(canary, {});
+    const r = reconcileRollout(observe(rollout(canary, { status }), [rs('shop:1', 1, 4), rs('shop:2', 2, 0)], { analysisTemplates }));
+    expect(r.intents.some((i) => i._tag === 'CreateExperiment')).toBe(false);
+    expect(r.status.message).toContain("fieldRef metadata.labels['nope'] does not resolve");
+  });
+});
