@@ -791,3 +791,21 @@ describe('blue-green: AnalysisRun<Phase> events on the Rollout (upstream emitAna
     ]);
   });
 });
+
+describe('blue-green: the Paused condition (upstream checkPausedConditions)', () => {
+  it('is not added by an abort of an update that never paused', () => {
+    const r = reconcileRollout(observe(rollout({}, { status: updating({ abort: true }) }), [rs('shop:1', 1, 3), rs('shop:2', 2, 3)]));
+    expect(r.status.phase).toBe('Degraded');
+    expect(r.status.conditions?.find((c) => c.type === 'Paused')).toBeUndefined();
+  });
+
+  it('turns False once the pause ends, with upstream\'s message ("Rollout is paused" either way)', () => {
+    const ro = rollout({ autoPromotionEnabled: false, previewReplicaCount: 1 }, { status: updating() });
+    const rss = [rs('shop:1', 1, 3), rs('shop:2', 2, 1)];
+    const paused = settle(observe(ro, rss)).status;
+    expect(paused.conditions?.find((c) => c.type === 'Paused')).toMatchObject({ status: 'True', reason: 'RolloutPaused', message: 'Rollout is paused' });
+    const { pauseConditions: _, ...promoted } = paused;
+    const r = reconcileRollout(observe({ ...ro, status: promoted }, rss, { now: T0 + 60_000 }));
+    expect(r.status.conditions?.find((c) => c.type === 'Paused')).toMatchObject({ status: 'False', reason: 'RolloutPaused', message: 'Rollout is paused' });
+  });
+});

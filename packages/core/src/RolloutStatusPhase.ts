@@ -52,8 +52,18 @@ export function finishStatus(d: StatusDraft): RolloutStatus {
   // One copy, set in place: four conditions on every reconcile.
   const conditions = d.conditions.slice();
   const stamp = toRfc3339(d.now);
-  if (d.aborted || d.paused || (prev.conditions ?? []).some((c) => c.type === 'Paused'))
-    putCondition(conditions, { type: 'Paused', status: d.paused ? 'True' : 'False', reason: 'RolloutPaused', message: d.paused ? 'Rollout is paused' : 'Rollout is resumed' }, stamp);
+  // Paused (upstream checkPausedConditions): written when the pause state differs from the condition, not while
+  // the Rollout is aborted (Progressing RolloutAborted in the status read); upstream's message is
+  // "Rollout is paused" whether True or False.
+  let pausedTrue = false;
+  let abortedBefore = false;
+  if (prev.conditions != null)
+    for (let i = 0; i < prev.conditions.length; i++) {
+      const c = prev.conditions[i]!;
+      if (c.type === 'Paused') pausedTrue = c.status === 'True';
+      else if (c.type === 'Progressing') abortedBefore = c.reason === 'RolloutAborted';
+    }
+  if (d.paused !== pausedTrue && !abortedBefore) putCondition(conditions, { type: 'Paused', status: d.paused ? 'True' : 'False', reason: 'RolloutPaused', message: 'Rollout is paused' }, stamp);
   putCondition(
     conditions,
     d.availableReplicas >= R
