@@ -809,3 +809,12 @@ describe('blue-green: the Paused condition (upstream checkPausedConditions)', ()
     expect(r.status.conditions?.find((c) => c.type === 'Paused')).toMatchObject({ status: 'False', reason: 'RolloutPaused', message: 'Rollout is paused' });
   });
 });
+
+describe('blue-green: the Completed condition', () => {
+  it('has upstream\'s message, the reason itself, when True and when False', () => {
+    const healthy = settle(observe(rollout({}, { image: 'shop:1' }), [rs('shop:1', 1, 3)], { services: services(OLD, OLD) }));
+    expect(healthy.status.conditions?.find((c) => c.type === 'Completed')).toMatchObject({ status: 'True', reason: 'RolloutCompleted', message: 'RolloutCompleted' });
+    const r = reconcileRollout(observe(rollout({}, { status: updating() }), [rs('shop:1', 1, 3), rs('shop:2', 2, 3, 1)]));
+    expect(r.status.conditions?.find((c) => c.type === 'Completed')).toMatchObject({ status: 'False', reason: 'RolloutCompleted', message: 'RolloutCompleted' });
+  });
+});

@@ -45,6 +45,10 @@ export function abortedCondition(prevConditions: ReadonlyArray<Condition> | null
   return { type: 'Progressing', status: 'False' as const, reason: 'RolloutAborted', message };
 }
 
+// Upstream writes the reason as the Completed condition's message, True or False (the events carry the revision).
+const COMPLETED_TRUE = { type: 'Completed', status: 'True', reason: 'RolloutCompleted', message: 'RolloutCompleted' } as const;
+const COMPLETED_FALSE = { type: 'Completed', status: 'False', reason: 'RolloutCompleted', message: 'RolloutCompleted' } as const;
+
 /** Finish the status: the remaining conditions, phase, message and Healthy. */
 export function finishStatus(d: StatusDraft): RolloutStatus {
   const prev = d.rollout.status ?? {};
@@ -74,8 +78,8 @@ export function finishStatus(d: StatusDraft): RolloutStatus {
   putCondition(
     conditions,
     d.stableHash === d.newHash
-      ? { type: 'Completed', status: 'True', reason: 'RolloutCompleted', message: `Rollout completed update to revision ${d.newRevision} (${d.newHash}): Rollout is Healthy` }
-      : { type: 'Completed', status: 'False', reason: 'RolloutCompleted', message: `Rollout not completed, started update to revision ${d.newRevision} (${d.newHash})` },
+      ? COMPLETED_TRUE
+      : COMPLETED_FALSE,
     stamp,
   );
   // The draft is the caller's fresh object: completed in place (the reconcile's hot path).
