@@ -43,7 +43,8 @@ test('the step AnalysisRun, the step Experiment and its AnalysisRun carry the in
     { experiment: { duration: '1s', scaleDownDelaySeconds: 0, templates: [{ name: 'preview', specRef: 'canary', replicas: 1 }], analyses: [{ name: 'check', templateName: 'always-good' }] } },
   ];
   const ro = canaryRollout('labelled', steps);
-  const first = await deploy(env, { ...ro, metadata: { ...ro.metadata, labels: { [INSTANCE]: ID } } }, ['labelled-canary', 'labelled-stable']);
+  const labelled = { ...ro, metadata: { ...ro.metadata, labels: { [INSTANCE]: ID } } };
+  const first = await deploy(env, labelled, ['labelled-canary', 'labelled-stable']);
   await setImage(env, 'labelled', 'demo:2');
 
   const stepRun = await waitFor('the step AnalysisRun reconciled to a phase', () =>
