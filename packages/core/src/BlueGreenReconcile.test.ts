@@ -516,6 +516,21 @@ describe('reconcileBlueGreen: promote-full and fast rollback', () => {
     expect(r.status.pauseConditions).toBeUndefined();
     // the rolled-back revision loses its deadline; the one it replaces gets one
     expect(annotations(r).sort()).toEqual([`${NEW_RS} ${DEADLINE}=${at(30)}`, `${OLD_RS} ${DEADLINE}=null`].sort());
+    // upstream's words (shouldFullPromote): not "Full promotion requested", nobody asked for one
+    const completed = r.intents.find((i) => i._tag === 'RecordEvent' && i.eventReason === 'RolloutCompleted');
+    expect(completed?._tag === 'RecordEvent' && completed.message).toBe(`Rollout completed update to revision 3 (${OLD}): Completed blue-green update`);
+  });
+
+  it('rolling back within rollbackWindow says so in RolloutCompleted; with post-promotion analysis, a rollback within scaleDownDelay says that', () => {
+    const status: RolloutStatus = { currentPodHash: NEW, stableRS: NEW, observedGeneration: '2', blueGreen: { activeSelector: NEW, previewSelector: NEW } };
+    const message = (r: ReconcileResult) => r.intents.flatMap((i) => (i._tag === 'RecordEvent' && i.eventReason === 'RolloutCompleted' ? [i.message] : []));
+    const base = rollout({}, { image: 'shop:1', status });
+    const windowed: Rollout = { ...base, spec: { ...base.spec, rollbackWindow: { revisions: 1 } } };
+    const w = reconcileRollout(observe(windowed, [rs('shop:1', 1, 3), rs('shop:2', 2, 3)], { services: services(NEW, NEW) }));
+    expect(message(w)).toEqual([`Rollout completed update to revision 3 (${OLD}): Rollback within window`]);
+    const post = rollout(POST, { image: 'shop:1', status });
+    const d = reconcileRollout(observe(post, [rs('shop:1', 1, 3, 3, { [DEADLINE]: at(20) }), rs('shop:2', 2, 3)], { services: services(NEW, NEW), analysisTemplates: [smoke] }));
+    expect(message(d)).toEqual([`Rollout completed update to revision 3 (${OLD}): Rollback to '${OLD_RS}' within scaleDownDelay`]);
   });
 
   it('rolling back to the stable revision mid-update scales the preview down and keeps the active', () => {

@@ -101,6 +101,8 @@ export function reconcileBlueGreen(obs: RolloutObservation, template: PodTemplat
   }
 
   let fullyPromoted = firstDeploy || stableHash === newHash;
+  /** Why a fast rollback completes (it goes through promoteFull, but nobody asked for a full promotion). */
+  let fastTrack: string | undefined;
   if (fullyPromoted) activeHash = newHash;
   // Fast rollback: back to a revision that still holds its pods (a previous active within its
   // scaleDownDelaySeconds) or one within rollbackWindow skips the pause and the analyses, like promote-full.
@@ -108,7 +110,16 @@ export function reconcileBlueGreen(obs: RolloutObservation, template: PodTemplat
     const window = spec.rollbackWindow?.revisions ?? 0;
     const stableRev = rsRevision(stableRS);
     const rev = rsRevision(newRS);
-    if (hasScaleDownDeadline(newRS) || (window > 0 && rev < stableRev && stableRev - rev <= window)) promoteFull = true;
+    const withinWindow = window > 0 && rev < stableRev && stableRev - rev <= window;
+    if (withinWindow || hasScaleDownDeadline(newRS)) {
+      promoteFull = true;
+      // upstream shouldFullPromote's words, in its order
+      fastTrack = withinWindow
+        ? 'Rollback within window'
+        : bg.postPromotionAnalysis != null
+          ? `Rollback to '${newRSName}' within scaleDownDelay`
+          : 'Completed blue-green update';
+    }
   }
   // Promote: the user cleared the pause conditions the controller set.
   let pauseDone = false;
@@ -213,7 +224,7 @@ export function reconcileBlueGreen(obs: RolloutObservation, template: PodTemplat
       if (postDone && !abort) {
         fullyPromoted = true;
         // (the event follows the Service switch, as upstream's promoteStable follows reconcileActiveService)
-        completedBecause = promoteFull ? 'Full promotion requested' : 'Completed blue-green update';
+        completedBecause = fastTrack ?? (promoteFull ? 'Full promotion requested' : 'Completed blue-green update');
       }
     }
   }
