@@ -109,14 +109,19 @@ function resolveRolloutArg(arg: RolloutAnalysisArgument, req: AnalysisRunRequest
     if (from.podTemplateHashValue === 'Latest') return E.right(req.latestPodHash);
     return E.left(`arg ${goQuote(arg.name)}: podTemplateHashValue must be Stable or Latest, got ${goQuote(from.podTemplateHashValue)}`);
   }
-  if (from.fieldRef != null) {
-    const path = from.fieldRef.fieldPath;
-    if (path.startsWith('metadata')) return metadataFieldOf(req.rollout, path);
-    const v = fieldOf(req.rollout, path);
-    if (v === undefined) return E.left(`arg ${goQuote(arg.name)}: fieldPath ${goQuote(path)} not found in the Rollout`);
-    return E.right(v);
-  }
+  if (from.fieldRef != null) return rolloutFieldRefValue(req.rollout, arg.name, from.fieldRef.fieldPath);
   return E.right(arg.value ?? '');
+}
+
+/**
+ * The value of a Rollout argument's `valueFrom.fieldRef`: `metadata.*` as the downward API reads it, any other
+ * path from the Rollout's JSON; a path that leads nowhere is an error, never an empty value.
+ */
+export function rolloutFieldRefValue(rollout: Rollout, argName: string, fieldPath: string): E.Either<string, string> {
+  if (fieldPath.startsWith('metadata')) return metadataFieldOf(rollout, fieldPath);
+  const v = fieldOf(rollout, fieldPath);
+  if (v === undefined) return E.left(`arg ${goQuote(argName)}: fieldPath ${goQuote(fieldPath)} not found in the Rollout`);
+  return E.right(v);
 }
 
 /** `metadata.labels['app']`, `spec.template.spec.containers[0].image` style paths into the Rollout. */
