@@ -377,3 +377,51 @@ describe('canary: promote --full after an abort, and experiment arguments', () =
     expect(r.status.message).toContain("fieldRef metadata.labels['nope'] does not resolve");
   });
 });
+
+describe('canary: events as upstream records them (e2e TestRolloutAbortRetryPromote)', () => {
+  it('deploy, update, pause, abort, retry, timed pause, complete: the same reasons in the same order', () => {
+    const canary = { steps: [{ setWeight: 50 }, { pause: { duration: '3s' } }] };
+    const sc: Scenario = { rollout: rollout(canary, { image: 'shop:1', replicas: 1 }), replicaSets: [], services: [], ready: {}, now: T0 };
+    const reasons: string[] = [];
+    const run = (until: () => boolean, what: string) => {
+      for (let i = 0; i < 12; i++) {
+        const r = step(sc);
+        for (const x of r.intents) if (x._tag === 'RecordEvent') reasons.push(x.eventReason);
+        if (until()) return;
+        sc.now += 1_000;
+      }
+      throw new Error(`never ${what}: ${sc.rollout.status?.phase} ${sc.rollout.status?.message}`);
+    };
+    const phase = () => sc.rollout.status?.phase;
+    run(() => phase() === 'Healthy', 'Healthy after the first deploy');
+    sc.rollout = { ...sc.rollout, spec: { ...sc.rollout.spec, template: template('shop:2') } };
+    run(() => phase() === 'Paused', 'paused at the pause step');
+    sc.rollout = { ...sc.rollout, status: { ...sc.rollout.status, abort: true } };
+    run(() => phase() === 'Degraded', 'Degraded after the abort');
+    sc.rollout = { ...sc.rollout, status: { ...sc.rollout.status, abort: false } };
+    run(() => phase() === 'Paused', 'paused again after the retry');
+    run(() => phase() === 'Healthy', 'Healthy after the timed pause');
+    expect(reasons).toEqual([
+      'RolloutUpdated',
+      'NewReplicaSetCreated',
+      'RolloutNotCompleted',
+      'ScalingReplicaSet',
+      'RolloutCompleted',
+      'RolloutUpdated',
+      'NewReplicaSetCreated',
+      'RolloutNotCompleted',
+      'ScalingReplicaSet',
+      'RolloutStepCompleted',
+      'RolloutPaused',
+      'ScalingReplicaSet',
+      'RolloutAborted',
+      'ScalingReplicaSet',
+      'RolloutStepCompleted',
+      'RolloutPaused',
+      'RolloutStepCompleted',
+      'RolloutResumed',
+      'ScalingReplicaSet',
+      'RolloutCompleted',
+    ]);
+  });
+});

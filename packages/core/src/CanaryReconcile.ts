@@ -30,7 +30,7 @@ import { canonicalJson, fnv32a, safeEncodeString } from './PodTemplateHash';
 import { memoByContent } from './internal/Memo';
 import { replicaProgressThresholdMet } from './ReplicaProgressThreshold';
 import { byRevisionDesc, countsOf, formatLabelSelector, rsAvailable, rsHash, rsName, rsReady, rsRevision, rsScaleDownDeadline, rsSpecReplicas, rsStatusReplicas } from './ReplicaSetView';
-import { finishStatus, resultOf } from './RolloutStatusPhase';
+import { finishStatus, notCompletedEvent, pauseStateEvent, resultOf } from './RolloutStatusPhase';
 import { pruneHistory, scaleDownOldReplicaSets } from './OldReplicaSets';
 import { newReplicaSet, resolveRevision } from './Revisions';
 import { TERMINAL_RUN_PHASES as TERMINAL } from './RolloutAnalysisRuns';
@@ -69,6 +69,10 @@ export function reconcileCanary(obs: RolloutObservation, template: PodTemplateSp
   applyAbort(u);
   promoteIfDone(u);
   const promoted = u.fullyPromoted || u.promotedNow;
+  // RolloutPaused / RolloutResumed: the pause state written against the one read (upstream sendStateChangeEvents),
+  // recorded before this reconcile's scaling, which upstream does in the reconcile after.
+  const pauseEvent = pauseStateEvent(u.prev.pauseConditions, u.pauseConditions, u.abort);
+  if (pauseEvent !== undefined) u.plan.event(pauseEvent.eventReason, pauseEvent.message);
 
   // Ping-pong: two Services that swap the stable and canary roles at each promotion. The canary-role Service
   // selects the new revision during the update; at promotion it becomes the stable one (status.canary.stablePingPong
@@ -201,10 +205,14 @@ function observeUpdate(obs: RolloutObservation, template: PodTemplateSpec, deadl
     progressingReason: undefined,
     promotedNow: false,
     oldStableRS: undefined,
+    // The first revision is stable at once (upstream shouldFullPromote: "Initial deploy").
+    completedBecause: firstDeploy && (prev.stableRS ?? '') === '' ? 'Initial deploy' : undefined,
+    abortedNow: false,
+    rollbackInWindow: false,
   };
 
-  if (isNewUpdate && prev.currentPodHash != null && !firstDeploy) plan.event('RolloutUpdated', `Rollout updated to revision ${newRevision}`);
-  if (stepsChanged) plan.event('RolloutUpdated', `Rollout steps changed: restarting at step 1/${steps.length}`);
+  // Upstream records it whenever the Rollout's revision changes, the first deploy (revision 1) included.
+  if (isNewUpdate) plan.event('RolloutUpdated', `Rollout updated to revision ${newRevision}`);
 
   retryIfAbortCleared(u);
   promoteFullAfterAbort(u);
@@ -228,8 +236,8 @@ function retryIfAbortCleared(u: CanaryUpdate): void {
   u.currentExperiment = undefined;
   u.pauseConditions = [];
   u.controllerPause = false;
+  // (upstream records no event for a retry: the Progressing condition says RolloutRetry)
   u.progressingReason = 'RolloutRetry';
-  u.plan.event('RolloutRetry', `Rollout retried: restarting update to revision ${u.newRevision} at step 1/${u.steps.length}`);
 }
 
 /** `promote --full` after an abort: upstream removes the abort and the pause conditions, and promotes. */
@@ -247,7 +255,10 @@ function rollbackWithinWindow(u: CanaryUpdate): void {
   if (u.fullyPromoted || !u.isNewUpdate || u.newRS === undefined || u.stableRS === undefined || window <= 0) return;
   const stableRev = rsRevision(u.stableRS);
   const rev = rsRevision(u.newRS);
-  if (rev < stableRev && stableRev - rev <= window) u.promoteFull = true;
+  if (rev < stableRev && stableRev - rev <= window) {
+    u.promoteFull = true;
+    u.rollbackInWindow = true;
+  }
 }
 
 /** Promote: the user cleared the pause conditions while the controller had paused (the step is skipped). */
@@ -265,8 +276,8 @@ function promoteIfPauseCleared(u: CanaryUpdate): void {
   }
   // An inconclusive background run that was promoted past is replaced by a fresh one.
   if (u.backgroundRun?.status === 'Inconclusive') u.backgroundRun = undefined;
+  // (no event: the promote cleared the pause conditions in the status read; see pauseStateEvent)
   u.progressingReason = 'RolloutResumed';
-  u.plan.event('RolloutResumed', 'Rollout is resumed');
 }
 
 // ---- 3. Abort and full promotion --------------------------------------------------------------------------------
@@ -279,7 +290,7 @@ function applyAbort(u: CanaryUpdate): void {
     u.abortedAt = u.nowStr;
     u.pauseConditions = [];
     u.controllerPause = false;
-    plan.event('RolloutAborted', `Rollout aborted update to revision ${u.newRevision}${u.abortMessage ? `: ${u.abortMessage}` : ''}`, 'Warning');
+    u.abortedNow = true;
     if (u.canary.trafficRouting?.managedRoutes != null && u.canary.trafficRouting.managedRoutes.length > 0) plan.traffic.push({ _tag: 'RemoveManagedRoutes', reason: 'aborted: managed routes removed' });
   }
   for (const run of [u.stepRun, u.backgroundRun]) {
@@ -298,7 +309,7 @@ function promoteIfDone(u: CanaryUpdate): void {
   const trafficAtMax = !u.routed || u.currentTrafficWeight === u.maxWeight || u.steps.length === 0 || u.promoteFull;
   if (!ready || !trafficAtMax) return;
   u.promotedNow = true;
-  u.plan.event('RolloutCompleted', `Rollout completed update to revision ${u.newRevision} (${u.newHash}): ${R}/${R} pods available`);
+  u.completedBecause = u.rollbackInWindow ? 'Rollback within window' : u.promoteFull ? 'Full promotion requested' : `Completed all ${u.steps.length} canary steps`;
   if (u.backgroundRun !== undefined && !TERMINAL.has(u.backgroundRun.status))
     u.plan.starts.push({ _tag: 'TerminateAnalysisRun', name: u.backgroundRun.name, reason: 'update completed: background analysis terminated' });
   if (u.canary.trafficRouting?.managedRoutes != null && u.canary.trafficRouting.managedRoutes.length > 0) u.plan.traffic.push({ _tag: 'RemoveManagedRoutes', reason: 'update completed: managed routes removed' });
@@ -355,13 +366,18 @@ function scaleReplicaSets(u: CanaryUpdate, template: PodTemplateSpec, promoted: 
     const rs = newReplicaSet(u.obs, template, u.newHash, newRSName, newRevision, canaryTarget);
     scaleUps.push({ _tag: 'CreateReplicaSet', replicaSet: rs, reason: `created ReplicaSet ${newRSName} (revision ${newRevision}) with ${canaryTarget}/${R} pods for ${forWhat()}` });
     u.progressingReason ??= 'NewReplicaSetCreated';
-    plan.event('ScalingReplicaSet', `Created ReplicaSet ${newRSName} (revision ${newRevision}) with ${canaryTarget} replicas`);
+    // Upstream creates at 0, records NewReplicaSetCreated, writes the status (RolloutNotCompleted), then scales; we
+    // create at the size in one write, and say all three in that order.
+    plan.event('NewReplicaSetCreated', `Created ReplicaSet ${newRSName} (revision ${newRevision})`);
+    notCompleted(u);
+    if (canaryTarget > 0) plan.event('ScalingReplicaSet', `Scaled up ReplicaSet ${newRSName} (revision ${newRevision}) from 0 to ${canaryTarget}`);
   } else if (rsSpecReplicas(newRS) !== canaryTarget) {
+    notCompleted(u);
     const into = canaryTarget > rsSpecReplicas(newRS) ? scaleUps : scaleDowns;
     const msg = `canary ${newRSName} scaled from ${rsSpecReplicas(newRS)} to ${canaryTarget}/${R} for ${forWhat()}`;
     into.push({ _tag: 'ScaleReplicaSet', name: newRSName, replicas: canaryTarget, annotations: { [L.DESIRED_REPLICAS]: String(R) }, reason: msg });
     plan.event('ScalingReplicaSet', `Scaled ${canaryTarget > rsSpecReplicas(newRS) ? 'up' : 'down'} ReplicaSet ${newRSName} (revision ${newRevision}) from ${rsSpecReplicas(newRS)} to ${canaryTarget}`);
-  }
+  } else notCompleted(u);
   if (!promoted && stableRS !== undefined && stableRS !== newRS && rsSpecReplicas(stableRS) !== desired.stable) {
     const into = desired.stable > rsSpecReplicas(stableRS) ? scaleUps : scaleDowns;
     into.push({
@@ -451,6 +467,15 @@ function scaleDownOldRevisions(u: CanaryUpdate): ReplicaSet[] {
   return olds;
 }
 
+/**
+ * `RolloutNotCompleted` when an update starts (the Completed condition turns False: upstream records it then,
+ * before the new ReplicaSet's scaling), once.
+ */
+function notCompleted(u: CanaryUpdate): void {
+  const message = notCompletedEvent(u.prev.conditions, u.prev.stableRS ?? '', u.newHash, u.newRevision);
+  if (message !== undefined) u.plan.event('RolloutNotCompleted', message);
+}
+
 // ---- 6. Status ------------------------------------------------------------------------------------------------------
 
 type StatusOutcome = { readonly _tag: 'Result'; readonly result: ReconcileResult } | { readonly _tag: 'AbortNow'; readonly message: string };
@@ -530,7 +555,10 @@ function canaryStatus(u: CanaryUpdate, promoted: boolean, olds: ReadonlyArray<Re
   });
   if (progressing.abort && !u.abort && !promoted) return { _tag: 'AbortNow', message: progressing.abortMessage ?? 'progress deadline exceeded' };
   if (progressing.requeueAt !== undefined) plan.requeueAt.push(progressing.requeueAt);
-  if (progressing.exceededNow) plan.event('RolloutNotCompleted', `Rollout did not progress within progressDeadlineSeconds ${spec.progressDeadlineSeconds ?? 600}: ${detail}`, 'Warning');
+  // (a timeout without progressDeadlineAbort records no event upstream: the condition and the phase say it)
+  // Events recorded with the status write, in upstream's order (sendStateChangeEvents, promoteStable).
+  if (u.abortedNow) plan.event('RolloutAborted', `Rollout aborted update to revision ${u.newRevision}${u.abortMessage ? `: ${u.abortMessage}` : ''}`, 'Warning');
+  if (u.completedBecause !== undefined) plan.event('RolloutCompleted', `Rollout completed update to revision ${u.newRevision} (${u.newHash}): ${u.completedBecause}`);
   const status = finishStatus({ rollout: ro, draft, conditions: progressing.conditions, paused, aborted: u.abort, availableReplicas: available, newHash: u.newHash, stableHash: u.stableHash, newRevision: u.newRevision, now: u.now });
   return { _tag: 'Result', result: resultOf(ro, status, plan.ordered(), plan.requeueAt, u.now) };
 }

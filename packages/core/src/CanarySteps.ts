@@ -68,8 +68,8 @@ export function advanceSteps(u: CanaryUpdate, template: PodTemplateSpec): void {
     }
     if (outcome._tag === 'Pause') {
       if (!u.pauseConditions.some((p) => p.reason === outcome.reason)) {
+        // (its RolloutPaused event is recorded with the status write: see pauseStateEvent)
         u.pauseConditions = [...u.pauseConditions, { reason: outcome.reason, startTime: u.nowStr }];
-        plan.event('RolloutPaused', `Rollout is paused (${outcome.reason}) at step ${u.stepIndex + 1}/${steps.length}`);
         const seconds = step.pause?.duration == null ? undefined : pauseDurationSeconds(step.pause.duration);
         if (seconds !== undefined && seconds > 0) plan.requeueAt.push(u.now + seconds * 1000);
       }
@@ -104,7 +104,6 @@ function backgroundAnalysis(u: CanaryUpdate): void {
   } else if (outcome._tag === 'Pause' && !u.pauseConditions.some((p) => p.reason === outcome.reason)) {
     u.pauseConditions = [...u.pauseConditions, { reason: outcome.reason, startTime: u.nowStr }];
     u.controllerPause = true;
-    u.plan.event('RolloutPaused', `Rollout is paused (${outcome.reason}): background analysis ${r.right.name} is inconclusive`);
   }
 }
 

@@ -94,6 +94,12 @@ export interface CanaryUpdate {
   /** The update completed in this reconcile; the stable before it (it keeps its pods for scaleDownDelaySeconds). */
   promotedNow: boolean;
   oldStableRS: ReplicaSet | undefined;
+  /** Why the update completed (upstream's words, for the `RolloutCompleted` event), when it did in this reconcile. */
+  completedBecause: string | undefined;
+  /** The abort started in this reconcile (its event is recorded after the scaling, as upstream). */
+  abortedNow: boolean;
+  /** promoteFull was set by the rollback window, not by the user. */
+  rollbackInWindow: boolean;
 }
 
 /** The AnalysisRun of the Rollout named `runName`, if the cache has it. */
