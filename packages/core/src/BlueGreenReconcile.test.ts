@@ -833,3 +833,14 @@ describe('blue-green: the Completed condition', () => {
     expect(r.status.conditions?.find((c) => c.type === 'Completed')).toMatchObject({ status: 'False', reason: 'RolloutCompleted', message: 'RolloutCompleted' });
   });
 });
+
+describe('blue-green: the Healthy condition', () => {
+  it('is not written False before the Rollout was ever healthy (upstream sets False only over an existing condition), then follows health', () => {
+    const first = reconcileRollout(observe(rollout({}, { image: 'shop:1' }), [], { services: services() }));
+    expect(first.status.conditions?.find((c) => c.type === 'Healthy')).toBeUndefined();
+    const healthy = settle(observe(rollout({}, { image: 'shop:1', status: first.status }), [rs('shop:1', 1, 3)], { services: services(OLD, OLD) }));
+    expect(healthy.status.conditions?.find((c) => c.type === 'Healthy')?.status).toBe('True');
+    const update = reconcileRollout(observe(rollout({}, { status: { ...healthy.status } }), [rs('shop:1', 1, 3)], { services: services(OLD, OLD) }));
+    expect(update.status.conditions?.find((c) => c.type === 'Healthy')?.status).toBe('False');
+  });
+});

@@ -49,6 +49,9 @@ export function abortedCondition(prevConditions: ReadonlyArray<Condition> | null
 const COMPLETED_TRUE = { type: 'Completed', status: 'True', reason: 'RolloutCompleted', message: 'RolloutCompleted' } as const;
 const COMPLETED_FALSE = { type: 'Completed', status: 'False', reason: 'RolloutCompleted', message: 'RolloutCompleted' } as const;
 
+const HEALTHY_TRUE = { type: 'Healthy', status: 'True', reason: 'RolloutHealthy', message: 'Rollout is healthy' } as const;
+const HEALTHY_FALSE = { type: 'Healthy', status: 'False', reason: 'RolloutHealthy', message: 'Rollout is not healthy' } as const;
+
 /** Finish the status: the remaining conditions, phase, message and Healthy. */
 export function finishStatus(d: StatusDraft): RolloutStatus {
   const prev = d.rollout.status ?? {};
@@ -87,13 +90,14 @@ export function finishStatus(d: StatusDraft): RolloutStatus {
   if (d.aborted) withConditions.abort = true;
   withConditions.conditions = conditions;
   const { phase, message, healthy } = rolloutPhaseOf(d.rollout, withConditions);
-  putCondition(
-    conditions,
-    healthy
-      ? { type: 'Healthy', status: 'True', reason: 'RolloutHealthy', message: 'Rollout is healthy' }
-      : { type: 'Healthy', status: 'False', reason: 'RolloutHealthy', message: 'Rollout is not healthy' },
-    stamp,
-  );
+  // Upstream writes Healthy False only over an existing Healthy condition (a Rollout never healthy has none).
+  if (healthy) putCondition(conditions, HEALTHY_TRUE, stamp);
+  else
+    for (let i = 0; i < conditions.length; i++)
+      if (conditions[i]!.type === 'Healthy') {
+        putCondition(conditions, HEALTHY_FALSE, stamp);
+        break;
+      }
   withConditions.conditions = conditions;
   withConditions.phase = phase;
   withConditions.message = message;
