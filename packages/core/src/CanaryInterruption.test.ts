@@ -425,3 +425,17 @@ describe('canary: events as upstream records them (e2e TestRolloutAbortRetryProm
     ]);
   });
 });
+
+describe('canary: AnalysisRun<Phase> events on the Rollout (upstream emitAnalysisRunStatusChanges)', () => {
+  const canary = { steps: [{ analysis: { templates: [{ templateName: 'pass' }] } }, { pause: {} }] };
+  const analysisEvents = (r: ReconcileResult) => r.intents.flatMap((i) => (i._tag === 'RecordEvent' && i.eventReason.startsWith('AnalysisRun') ? [[i.type, i.eventReason, i.message]] : []));
+  const at = (prevPhase: string, phase: string) => {
+    const status = statusFor(canary, { canary: { currentStepAnalysisRunStatus: { name: 'shop-step', status: prevPhase } } });
+    return reconcileRollout(observe(rollout(canary, { status }), [rs('shop:1', 1, 4), rs('shop:2', 2, 1)], { analysisTemplates, analysisRuns: [run('shop-step', { 'rollout-type': 'Step', 'step-index': '0' }, phase)] }));
+  };
+  it('one event when the step run changed phase, Warning for Failed; none while unchanged', () => {
+    expect(analysisEvents(at('Pending', 'Running'))).toEqual([['Normal', 'AnalysisRunRunning', "Step Analysis Run 'shop-step' Status New: 'Running' Previous: 'Pending'"]]);
+    expect(analysisEvents(at('Running', 'Running'))).toEqual([]);
+    expect(analysisEvents(at('Running', 'Failed'))).toEqual([['Warning', 'AnalysisRunFailed', "Step Analysis Run 'shop-step' Status New: 'Failed' Previous: 'Running'"]]);
+  });
+});

@@ -11,6 +11,7 @@ import { atDesiredCounts, canaryCarries, countsFor, findRun, stableCarries, type
 import * as L from './Labels';
 import { mergedMaps } from './internal/Records';
 import { TERMINAL_RUN_PHASES as TERMINAL, followOrCreateRun, freeName, revisionObjectName, runAbortMessage, runVerdict } from './RolloutAnalysisRuns';
+import { analysisRunPhaseEvent } from './RolloutStatusPhase';
 import { fromRfc3339 } from './Time';
 
 /** A one-line description of a step, for messages (`setWeight: 20`, `pause: 30s`, `analysis`). */
@@ -123,6 +124,16 @@ export function settleStepWork(u: CanaryUpdate): void {
   }
   if (u.stepRun !== undefined) u.stepRun = refreshedRun(u.stepRun, findRun(u, u.stepRun.name));
   if (u.backgroundRun !== undefined) u.backgroundRun = refreshedRun(u.backgroundRun, findRun(u, u.backgroundRun.name));
+  // AnalysisRun<Phase> on the Rollout when a run it follows changed phase (upstream emitAnalysisRunStatusChanges;
+  // the notification triggers on-analysis-run-* key on them). Not for a run created in this reconcile.
+  runPhaseEvent(u, u.prev.canary?.currentStepAnalysisRunStatus, u.stepRun, L.ROLLOUT_TYPE_STEP);
+  runPhaseEvent(u, u.prev.canary?.currentBackgroundAnalysisRunStatus, u.backgroundRun, L.ROLLOUT_TYPE_BACKGROUND);
+}
+
+function runPhaseEvent(u: CanaryUpdate, before: RolloutAnalysisRunStatus | null | undefined, now: RolloutAnalysisRunStatus | undefined, type: string): void {
+  if (now === undefined || findRun(u, now.name) === undefined) return;
+  const e = analysisRunPhaseEvent(before?.name === now.name ? before : undefined, now, type);
+  if (e !== undefined) u.plan.event(e.eventReason, e.message, e.type);
 }
 
 /** A run's status entry with the phase and message the run has now (the same object when nothing changed). */
