@@ -844,3 +844,21 @@ describe('blue-green: the Healthy condition', () => {
     expect(update.status.conditions?.find((c) => c.type === 'Healthy')?.status).toBe('False');
   });
 });
+
+describe('blue-green: older ReplicaSets are not scaled down while an analysis holds the update (upstream scaleDownOldReplicaSetsForBlueGreen)', () => {
+  const v0 = () => rs('shop:0', 0, 3, 3, { [DEADLINE]: at(-10) });
+  const postStatus = (phase: string) => updating({}, { activeSelector: NEW, postPromotionAnalysisRunStatus: { name: runName('post'), status: phase } });
+
+  it('while post-promotion analysis runs (no explicit scaleDownDelaySeconds) and while paused on an inconclusive one', () => {
+    const running = reconcileRollout(observe(rollout(POST, { status: postStatus('Running') }), [v0(), rs('shop:1', 1, 3), rs('shop:2', 2, 3)], { services: services(NEW, NEW), analysisTemplates: [smoke], analysisRuns: [analysisRun('post', 'Running')] }));
+    expect(scales(running)).toEqual([]);
+    const inconclusive = reconcileRollout(observe(rollout(POST, { status: postStatus('Running') }), [v0(), rs('shop:1', 1, 3), rs('shop:2', 2, 3)], { services: services(NEW, NEW), analysisTemplates: [smoke], analysisRuns: [analysisRun('post', 'Inconclusive')] }));
+    expect(inconclusive.status.pauseConditions?.map((p) => p.reason)).toEqual(['InconclusiveAnalysisRun']);
+    expect(scales(inconclusive)).toEqual([]);
+  });
+
+  it('with an explicit scaleDownDelaySeconds, a post-promotion analysis does not hold them', () => {
+    const r = reconcileRollout(observe(rollout({ ...POST, scaleDownDelaySeconds: 30 }, { status: postStatus('Running') }), [v0(), rs('shop:1', 1, 3), rs('shop:2', 2, 3)], { services: services(NEW, NEW), analysisTemplates: [smoke], analysisRuns: [analysisRun('post', 'Running')] }));
+    expect(scales(r)).toEqual([`shop-${hashOf('shop:0')}=0`]);
+  });
+});

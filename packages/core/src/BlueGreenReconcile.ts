@@ -311,8 +311,13 @@ export function reconcileBlueGreen(obs: RolloutObservation, template: PodTemplat
   // Older revisions: the previous active keeps its pods for scaleDownDelaySeconds, then goes to 0.
   const olds = owned.filter((rs) => rs !== newRS && rs !== stableRS && rs !== activeRS).sort(byRevisionDesc);
   const leftActive = (rs: ReplicaSet) => servedHash !== activeHash && rsHash(rs) === servedHash;
+  // Upstream (scaleDownOldReplicaSetsForBlueGreen) scales no older ReplicaSet down while paused on an inconclusive
+  // analysis, nor while post-promotion analysis has not succeeded when no scaleDownDelaySeconds is given.
+  const holdOlds =
+    pauseConditions.some((p) => p.reason === 'InconclusiveAnalysisRun') ||
+    (bg.postPromotionAnalysis != null && bg.scaleDownDelaySeconds == null && !fullyPromoted && activeHash === newHash && postRun?.status !== 'Successful');
   const old = scaleDownOldReplicaSets({
-    olds,
+    olds: holdOlds ? [] : olds,
     delayed: (rs) => rs === oldStable || leftActive(rs),
     delaySeconds: bg.scaleDownDelaySeconds ?? 30,
     revisionLimit: bg.scaleDownDelayRevisionLimit ?? undefined,
