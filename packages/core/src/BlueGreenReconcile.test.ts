@@ -862,3 +862,20 @@ describe('blue-green: older ReplicaSets are not scaled down while an analysis ho
     expect(scales(r)).toEqual([`shop-${hashOf('shop:0')}=0`]);
   });
 });
+
+describe('blue-green: Progressing after a retry or a promote (upstream checkPausedConditions)', () => {
+  it('retry: Unknown/RolloutRetry "Retrying Rollout after abort"; promote: Unknown/RolloutResumed "Rollout is resumed"; progress then: True/ReplicaSetUpdated', () => {
+    const abortedStatus = updating({ abortedAt: at(0), conditions: [{ type: 'Progressing', status: 'False', reason: 'RolloutAborted', message: 'Rollout aborted update to revision 2' }] });
+    const retried = reconcileRollout(observe(rollout({}, { status: abortedStatus }), [rs('shop:1', 1, 3), rs('shop:2', 2, 3, 0)], { now: T0 + 10_000 }));
+    expect(retried.status.conditions?.find((c) => c.type === 'Progressing')).toMatchObject({ status: 'Unknown', reason: 'RolloutRetry', message: 'Retrying Rollout after abort' });
+    const moved = reconcileRollout(observe(rollout({}, { status: retried.status }), [rs('shop:1', 1, 3), rs('shop:2', 2, 3, 1)], { now: T0 + 20_000 }));
+    expect(moved.status.conditions?.find((c) => c.type === 'Progressing')).toMatchObject({ status: 'True', reason: 'ReplicaSetUpdated' });
+
+    const ro = rollout({ autoPromotionEnabled: false, previewReplicaCount: 1 }, { status: updating() });
+    const rss = [rs('shop:1', 1, 3), rs('shop:2', 2, 1)];
+    const paused = settle(observe(ro, rss)).status;
+    const { pauseConditions: _, ...promoted } = paused;
+    const r = reconcileRollout(observe({ ...ro, status: promoted }, rss, { now: T0 + 60_000 }));
+    expect(r.status.conditions?.find((c) => c.type === 'Progressing')).toMatchObject({ status: 'Unknown', reason: 'RolloutResumed', message: 'Rollout is resumed' });
+  });
+});

@@ -30,7 +30,7 @@ export interface ProgressingInput {
   readonly rolloutName: string;
   readonly newRSName: string;
   readonly newRevision: number;
-  /** `NewReplicaSetCreated`, `ReplicaSetUpdated`, `RolloutResumed`, `RolloutRetry`. */
+  /** `NewReplicaSetCreated`, `ReplicaSetUpdated` (True), `RolloutResumed`, `RolloutRetry` (Unknown, upstream's messages). */
   readonly reason: string;
   /** The progress, e.g. `2/5 new pods available, step 2/8`. */
   readonly detail: string;
@@ -79,8 +79,17 @@ export function progressingCondition(i: ProgressingInput): ProgressingOutcome {
   // deadline may have passed before progressDeadlineAbort was set).
   if (before?.reason === 'ProgressDeadlineExceeded' && before.message === timedOut())
     return { conditions: i.conditions, exceededNow: false, abort: i.progressDeadlineAbort, abortMessage: i.progressDeadlineAbort ? before.message : undefined };
-  const message = i.reason === 'NewReplicaSetCreated' ? `Created new replica set "${i.newRSName}"` : `ReplicaSet "${i.newRSName}" is progressing: ${i.detail}.`;
-  const conditions = set({ type: 'Progressing', status: 'True', reason: i.reason, message });
+  // A retry or a resume: upstream's checkPausedConditions writes Unknown with its fixed message; the next
+  // reconcile's progress turns it True/ReplicaSetUpdated (the deadline runs from it meanwhile).
+  const resumed = i.reason === 'RolloutRetry' || i.reason === 'RolloutResumed';
+  const message = resumed
+    ? i.reason === 'RolloutRetry'
+      ? 'Retrying Rollout after abort'
+      : 'Rollout is resumed'
+    : i.reason === 'NewReplicaSetCreated'
+      ? `Created new replica set "${i.newRSName}"`
+      : `ReplicaSet "${i.newRSName}" is progressing: ${i.detail}.`;
+  const conditions = set({ type: 'Progressing', status: resumed ? 'Unknown' : 'True', reason: i.reason, message });
   if (!i.deadlineApplies) return { conditions, exceededNow: false, abort: false };
   const progressing = getCondition(conditions, 'Progressing');
   const progressDeadlineSeconds = i.progressDeadlineSeconds ?? null;
