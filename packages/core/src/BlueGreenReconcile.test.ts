@@ -879,3 +879,24 @@ describe('blue-green: Progressing after a retry or a promote (upstream checkPaus
     expect(r.status.conditions?.find((c) => c.type === 'Progressing')).toMatchObject({ status: 'Unknown', reason: 'RolloutResumed', message: 'Rollout is resumed' });
   });
 });
+
+describe('blue-green: e2e BlueGreenExceedProgressDeadlineAbort', () => {
+  it('timed out, then progressDeadlineAbort set: aborted with exactly four conditions (Progressing, Available, Completed, Healthy)', () => {
+    const v1 = rollout({ previewService: undefined, abortScaleDownDelaySeconds: 2 }, { image: 'shop:1', replicas: 1 });
+    const healthy = settle(observe(v1, [rs('shop:1', 1, 1)], { services: services(OLD) })).status;
+    expect(healthy.phase).toBe('Healthy');
+    const v2 = (abort: boolean, status: RolloutStatus): Rollout => {
+      const base = rollout({ previewService: undefined, abortScaleDownDelaySeconds: 2 }, { replicas: 1, status });
+      return { ...base, spec: { ...base.spec, progressDeadlineSeconds: 1, progressDeadlineAbort: abort } };
+    };
+    const stuck = [rs('shop:1', 1, 1), rs('shop:2', 2, 1, 0)];
+    const started = reconcileRollout(observe(v2(false, healthy), [rs('shop:1', 1, 1)], { services: services(OLD) })).status;
+    const seen = settle(observe(v2(false, started), stuck, { services: services(OLD), now: T0 + 2_000 })).status;
+    const degraded = settle(observe(v2(false, seen), stuck, { services: services(OLD), now: T0 + 4_000 })).status;
+    expect(degraded).toMatchObject({ phase: 'Degraded' });
+    expect(degraded.abort).toBeUndefined();
+    const aborted = settle(observe(v2(true, degraded), stuck, { services: services(OLD), now: T0 + 6_000 })).status;
+    expect(aborted).toMatchObject({ abort: true, phase: 'Degraded' });
+    expect(aborted.conditions?.map((c) => c.type).sort()).toEqual(['Available', 'Completed', 'Healthy', 'Progressing']);
+  });
+});
