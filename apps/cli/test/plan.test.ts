@@ -78,7 +78,8 @@ describe('kubectl-rollouts plan: output', () => {
       '50s   3     Paused       4/4     2/2     50/50   CanaryPauseStep',
       '50s   4     Progressing  4/4     2/4     50/50   plan: auto-promoted the indefinite pause (pause: {}) at step 3 (--no-auto-promote stops here); more replicas need to be updated',
       '1m0s  4     Progressing  4/4     4/4     100/0   waiting for all steps to complete',
-      '1m0s  4     Healthy      4/4     -       0/100   Traffic weight updated from 100 to 0',
+      // the last line says the update completed (not the weight moving back to 0, which read like a rollback)
+      '1m0s  4     Healthy      4/4     -       0/100   Rollout completed update to revision 2 (76db56c9ff): Completed all 4 canary steps',
       '',
     ]);
     expect(r.err).toBe('plan: Rollout "shop" ends Healthy at t=1m0s (9 frames)\n');
@@ -292,7 +293,7 @@ describe('kubectl-rollouts plan: examples/bluegreen.yaml end to end', () => {
         ['10s', 'Paused     ', '4/4   ', '1/1', pad(old), pad(next), 'BlueGreenPause'],
         ['10s', 'Progressing', '4/4   ', '1/4', pad(old), pad(next), 'plan: auto-promoted the BlueGreenPause (autoPromotionEnabled: false) (--no-auto-promote stops here); more replicas need to be updated'],
         ['20s', 'Progressing', '4/4   ', '4/4', pad(next), pad(next), 'waiting for analysis to complete'],
-        ['20s', 'Healthy    ', '4/4   ', '-  ', pad(next), pad(next), `Rollout completed update to revision 2 (${next}): 4/4 pods available`],
+        ['20s', 'Healthy    ', '4/4   ', '-  ', pad(next), pad(next), `Rollout completed update to revision 2 (${next}): Completed blue-green update`],
       ]
         .map((cells) => cells.join('  '))
         .concat(['']),
