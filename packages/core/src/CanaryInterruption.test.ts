@@ -367,14 +367,18 @@ describe('canary: promote --full after an abort, and experiment arguments', () =
     expect([specOf(sc, 'shop:1'), specOf(sc, 'shop:2')]).toEqual([0, 4]);
   });
 
-  it('an experiment argument whose fieldRef does not resolve fails the step with a message naming it (not an empty value)', () => {
+  it('experiment arguments from a fieldRef follow Kubernetes field-reference rules: a label, or "" for an absent one', () => {
+    const arg = (name: string, fieldPath: string) => ({ name, valueFrom: { fieldRef: { fieldPath } } });
     const canary = {
-      steps: [{ experiment: { templates: [{ name: 'canary', specRef: 'canary' }], analyses: [{ name: 'a', templateName: 'pass', args: [{ name: 'x', valueFrom: { fieldRef: { fieldPath: "metadata.labels['nope']" } } }] }] } }],
+      steps: [{ experiment: { templates: [{ name: 'canary', specRef: 'canary' }], analyses: [{ name: 'a', templateName: 'pass', args: [arg('x', "metadata.labels['nope']"), arg('n', 'metadata.name')] }] } }],
     };
     const status = statusFor(canary, {});
     const r = reconcileRollout(observe(rollout(canary, { status }), [rs('shop:1', 1, 4), rs('shop:2', 2, 0)], { analysisTemplates }));
-    expect(r.intents.some((i) => i._tag === 'CreateExperiment')).toBe(false);
-    expect(r.status.message).toContain("fieldRef metadata.labels['nope'] does not resolve");
+    const created = r.intents.find((i) => i._tag === 'CreateExperiment');
+    expect(created?._tag === 'CreateExperiment' && created.experiment.spec.analyses?.[0]?.args).toEqual([
+      { name: 'x', value: '' },
+      { name: 'n', value: 'shop' },
+    ]);
   });
 });
 

@@ -6,7 +6,7 @@
  */
 import * as E from 'fp-ts/lib/Either';
 import { pauseDurationSeconds, type CanaryStep, type Experiment, type PauseCondition, type PodTemplateSpec, type RolloutAnalysisRunStatus } from '@rollouts/api';
-import { fieldOf } from './AnalysisRunBuilder';
+import { rolloutFieldRefValue } from './AnalysisRunBuilder';
 import { atDesiredCounts, canaryCarries, countsFor, findRun, stableCarries, type CanaryUpdate } from './CanaryUpdate';
 import * as L from './Labels';
 import { mergedMaps } from './internal/Records';
@@ -274,11 +274,9 @@ function experimentArgValue(u: CanaryUpdate, arg: ExperimentArg): E.Either<strin
   const from = arg.valueFrom;
   if (from?.podTemplateHashValue === 'Stable') return E.right(u.stableHash);
   if (from?.podTemplateHashValue === 'Latest') return E.right(u.newHash);
-  if (from?.fieldRef != null) {
-    const v = fieldOf(u.ro, from.fieldRef.fieldPath);
-    // Upstream fails the step on a fieldRef that does not resolve, rather than passing an empty value.
-    return v === undefined ? E.left(`experiment argument ${arg.name}: fieldRef ${from.fieldRef.fieldPath} does not resolve on the Rollout`) : E.right(v);
-  }
+  // Kubernetes' field-reference rules, as upstream's fieldpath.ExtractFieldPathAsString: an absent label is "", a
+  // path that does not resolve fails the step (never an empty value in its place).
+  if (from?.fieldRef != null) return rolloutFieldRefValue(u.ro, arg.name, from.fieldRef.fieldPath);
   return E.right(undefined);
 }
 
