@@ -140,8 +140,11 @@ t0=$(date +%s)
 if grep -q 'already running' "$out/cluster-start.log"; then die "a cluster from $ROLLOUTS_KUBE_STATE is already running: stop it first (ROLLOUTS_KUBE_STATE=$ROLLOUTS_KUBE_STATE tools/kube/stop.sh)"; fi
 kubeconfig="$ROLLOUTS_KUBE_STATE/kubeconfig"
 export KUBECONFIG="$kubeconfig"
-kubectl apply --server-side --force-conflicts -f "$root/packages/api/crds/" > "$out/crds.log" 2>&1 || { cat "$out/crds.log" >&2; die "applying our CRDs failed"; }
-kubectl wait --for condition=Established --timeout 60s -f "$root/packages/api/crds/" >> "$out/crds.log" 2>&1 || die "our CRDs are not Established"
+crd_files=()
+for f in "$root"/packages/api/crds/*.yaml; do grep -q '^kind: CustomResourceDefinition' "$f" && crd_files+=(-f "$f"); done
+[ "${#crd_files[@]}" -gt 0 ] || die "no CRDs in packages/api/crds"
+kubectl apply --server-side --force-conflicts "${crd_files[@]}" > "$out/crds.log" 2>&1 || { cat "$out/crds.log" >&2; die "applying our CRDs failed"; }
+kubectl wait --for condition=Established --timeout 60s "${crd_files[@]}" >> "$out/crds.log" 2>&1 || die "our CRDs are not Established"
 kubectl create namespace argo-rollouts >/dev/null 2>&1 || true
 say "cluster up, our CRDs applied in $(secs "$t0")s (KUBECONFIG=$kubeconfig)"
 
