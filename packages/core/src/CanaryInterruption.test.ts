@@ -443,3 +443,81 @@ describe('canary: AnalysisRun<Phase> events on the Rollout (upstream emitAnalysi
     expect(analysisEvents(at('Running', 'Failed'))).toEqual([['Warning', 'AnalysisRunFailed', "Step Analysis Run 'shop-step' Status New: 'Failed' Previous: 'Running'"]]);
   });
 });
+
+describe('canary: found by the interruption property test (each failed before its fix)', () => {
+  it('promote --full stops the background run and clears the pause: a failing run no longer aborts the promotion', () => {
+    const canary = { steps: [{ pause: {} }], analysis: { templates: [{ templateName: 'pass' }] } };
+    const bg = run('shop-bg', { 'rollout-type': 'Background' }, 'Failed');
+    const status = statusFor(canary, {
+      promoteFull: true,
+      pauseConditions: [{ reason: 'CanaryPauseStep', startTime: '2026-01-01T00:00:00Z' }],
+      controllerPause: true,
+      canary: { currentBackgroundAnalysisRunStatus: { name: 'shop-bg', status: 'Running' } },
+    });
+    const r = reconcileRollout(observe(rollout(canary, { replicas: 1, status }), [rs('shop:1', 1, 1), rs('shop:2', 2, 0)], { analysisTemplates, analysisRuns: [bg] }));
+    expect(r.status.abort).toBeUndefined();
+    expect(r.status.pauseConditions).toBeUndefined();
+    expect(r.status.canary?.currentBackgroundAnalysisRunStatus).toBeUndefined();
+    expect(r.intents.some((i) => i._tag === 'CreateAnalysisRun')).toBe(false);
+  });
+
+  it("a promote from one experiment step to the next does not let the first step's Experiment decide the second", () => {
+    const x = { experiment: { templates: [{ name: 'canary', specRef: 'canary' }] } };
+    const canary = { steps: [x, x, { pause: {} }] };
+    const first = reconcileRollout(observe(rollout(canary, { status: statusFor(canary, {}) }), [rs('shop:1', 1, 4), rs('shop:2', 2, 0)]));
+    const made = first.intents.find((i) => i._tag === 'CreateExperiment');
+    const exp0 = made?._tag === 'CreateExperiment' ? ({ ...made.experiment, status: { phase: 'Successful' } } as Experiment) : undefined;
+    // The CLI's promote of a Rollout that is not paused moves currentStepIndex to the next step.
+    const status = { ...first.status, currentStepIndex: 1 };
+    const r = reconcileRollout(observe(rollout(canary, { status }), [rs('shop:1', 1, 4), rs('shop:2', 2, 0)], { experiments: [exp0!] }));
+    expect(r.status.currentStepIndex).toBe(1);
+    expect(r.intents.some((i) => i._tag === 'CreateExperiment')).toBe(true);
+    expect(r.status.canary?.currentExperiment).not.toBe(exp0!.metadata?.name);
+  });
+
+  it('a basic setWeight step does not complete while a newer revision still holds the surge (no canary pod yet)', () => {
+    const canary = { steps: [{ setWeight: 100 }, { pause: {} }], maxSurge: 1, maxUnavailable: 0 };
+    // v3 was created and holds the surge with no pod available; the template is back to v2.
+    const status = statusFor(canary, { currentPodHash: hashOf('shop:3') });
+    const r = reconcileRollout(observe(rollout(canary, { replicas: 5, status }), [rs('shop:1', 1, 5), rs('shop:3', 3, 1, 0)]));
+    expect(r.status.currentStepIndex).toBe(0);
+    expect(r.status.pauseConditions).toBeUndefined();
+  });
+
+  it('a basic canary rolling back to the stable revision stays within maxSurge', () => {
+    const canary = { steps: [{ setWeight: 0 }], maxSurge: 0, maxUnavailable: '25%' };
+    // v1 is the stable, scaled to 0 while v2 (the update) has 2; the template goes back to v1.
+    const status = statusFor(canary, { currentPodHash: hashOf('shop:2'), currentStepIndex: 1 });
+    const r = reconcileRollout(observe(rollout(canary, { image: 'shop:1', replicas: 2, status }), [rs('shop:1', 1, 0), rs('shop:2', 2, 2)]));
+    const total = (name: string, current: number) => {
+      const s = r.intents.find((i) => i._tag === 'ScaleReplicaSet' && i.name === name);
+      return s?._tag === 'ScaleReplicaSet' ? s.replicas : current;
+    };
+    expect(total(`shop-${hashOf('shop:1')}`, 0) + total(`shop-${hashOf('shop:2')}`, 2)).toBeLessThanOrEqual(2);
+  });
+
+  it('dynamicStableScale: a canary whose weight is held keeps the pods that weight needs; the stable is sized for the weight it is about to serve', () => {
+    const canary = {
+      dynamicStableScale: true,
+      canaryService: 'shop-canary',
+      stableService: 'shop-stable',
+      trafficRouting: { nginx: { stableIngress: 'shop' } },
+      steps: [{ setWeight: 34 }, { setWeight: 35 }, { setWeight: 1 }],
+      maxSurge: 1,
+      maxUnavailable: 0,
+    };
+    const routing = { routers: [{ kind: 'nginx', supports: [] as const }] };
+    const sc: Scenario = { rollout: rollout(canary, { image: 'shop:1', replicas: 3 }), replicaSets: [], services: [svc('shop-stable'), svc('shop-canary')], ready: {}, now: T0 };
+    for (let i = 0; i < 4; i++) step(sc, routing);
+    sc.rollout = { ...sc.rollout, spec: { ...sc.rollout.spec, template: template('shop:2') } };
+    for (let i = 0; i < 3; i++) step(sc, routing);
+    // Step 3 asks for weight 1 while the stable has 2 of 3 pods: the weight is held at 35, and so are the canary's pods.
+    sc.ready[hashOf('shop:1')] = 2;
+    for (let i = 0; i < 3; i++) {
+      step(sc, routing);
+      const w = sc.rollout.status?.canary?.weights?.canary.weight ?? 0;
+      expect(specOf(sc, 'shop:2')).toBeGreaterThanOrEqual(Math.ceil((w * 3) / 100));
+      expect(specOf(sc, 'shop:1')).toBeGreaterThanOrEqual(Math.ceil(((100 - w) * 3) / 100));
+    }
+  });
+});

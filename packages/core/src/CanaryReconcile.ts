@@ -7,8 +7,9 @@
  *      rollback window, promote;
  *   2. steps and pauses ({@link advanceSteps}, then {@link settleStepWork});
  *   3. abort ({@link applyAbort}) and full promotion ({@link promoteIfDone});
- *   4. replica targets ({@link scaleReplicaSets}) and old revisions ({@link scaleDownOldRevisions});
- *   5. services and traffic ({@link reconcileServices}, {@link reconcileWeights});
+ *   4. traffic weights ({@link reconcileWeights}), replica targets ({@link scaleReplicaSets}), old revisions
+ *      ({@link scaleDownOldRevisions});
+ *   5. services ({@link reconcileServices});
  *   6. status ({@link canaryStatus}).
  *
  * Order of intents, for safety: ReplicaSets are created or scaled up first, then analysis and experiments are
@@ -17,7 +18,7 @@
  * reconcile decides again from what it observes.
  */
 import { abortScaleDownDelaySecondsOrDefault, type CanaryStep, type Condition, type PodTemplateSpec, type ReplicaSet, type RolloutStatus, type TrafficWeights } from '@rollouts/api';
-import { countsFor, findRun, type CanaryUpdate } from './CanaryUpdate';
+import { canaryScaleAtStep, countsFor, findRun, type CanaryUpdate } from './CanaryUpdate';
 import { advanceSteps, describeStep, settleStepWork, weightAtStep } from './CanarySteps';
 import { handBack, reconcileServices, reconcileWeights } from './CanaryTraffic';
 import { canaryFenceposts } from './Fenceposts';
@@ -36,6 +37,7 @@ import { newReplicaSet, resolveRevision } from './Revisions';
 import { TERMINAL_RUN_PHASES as TERMINAL } from './RolloutAnalysisRuns';
 import { rolloutServiceRoles } from './ServiceRoles';
 import { toRfc3339 } from './Time';
+import { trafficWeightToReplicas } from './WeightedReplicas';
 
 export { canaryScaleAtStep } from './CanaryUpdate';
 export { describeStep, weightAtStep } from './CanarySteps';
@@ -81,15 +83,22 @@ export function reconcileCanary(obs: RolloutObservation, template: PodTemplateSp
   const roles = rolloutServiceRoles(u.canary, stablePingPong);
   const back = handBack(u, promoted);
 
-  // 4. Replica targets, then old revisions.
+  // 4. Replica targets and the weights the routers are to serve; then old revisions; then the Services.
   const desiredWeight = promoted ? u.maxWeight : u.abort ? 0 : weightAtStep(u.steps, u.stepIndex, u.maxWeight);
-  const desired = promoted ? { canary: u.R, stable: 0 } : countsFor(u, desiredWeight, u.stepIndex, u.abort, u.promoteFull);
+  const counted = u.promotedNow ? { canary: u.R, stable: 0 } : countsFor(u, desiredWeight, u.stepIndex, u.abort, u.promoteFull);
+  const weights = reconcileWeights(u, promoted, back, roles, desiredWeight, counted.canary);
+  // With dynamic scaling each side is sized from the weights it serves: those it is about to serve count too (the
+  // arithmetic reads the last written ones). A weight moving back to the stable asks for its pods in the same
+  // reconcile, and a canary whose weight is held (the stable cannot take it yet) keeps the pods that weight needs.
+  let desired = counted;
+  if (u.routed && u.canary.dynamicStableScale === true && !promoted && weights !== undefined) {
+    const stableShare = Math.min(u.R, trafficWeightToReplicas(u.R, weights.stable.weight ?? 0, u.maxWeight));
+    const canaryShare = u.abort || canaryScaleAtStep(u.steps, u.stepIndex) !== undefined ? 0 : Math.min(u.R, trafficWeightToReplicas(u.R, weights.canary.weight ?? 0, u.maxWeight));
+    if (stableShare > counted.stable || canaryShare > counted.canary) desired = { canary: Math.max(counted.canary, canaryShare), stable: Math.max(counted.stable, stableShare) };
+  }
   scaleReplicaSets(u, template, promoted, desiredWeight, desired);
   const olds = scaleDownOldRevisions(u);
-
-  // 5. Services and traffic.
   reconcileServices(u, promoted, back, roles);
-  const weights = reconcileWeights(u, promoted, back, roles, desiredWeight, desired.canary);
 
   // History.
   const pruned = pruneHistory(olds, u.spec.revisionHistoryLimit ?? 10);
@@ -221,6 +230,7 @@ function observeUpdate(obs: RolloutObservation, template: PodTemplateSpec, deadl
     u.abortMessage = deadlineAbort;
   }
   rollbackWithinWindow(u);
+  if (u.rollbackInWindow) promoteFullAfterAbort(u);
   promoteIfPauseCleared(u);
   if (u.fullyPromoted || u.promoteFull) u.stepIndex = steps.length;
   return { _tag: 'Update', update: u };
@@ -240,13 +250,19 @@ function retryIfAbortCleared(u: CanaryUpdate): void {
   u.progressingReason = 'RolloutRetry';
 }
 
-/** `promote --full` after an abort: upstream removes the abort and the pause conditions, and promotes. */
+/**
+ * `promote --full` (also after an abort): upstream removes the abort and the pause conditions, stops every run and
+ * the experiment (they no longer decide anything), and promotes.
+ */
 function promoteFullAfterAbort(u: CanaryUpdate): void {
-  if (!u.promoteFull || (!u.abort && u.abortedAt === undefined)) return;
+  if (!u.promoteFull) return;
   u.abort = false;
   u.abortedAt = undefined;
   u.pauseConditions = [];
   u.controllerPause = false;
+  u.stepRun = undefined;
+  u.backgroundRun = undefined;
+  u.currentExperiment = undefined;
 }
 
 /** Rolling back to a recent revision skips the steps (rollbackWindow). */
@@ -521,7 +537,8 @@ function canaryStatus(u: CanaryUpdate, promoted: boolean, olds: ReadonlyArray<Re
     stableRS: u.stableHash,
     promoteFull: u.promoteFull ? true : undefined,
     restartedAt: prev.restartedAt ?? undefined,
-    workloadObservedGeneration: prev.workloadObservedGeneration ?? undefined,
+    // Set by reconcileRollout from the workloadRef target; upstream clears it when there is no workloadRef.
+    workloadObservedGeneration: spec.workloadRef != null ? (prev.workloadObservedGeneration ?? undefined) : undefined,
     conditions: undefined,
     phase: undefined,
     message: undefined,

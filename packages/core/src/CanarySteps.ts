@@ -91,7 +91,7 @@ export function advanceSteps(u: CanaryUpdate, template: PodTemplateSpec): void {
 /** Background analysis, from its starting step until the update completes. */
 function backgroundAnalysis(u: CanaryUpdate): void {
   const bg = u.canary.analysis;
-  if (bg == null || (bg.templates ?? []).length === 0 || u.abort || u.invalidMessage !== undefined || u.stepIndex < (bg.startingStep ?? 0)) return;
+  if (bg == null || (bg.templates ?? []).length === 0 || u.abort || u.promoteFull || u.invalidMessage !== undefined || u.stepIndex < (bg.startingStep ?? 0)) return;
   const r = ensureRun(u, u.backgroundRun, undefined, bg, L.ROLLOUT_TYPE_BACKGROUND, undefined, () => 'background analysis');
   if (E.isLeft(r)) {
     u.invalidMessage = r.left;
@@ -120,7 +120,10 @@ export function settleStepWork(u: CanaryUpdate): void {
       const run = findRun(u, u.stepRun.name);
       if (cur?.analysis == null || (run !== undefined && run.metadata?.labels?.[L.STEP_INDEX] !== String(u.stepIndex))) u.stepRun = undefined;
     }
-    if (u.currentExperiment !== undefined && cur?.experiment == null) u.currentExperiment = undefined;
+    if (u.currentExperiment !== undefined) {
+      const base = revisionObjectName(u.name, u.newHash, u.newRevision, String(u.stepIndex));
+      if (cur?.experiment == null || !(u.currentExperiment === base || u.currentExperiment.startsWith(`${base}.`))) u.currentExperiment = undefined;
+    }
   }
   if (u.stepRun !== undefined) u.stepRun = refreshedRun(u.stepRun, findRun(u, u.stepRun.name));
   if (u.backgroundRun !== undefined) u.backgroundRun = refreshedRun(u.backgroundRun, findRun(u, u.backgroundRun.name));
@@ -240,16 +243,19 @@ function judgeRun(run: RolloutAnalysisRunStatus, kind: string): StepOutcome {
 
 function experimentOutcome(u: CanaryUpdate, x: NonNullable<CanaryStep['experiment']>, index: number, template: PodTemplateSpec): StepOutcome {
   const experiments = u.obs.experiments;
-  let existing = experiments.find((e) => e.metadata?.name === u.currentExperiment);
+  // The one made for this revision and step (`<base>` or `<base>.N`): an experiment of another step (a promote moved
+  // the step index from one experiment step to the next) does not decide this one.
+  const base = revisionObjectName(u.name, u.newHash, u.newRevision, String(index));
+  const ofThisStep = (n: string) => n === base || n.startsWith(`${base}.`);
+  let existing = u.currentExperiment !== undefined && ofThisStep(u.currentExperiment) ? experiments.find((e) => e.metadata?.name === u.currentExperiment) : undefined;
   if (existing === undefined) {
-    // One made for this revision and step that the status does not name (its status write failed) and that still
-    // runs is followed, not duplicated.
-    const base = revisionObjectName(u.name, u.newHash, u.newRevision, String(index));
+    // One made for this step that the status does not name (its status write failed) and that still runs is
+    // followed, not duplicated.
     existing = experiments.find((e) => {
       const n = e.metadata?.name ?? '';
-      return (n === base || n.startsWith(`${base}.`)) && e.spec?.terminate !== true && !TERMINAL.has(e.status?.phase ?? '');
+      return ofThisStep(n) && e.spec?.terminate !== true && !TERMINAL.has(e.status?.phase ?? '');
     });
-    if (existing !== undefined) u.currentExperiment = existing.metadata?.name ?? undefined;
+    u.currentExperiment = existing?.metadata?.name ?? undefined;
   }
   if (existing === undefined) {
     const built = buildExperiment(u, x, index, template);

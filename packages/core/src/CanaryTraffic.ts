@@ -103,7 +103,11 @@ export function reconcileWeights(
   if (back.rollingBack) w = back.weight;
   else if (promoted) w = 0;
   else if (abort) w = canary.dynamicStableScale === true ? back.weight : 0;
-  else if (newAvail === 0 || desiredCanary === 0) w = 0;
+  // No canary pod: nothing else to send the canary's share to (upstream does the same, dynamic scaling or not).
+  else if (newAvail === 0) w = 0;
+  // A weight of 0 with canary pods still serving (a setWeight 0 step, setCanaryScale replicas 0): with dynamic
+  // scaling the stable may not have its pods back yet, and keeps the weight until it has (upstream moves at once).
+  else if (desiredCanary === 0) w = canary.dynamicStableScale === true && !stableCarries(u, 0) ? currentTrafficWeight : 0;
   else if (desiredWeight > currentTrafficWeight) w = canaryCarries(u, desiredWeight, stepIndex) ? desiredWeight : currentTrafficWeight;
   else w = canary.dynamicStableScale === true && !stableCarries(u, desiredWeight) ? currentTrafficWeight : desiredWeight;
   // Experiment templates with a weight get their own share while the experiment step runs.

@@ -137,7 +137,9 @@ export function countsFor(u: CanaryUpdate, weight: number, index: number, aborte
   }
   const c = u.canary;
   // A fixed-shape input (absent fields `undefined`): this runs on every reconcile.
-  const counts = u.fullyPromoted
+  // Fully promoted: the new revision is the stable one. Traffic-routed, it is simply at full size; a basic canary
+  // still scales it within maxSurge while older revisions drain (a rollback to the stable mid-update).
+  const counts = u.fullyPromoted && u.routed
     ? { canary: u.R, stable: 0 }
     : canaryReplicaCounts({
         replicas: u.R,
@@ -149,13 +151,13 @@ export function countsFor(u: CanaryUpdate, weight: number, index: number, aborte
         dynamicStableScale: c.dynamicStableScale === true,
         minPodsPerReplicaSet: c.minPodsPerReplicaSet ?? undefined,
         canaryScale: u.routed ? canaryScaleAtStep(u.steps, index) : undefined,
-        promoteFull: full,
-        aborted,
+        promoteFull: full || u.fullyPromoted,
+        aborted: aborted && !u.fullyPromoted,
         abortScaleDownDelaySeconds: c.abortScaleDownDelaySeconds ?? undefined,
         setWeightSteps: u.setWeightSteps as number[],
         currentWeights: u.countsInput.currentWeights,
         canary: u.countsInput.canary,
-        stable: u.countsInput.stable,
+        stable: u.fullyPromoted ? undefined : u.countsInput.stable,
         others: u.countsInput.others as ReplicaSetCounts[],
       });
   memo.push({ weight, index, aborted, promoteFull: full, counts });
@@ -186,6 +188,9 @@ export function atDesiredCounts(u: CanaryUpdate, weight: number, index: number):
   if (u.routed && u.canary.dynamicStableScale === true) return true;
   const s = u.stableRS;
   if (s !== undefined && (rsSpecReplicas(s) !== d.stable || rsStatusReplicas(s) !== d.stable)) return false;
-  if (!u.routed) for (let i = 0; i < u.others.length; i++) if (rsAvailable(u.others[i]) !== 0) return false;
+  // Basic canary: older revisions serve traffic, so they must be gone first. (Upstream checks their available pods
+  // only; a newer revision that has no pod available yet still holds the surge, and the counts asked for under it
+  // would let a step complete with no canary pod at all.)
+  if (!u.routed) for (let i = 0; i < u.others.length; i++) if (rsAvailable(u.others[i]) !== 0 || rsSpecReplicas(u.others[i]) !== 0) return false;
   return true;
 }

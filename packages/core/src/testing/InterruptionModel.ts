@@ -699,7 +699,12 @@ export class InterruptionModel {
       // dynamicStableScale: traffic moves back to the stable only as its pods are available (upstream: "once
       // stable capacity >= M - desired, otherwise the current weight is kept"). Without it the stable is never
       // scaled down, and an abort sends everything back at once, as upstream does.
-      if (this.cfg.kind === 'dynamic' && sAfter > sBefore && stableHash === selectorOf(before, 'stable') && availOf(rsOf(before, stableHash)) < toReplicas(R, sAfter))
+      // (Unless the revision being rolled out has no available pod: then the stable, however small, is the only
+      // place for the traffic, and upstream moves it there too: `reconcileTrafficRouting`, "newRS ... has 0
+      // available: never weight to canary". That includes a newer revision interrupting an update, whose canary
+      // Service still selects the previous canary: docs/compatibility.md lists it.)
+      const canaryLeft = availOf(rsOf(before, st.currentPodHash ?? undefined));
+      if (this.cfg.kind === 'dynamic' && canaryLeft > 0 && sAfter > sBefore && stableHash === selectorOf(before, 'stable') && availOf(rsOf(before, stableHash)) < toReplicas(R, sAfter))
         this.fail(
           'traffic',
           `stable weight ${sBefore} -> ${sAfter} needs ${toReplicas(R, sAfter)} available stable pods, ${this.v(stableHash)} had ${availOf(rsOf(before, stableHash))}`
