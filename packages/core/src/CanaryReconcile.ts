@@ -17,21 +17,21 @@
  * revisions get deleted. The status write comes last, so a failed intent leaves the status unwritten and the next
  * reconcile decides again from what it observes.
  */
-import { abortScaleDownDelaySecondsOrDefault, type CanaryStep, type Condition, type PodTemplateSpec, type ReplicaSet, type RolloutStatus, type TrafficWeights } from '@rollouts/api';
+import { abortScaleDownDelaySecondsOrDefault, type CanaryStep, type PodTemplateSpec, type ReplicaSet, type RolloutStatus, type TrafficWeights } from '@rollouts/api';
 import { canaryScaleAtStep, countsFor, findRun, type CanaryUpdate } from './CanaryUpdate';
 import { advanceSteps, describeStep, settleStepWork, weightAtStep } from './CanarySteps';
 import { handBack, reconcileServices, reconcileWeights } from './CanaryTraffic';
 import { canaryFenceposts } from './Fenceposts';
 import type { ReconcileResult } from './Intent';
 import { intentPlan } from './IntentPlan';
-import { progressingCondition } from './ProgressingCondition';
 import * as L from './Labels';
 import type { RolloutObservation } from './Observation';
 import { canonicalJson, fnv32a, safeEncodeString } from './PodTemplateHash';
 import { memoByContent } from './internal/Memo';
 import { replicaProgressThresholdMet } from './ReplicaProgressThreshold';
 import { byRevisionDesc, countsOf, formatLabelSelector, rsAvailable, rsHash, rsName, rsReady, rsRevision, rsScaleDownDeadline, rsSpecReplicas, rsStatusReplicas } from './ReplicaSetView';
-import { finishStatus, notCompletedEvent, pauseStateEvent, resultOf } from './RolloutStatusPhase';
+import { notCompletedEvent } from './RolloutStatusPhase';
+import { abortForDeadline, beginAbort, clearForFullPromotion, keepAbortedPods, progressFrom, promotedByUser, recordAbort, recordCompletion, recordPauseChange, retryIfAbortCleared, statusTrailer, type TrailerOutcome } from './RolloutUpdate';
 import { pruneHistory, scaleDownOldReplicaSets } from './OldReplicaSets';
 import { newReplicaSet, resolveRevision } from './Revisions';
 import { TERMINAL_RUN_PHASES as TERMINAL } from './RolloutAnalysisRuns';
@@ -73,8 +73,7 @@ export function reconcileCanary(obs: RolloutObservation, template: PodTemplateSp
   const promoted = u.fullyPromoted || u.promotedNow;
   // RolloutPaused / RolloutResumed: the pause state written against the one read (upstream sendStateChangeEvents),
   // recorded before this reconcile's scaling, which upstream does in the reconcile after.
-  const pauseEvent = pauseStateEvent(u.prev.pauseConditions, u.pauseConditions, u.abort);
-  if (pauseEvent !== undefined) u.plan.event(pauseEvent.eventReason, pauseEvent.message);
+  recordPauseChange(u.plan, u.prev, u);
 
   // Ping-pong: two Services that swap the stable and canary roles at each promotion. The canary-role Service
   // selects the new revision during the update; at promotion it becomes the stable one (status.canary.stablePingPong
@@ -147,6 +146,7 @@ function observeUpdate(obs: RolloutObservation, template: PodTemplateSpec, deadl
   const firstDeploy = stableRS === undefined;
   if (firstDeploy) stableHash = newHash;
   const restart = isNewUpdate || stepsChanged;
+  const progress = progressFrom(prev, isNewUpdate);
   const weights = prev.canary?.weights ?? undefined;
   let weightVerification = false;
   const routers = obs.trafficRouting?.routers;
@@ -201,65 +201,46 @@ function observeUpdate(obs: RolloutObservation, template: PodTemplateSpec, deadl
     stableHash,
     stableRS,
     stepIndex: restart ? 0 : Math.min(prev.currentStepIndex ?? 0, steps.length),
-    pauseConditions: isNewUpdate || prev.pauseConditions == null ? [] : prev.pauseConditions.slice(),
-    controllerPause: isNewUpdate ? false : (prev.controllerPause ?? false),
-    abort: isNewUpdate ? false : (prev.abort ?? false),
-    abortedAt: isNewUpdate ? undefined : (prev.abortedAt ?? undefined),
-    promoteFull: isNewUpdate ? false : (prev.promoteFull ?? false),
+    pauseConditions: progress.pauseConditions,
+    controllerPause: progress.controllerPause,
+    abort: progress.abort,
+    abortedAt: progress.abortedAt,
+    promoteFull: progress.promoteFull,
     stepRun: restart ? undefined : (prev.canary?.currentStepAnalysisRunStatus ?? undefined),
     backgroundRun: isNewUpdate ? undefined : (prev.canary?.currentBackgroundAnalysisRunStatus ?? undefined),
     currentExperiment: restart ? undefined : (prev.canary?.currentExperiment ?? undefined),
     abortMessage: undefined,
     invalidMessage: undefined,
     progressingReason: undefined,
-    promotedNow: false,
-    oldStableRS: undefined,
     // The first revision is stable at once (upstream shouldFullPromote: "Initial deploy").
     completedBecause: firstDeploy && (prev.stableRS ?? '') === '' ? 'Initial deploy' : undefined,
     abortedNow: false,
+    promotedNow: false,
+    oldStableRS: undefined,
     rollbackInWindow: false,
   };
 
   // Upstream records it whenever the Rollout's revision changes, the first deploy (revision 1) included.
   if (isNewUpdate) plan.event('RolloutUpdated', `Rollout updated to revision ${newRevision}`);
 
-  retryIfAbortCleared(u);
-  promoteFullAfterAbort(u);
-  if (deadlineAbort !== undefined) {
-    u.abort = true;
-    u.abortMessage = deadlineAbort;
-  }
+  if (retryIfAbortCleared(u)) restartSteps(u);
+  if (clearForFullPromotion(u)) stopStepWork(u);
+  abortForDeadline(u, deadlineAbort);
   rollbackWithinWindow(u);
-  if (u.rollbackInWindow) promoteFullAfterAbort(u);
-  promoteIfPauseCleared(u);
+  if (u.rollbackInWindow && clearForFullPromotion(u)) stopStepWork(u);
+  if (promotedByUser(u, u.spec.paused === true)) skipPromotedStep(u);
   if (u.fullyPromoted || u.promoteFull) u.stepIndex = steps.length;
   return { _tag: 'Update', update: u };
 }
 
-/** Retry: the user cleared `status.abort` after an abort. The steps start again. */
-function retryIfAbortCleared(u: CanaryUpdate): void {
-  if (u.abort || u.abortedAt === undefined) return;
-  u.abortedAt = undefined;
+/** Retry: the steps start again. */
+function restartSteps(u: CanaryUpdate): void {
   u.stepIndex = 0;
-  u.stepRun = undefined;
-  u.backgroundRun = undefined;
-  u.currentExperiment = undefined;
-  u.pauseConditions = [];
-  u.controllerPause = false;
-  // (upstream records no event for a retry: the Progressing condition says RolloutRetry)
-  u.progressingReason = 'RolloutRetry';
+  stopStepWork(u);
 }
 
-/**
- * `promote --full` (also after an abort): upstream removes the abort and the pause conditions, stops every run and
- * the experiment (they no longer decide anything), and promotes.
- */
-function promoteFullAfterAbort(u: CanaryUpdate): void {
-  if (!u.promoteFull) return;
-  u.abort = false;
-  u.abortedAt = undefined;
-  u.pauseConditions = [];
-  u.controllerPause = false;
+/** Runs and the experiment no longer decide anything (a retry, promote --full): they are no longer current. */
+function stopStepWork(u: CanaryUpdate): void {
   u.stepRun = undefined;
   u.backgroundRun = undefined;
   u.currentExperiment = undefined;
@@ -277,10 +258,8 @@ function rollbackWithinWindow(u: CanaryUpdate): void {
   }
 }
 
-/** Promote: the user cleared the pause conditions while the controller had paused (the step is skipped). */
-function promoteIfPauseCleared(u: CanaryUpdate): void {
-  if (!u.controllerPause || u.pauseConditions.length > 0 || u.spec.paused === true) return;
-  u.controllerPause = false;
+/** Promote: the user cleared the pause conditions the controller set: the step that paused is skipped. */
+function skipPromotedStep(u: CanaryUpdate): void {
   if (u.stepIndex < u.steps.length) {
     const s = u.steps[u.stepIndex];
     if (s?.pause != null || s?.analysis != null || s?.experiment != null) {
@@ -292,8 +271,6 @@ function promoteIfPauseCleared(u: CanaryUpdate): void {
   }
   // An inconclusive background run that was promoted past is replaced by a fresh one.
   if (u.backgroundRun?.status === 'Inconclusive') u.backgroundRun = undefined;
-  // (no event: the promote cleared the pause conditions in the status read; see pauseStateEvent)
-  u.progressingReason = 'RolloutResumed';
 }
 
 // ---- 3. Abort and full promotion --------------------------------------------------------------------------------
@@ -302,13 +279,9 @@ function promoteIfPauseCleared(u: CanaryUpdate): void {
 function applyAbort(u: CanaryUpdate): void {
   if (!u.abort || u.fullyPromoted) return;
   const { plan } = u;
-  if (u.abortedAt === undefined) {
-    u.abortedAt = u.nowStr;
-    u.pauseConditions = [];
-    u.controllerPause = false;
-    u.abortedNow = true;
-    if (u.canary.trafficRouting?.managedRoutes != null && u.canary.trafficRouting.managedRoutes.length > 0) plan.traffic.push({ _tag: 'RemoveManagedRoutes', reason: 'aborted: managed routes removed' });
-  }
+  if (u.abortedAt === undefined && u.canary.trafficRouting?.managedRoutes != null && u.canary.trafficRouting.managedRoutes.length > 0)
+    plan.traffic.push({ _tag: 'RemoveManagedRoutes', reason: 'aborted: managed routes removed' });
+  beginAbort(u, u.nowStr);
   for (const run of [u.stepRun, u.backgroundRun]) {
     if (run !== undefined && !TERMINAL.has(run.status) && findRun(u, run.name)?.spec.terminate !== true) plan.starts.push({ _tag: 'TerminateAnalysisRun', name: run.name, reason: 'rollout aborted' });
   }
@@ -358,21 +331,7 @@ function scaleReplicaSets(u: CanaryUpdate, template: PodTemplateSpec, promoted: 
   // Traffic-routed abort: the canary keeps its pods for abortScaleDownDelaySeconds (0 = forever), counted from when
   // the stable is fully available again.
   if (u.abort && !promoted && u.routed && newRS !== undefined && (u.canary.dynamicStableScale !== true || u.canary.abortScaleDownDelaySeconds != null) && canaryTarget < rsSpecReplicas(newRS)) {
-    const delay = abortScaleDownDelaySecondsOrDefault(u.spec);
-    if (delay === null || delay === 0) canaryTarget = rsSpecReplicas(newRS);
-    else {
-      const deadline = rsScaleDownDeadline(newRS);
-      if (deadline === undefined && rsAvailable(stableRS) < R) canaryTarget = rsSpecReplicas(newRS);
-      else if (deadline === undefined) {
-        const at = u.now + delay * 1000;
-        scaleDowns.push({ _tag: 'AnnotateReplicaSet', name: newRSName, annotations: { [L.SCALE_DOWN_DEADLINE]: toRfc3339(at) }, reason: `aborted: canary ${newRSName} scales down in ${delay}s` });
-        plan.requeueAt.push(at);
-        canaryTarget = rsSpecReplicas(newRS);
-      } else if (u.now < deadline) {
-        plan.requeueAt.push(deadline);
-        canaryTarget = rsSpecReplicas(newRS);
-      }
-    }
+    if (keepAbortedPods(plan, newRS, abortScaleDownDelaySecondsOrDefault(u.spec), rsAvailable(stableRS) >= R, u.now, 'canary')) canaryTarget = rsSpecReplicas(newRS);
   }
 
   // (Words for the reasons below, built only when there is a reason to give.)
@@ -494,9 +453,7 @@ function notCompleted(u: CanaryUpdate): void {
 
 // ---- 6. Status ------------------------------------------------------------------------------------------------------
 
-type StatusOutcome = { readonly _tag: 'Result'; readonly result: ReconcileResult } | { readonly _tag: 'AbortNow'; readonly message: string };
-
-function canaryStatus(u: CanaryUpdate, promoted: boolean, olds: ReadonlyArray<ReplicaSet>, weights: TrafficWeights | undefined, stablePingPong: 'ping' | 'pong' | undefined): StatusOutcome {
+function canaryStatus(u: CanaryUpdate, promoted: boolean, olds: ReadonlyArray<ReplicaSet>, weights: TrafficWeights | undefined, stablePingPong: 'ping' | 'pong' | undefined): TrailerOutcome {
   const { owned, newRS, R, steps, stepIndex, prev, spec, ro, plan } = u;
   let statusReplicas = 0;
   let available = 0;
@@ -516,7 +473,6 @@ function canaryStatus(u: CanaryUpdate, promoted: boolean, olds: ReadonlyArray<Re
     weights,
     stablePingPong: stablePingPong ?? prev.canary?.stablePingPong ?? undefined,
   };
-  const paused = spec.paused === true || u.pauseConditions.length > 0;
   const draft: RolloutStatus = {
     abort: u.abort ? true : undefined,
     pauseConditions: u.pauseConditions.length > 0 ? u.pauseConditions : undefined,
@@ -544,39 +500,31 @@ function canaryStatus(u: CanaryUpdate, promoted: boolean, olds: ReadonlyArray<Re
     message: undefined,
   };
 
-  const conditions0: Condition[] = [];
-  if (prev.conditions != null) for (let i = 0; i < prev.conditions.length; i++) if (prev.conditions[i]!.type !== 'InvalidSpec') conditions0.push(prev.conditions[i]!);
   let completed = promoted && rsAvailable(newRS) >= R;
   for (let i = 0; i < olds.length && completed; i++) completed = rsSpecReplicas(olds[i]) === 0 || rsScaleDownDeadline(olds[i]!) !== undefined;
   const step = steps[stepIndex];
-  const detail = `${rsAvailable(newRS)}/${R} new pods available${steps.length > 0 ? `, step ${Math.min(stepIndex + 1, steps.length)}/${steps.length}` : ''}`;
-  const progressing = progressingCondition({
-    prevConditions: prev.conditions,
-    conditions: conditions0,
-    invalidMessage: u.invalidMessage,
-    aborted: u.abort,
-    abortMessage: u.abortMessage,
-    paused,
+  // Events recorded with the status write, in upstream's order (sendStateChangeEvents, promoteStable). (An
+  // AbortNow outcome discards this plan: the reconcile is decided again.)
+  recordAbort(plan, u, u.newRevision);
+  recordCompletion(plan, u, u.newRevision, u.newHash);
+  return statusTrailer({
+    rollout: ro,
+    prev,
+    progress: u,
+    plan,
+    draft,
     completed,
-    stableIsCurrent: u.stableHash === u.newHash,
-    rolloutName: u.name,
+    promoted,
+    newRS,
     newRSName: u.newRSName,
+    newHash: u.newHash,
+    stableHash: u.stableHash,
     newRevision: u.newRevision,
-    reason: u.progressingReason ?? (newRS === undefined ? 'NewReplicaSetCreated' : 'ReplicaSetUpdated'),
-    detail,
+    availableReplicas: available,
+    detail: `${rsAvailable(newRS)}/${R} new pods available${steps.length > 0 ? `, step ${Math.min(stepIndex + 1, steps.length)}/${steps.length}` : ''}`,
     // The deadline does not run while the rollout waits on purpose (pause, analysis, experiment).
     deadlineApplies: !(step != null && (step.pause != null || step.analysis != null || step.experiment != null)),
-    progressDeadlineSeconds: spec.progressDeadlineSeconds,
-    progressDeadlineAbort: spec.progressDeadlineAbort === true,
     now: u.now,
   });
-  if (progressing.abort && !u.abort && !promoted) return { _tag: 'AbortNow', message: progressing.abortMessage ?? 'progress deadline exceeded' };
-  if (progressing.requeueAt !== undefined) plan.requeueAt.push(progressing.requeueAt);
-  // (a timeout without progressDeadlineAbort records no event upstream: the condition and the phase say it)
-  // Events recorded with the status write, in upstream's order (sendStateChangeEvents, promoteStable).
-  if (u.abortedNow) plan.event('RolloutAborted', `Rollout aborted update to revision ${u.newRevision}${u.abortMessage ? `: ${u.abortMessage}` : ''}`, 'Warning');
-  if (u.completedBecause !== undefined) plan.event('RolloutCompleted', `Rollout completed update to revision ${u.newRevision} (${u.newHash}): ${u.completedBecause}`);
-  const status = finishStatus({ rollout: ro, draft, conditions: progressing.conditions, paused, aborted: u.abort, availableReplicas: available, newHash: u.newHash, stableHash: u.stableHash, newRevision: u.newRevision, now: u.now });
-  return { _tag: 'Result', result: resultOf(ro, status, plan.ordered(), plan.requeueAt, u.now) };
 }
 

@@ -4,9 +4,10 @@
  * traffic, status). Every phase of `reconcileCanary` reads and writes this record and nothing else, so what a
  * phase may change is visible in its signature and in this type.
  */
-import type { AnalysisRun, CanaryStep, IntOrString, PauseCondition, ReplicaSet, Rollout, RolloutAnalysisRunStatus, RolloutStatus, TrafficWeights } from '@rollouts/api';
+import type { AnalysisRun, CanaryStep, IntOrString, ReplicaSet, Rollout, RolloutAnalysisRunStatus, RolloutStatus, TrafficWeights } from '@rollouts/api';
 import { canaryReplicaCounts } from './CanaryReplicas';
 import type { IntentPlan } from './IntentPlan';
+import type { UpdateProgress } from './RolloutUpdate';
 import type { RolloutObservation } from './Observation';
 import { replicaProgressThresholdMet } from './ReplicaProgressThreshold';
 import { countsOf, rsAvailable, rsSpecReplicas, rsStatusReplicas } from './ReplicaSetView';
@@ -24,7 +25,7 @@ interface CountsAnswer {
   readonly counts: { readonly canary: number; readonly stable: number };
 }
 
-export interface CanaryUpdate {
+export interface CanaryUpdate extends UpdateProgress {
   // ---- Observed, fixed for the reconcile ----
   readonly obs: RolloutObservation;
   readonly ro: Rollout;
@@ -76,28 +77,16 @@ export interface CanaryUpdate {
   };
   readonly countsMemo: CountsAnswer[];
 
-  // ---- Where the update stands: set by the phases, in order ----
+  // ---- Where the update stands: set by the phases, in order (with the shared part, UpdateProgress) ----
   stableHash: string;
   stableRS: ReplicaSet | undefined;
   stepIndex: number;
-  pauseConditions: PauseCondition[];
-  controllerPause: boolean;
-  abort: boolean;
-  abortedAt: string | undefined;
-  promoteFull: boolean;
   stepRun: RolloutAnalysisRunStatus | undefined;
   backgroundRun: RolloutAnalysisRunStatus | undefined;
   currentExperiment: string | undefined;
-  abortMessage: string | undefined;
-  invalidMessage: string | undefined;
-  progressingReason: string | undefined;
   /** The update completed in this reconcile; the stable before it (it keeps its pods for scaleDownDelaySeconds). */
   promotedNow: boolean;
   oldStableRS: ReplicaSet | undefined;
-  /** Why the update completed (upstream's words, for the `RolloutCompleted` event), when it did in this reconcile. */
-  completedBecause: string | undefined;
-  /** The abort started in this reconcile (its event is recorded after the scaling, as upstream). */
-  abortedNow: boolean;
   /** promoteFull was set by the rollback window, not by the user. */
   rollbackInWindow: boolean;
 }
