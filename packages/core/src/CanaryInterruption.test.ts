@@ -521,3 +521,24 @@ describe('canary: found by the interruption property test (each failed before it
     }
   });
 });
+
+describe('canary: the previous stable keeps its pods for scaleDownDelaySeconds (upstream e2e TestCanaryScaleDownDelay)', () => {
+  it('after a traffic-routed promotion the old stable is annotated with its deadline, not scaled to 0; a later revision beyond the limit is', () => {
+    const canary = { canaryService: 'shop-canary', stableService: 'shop-stable', trafficRouting: { nginx: { stableIngress: 'shop' } }, scaleDownDelayRevisionLimit: 1 };
+    const routing = { routers: [{ kind: 'nginx', supports: [] as const }] };
+    const sc: Scenario = { rollout: rollout(canary, { image: 'shop:1', replicas: 1 }), replicaSets: [], services: [svc('shop-stable'), svc('shop-canary')], ready: {}, now: T0 };
+    const deadlineOf = (image: string) => sc.replicaSets.find((x) => x.metadata?.name === `shop-${hashOf(image)}`)?.metadata?.annotations?.['scale-down-deadline'];
+    for (let i = 0; i < 4; i++) step(sc, routing);
+    sc.rollout = { ...sc.rollout, spec: { ...sc.rollout.spec, template: template('shop:2') } };
+    for (let i = 0; i < 5; i++) step(sc, routing);
+    expect(sc.rollout.status?.stableRS).toBe(hashOf('shop:2'));
+    expect(specOf(sc, 'shop:1')).toBe(1);
+    expect(deadlineOf('shop:1')).toBeDefined();
+    sc.rollout = { ...sc.rollout, spec: { ...sc.rollout.spec, template: template('shop:3') } };
+    for (let i = 0; i < 5; i++) step(sc, routing);
+    expect(specOf(sc, 'shop:1')).toBe(0);
+    expect(deadlineOf('shop:1')).toBeUndefined();
+    expect(specOf(sc, 'shop:2')).toBe(1);
+    expect(deadlineOf('shop:2')).toBeDefined();
+  });
+});

@@ -413,7 +413,11 @@ function scaleDownOldRevisions(u: CanaryUpdate): ReplicaSet[] {
     const old = scaleDownOldReplicaSets({
       referenced,
       olds,
-      delayed: (rs) => rs === u.oldStableRS && canary.dynamicStableScale !== true,
+      // Upstream (scaleDownOldReplicaSetsForCanary): once fully promoted, every older ReplicaSet still scaled up
+      // keeps its pods for scaleDownDelaySeconds (at most scaleDownDelayRevisionLimit of them); an intermediate one
+      // (V2 when V3 arrived mid-update) goes to 0 at once. (The previous stable may still be referenced in the
+      // reconcile that promotes: it gets its deadline in the next one.)
+      delayed: () => (u.fullyPromoted || u.promotedNow) && canary.dynamicStableScale !== true,
       delaySeconds: canary.dynamicStableScale === true ? 0 : (canary.scaleDownDelaySeconds ?? 30),
       revisionLimit: canary.scaleDownDelayRevisionLimit ?? undefined,
       role: 'previous stable',
