@@ -58,7 +58,10 @@ function eventRecorderOn(transport: ApiTransport, opts: EventRecorderOptions): E
   const writer = kubeWriterOn(transport, { fieldManager: opts.component });
   const capacity = opts.cacheSize ?? 4096;
   const seen = new Map<string, Seen>();
-  /** Records of the same key run one after another, so a burst of repeats makes one Event. */
+  /**
+   * Records about one object run one after another, in the order they were asked for: a burst of repeats makes one
+   * Event, and the Events of one reconcile reach the API server (and anyone watching) in the order they were decided.
+   */
   const chains = new Map<string, Promise<void>>();
   let seq = 0;
 
@@ -124,14 +127,15 @@ function eventRecorderOn(transport: ApiTransport, opts: EventRecorderOptions): E
     record(involved, type, reason, message) {
       const msg = message.length > MAX_MESSAGE ? `${message.slice(0, MAX_MESSAGE - 3)}...` : message;
       const m = involved.metadata;
-      const key = [involved.apiVersion, involved.kind, m.namespace ?? '', m.name, m.uid ?? '', type, reason, msg].join('\u0000');
-      const previous = chains.get(key) ?? Promise.resolve();
+      const object = [involved.apiVersion, involved.kind, m.namespace ?? '', m.name, m.uid ?? ''].join('\u0000');
+      const key = [object, type, reason, msg].join('\u0000');
+      const previous = chains.get(object) ?? Promise.resolve();
       const next = previous
         .then(() => recordNow(key, involved, type, reason, msg))
         .catch((e: unknown) => opts.log?.error('event recorder failed', { reason, error: e instanceof Error ? e.message : String(e) }));
-      chains.set(key, next);
+      chains.set(object, next);
       void next.then(() => {
-        if (chains.get(key) === next) chains.delete(key);
+        if (chains.get(object) === next) chains.delete(object);
       });
       return next;
     },

@@ -53,6 +53,22 @@ describe('EventRecorder', () => {
     expect(metrics.records.map((r) => r.verb)).toEqual(['create', 'patch', 'patch', 'create']);
   });
 
+  it('creates the Events of one object in the order they were recorded, also when nobody waits between them', async () => {
+    const rec = createEventRecorder(s.kc, { component: 'rollouts-controller', clock: createManualClock(Date.UTC(2024, 4, 2, 12, 0, 0)) });
+    const ordered = { ...guestbook, metadata: { ...guestbook.metadata, name: 'ordered', uid: 'uid-ordered' } };
+    const reasons = ['RolloutUpdated', 'NewReplicaSetCreated', 'RolloutNotCompleted', 'ScalingReplicaSet', 'RolloutCompleted'];
+    // A server that answers in its own time (random delays), as a real API server under load does.
+    const slow = s.sim.inject.latency({ resource: 'events', verb: 'create', ms: 0, jitterMs: 40 });
+    try {
+      await Promise.all(reasons.map((r) => rec.record(ordered, 'Normal', r, `${r} happened`)));
+    } finally {
+      slow.remove();
+    }
+    const mine = (events() as Array<Ev & { metadata: { resourceVersion?: string } }>).filter((e) => e.involvedObject.name === 'ordered');
+    mine.sort((a, b) => Number(a.metadata.resourceVersion) - Number(b.metadata.resourceVersion));
+    expect(mine.map((e) => e.reason)).toEqual(reasons);
+  });
+
   it('aggregates concurrent repeats into one Event', async () => {
     const rec = createEventRecorder(s.kc, { component: 'c' });
     const obj = { ...guestbook, metadata: { ...guestbook.metadata, name: 'burst', uid: 'uid-burst' } };
