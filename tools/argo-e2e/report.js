@@ -116,7 +116,8 @@ for (const suite of RUN_SUITES) {
     let cls;
     // a note explains a failure: shown only when the test did not pass with both
     const note = r.argo.result === 'pass' && r.ours.result === 'pass' ? '' : (notes.get(test) ?? notes.get(key) ?? '');
-    if (r.argo.result === 'pass' && r.ours.result === 'pass') cls = 'pass';
+    if (r.argo.result === 'not run' || r.ours.result === 'not run') cls = `not run with ${r.argo.result === 'not run' ? "Argo's controller" : 'ours'}`;
+    else if (r.argo.result === 'pass' && r.ours.result === 'pass') cls = 'pass';
     else if (r.argo.result === 'pass') cls = known.has(test) || known.has(key) ? 'deliberate difference' : 'ours';
     else if (r.ours.result === 'pass') cls = "Argo's fails here, ours passes";
     else if (r.argo.result === 'skip' && r.ours.result === 'skip') cls = 'skipped by the suite';

@@ -33,6 +33,7 @@
 #   E2E_WAIT_TIMEOUT       the suite's wait timeout in seconds (default 90, Argo's default)
 #   ROLLOUTS_KUBE_PORT, ROLLOUTS_ETCD_PORT, ROLLOUTS_KUBE_STATE  the cluster (default 26443, 33790,
 #                          /tmp/rollouts-argo-e2e-kube)
+#   ROLLOUTS_KUBE_READY_DELAY_MS  how long a bound pod takes to start (default 2000 here)
 set -uo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 root="$(cd "$here/../.." && pwd)"
@@ -135,6 +136,8 @@ export ROLLOUTS_KUBE_STATE="${ROLLOUTS_KUBE_STATE:-/tmp/rollouts-argo-e2e-kube}"
 export ROLLOUTS_KUBE_PORT="${ROLLOUTS_KUBE_PORT:-26443}"
 export ROLLOUTS_ETCD_PORT="${ROLLOUTS_ETCD_PORT:-33790}"
 export ROLLOUTS_KUBE_POD_STAGES="$here/kwok-pod-stages.yaml"
+# A kubelet takes a moment to start a container; with kwok's 200 ms default some tests cannot see an update midway.
+export ROLLOUTS_KUBE_READY_DELAY_MS="${ROLLOUTS_KUBE_READY_DELAY_MS:-2000}"
 ctl_pid=""
 stop_controller() {
   [ -n "$ctl_pid" ] || return 0
