@@ -7,7 +7,7 @@ jest.setTimeout(60_000);
 
 let env: Env;
 beforeAll(async () => {
-  env = await startEnv({ readinessDelayMs: 30 });
+  env = await startEnv({ readinessDelayMs: 30, watch: [Resources.pods] });
 });
 afterAll(async () => {
   await env?.stop();
