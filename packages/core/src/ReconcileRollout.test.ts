@@ -445,12 +445,39 @@ describe('reconcileRollout: workloadRef scaleDown', () => {
 });
 
 describe('reconcileRollout: a resource quantity that does not parse', () => {
-  it('is not InvalidSpec: the ReplicaSet is created and its creation is where the API server complains (as upstream)', () => {
+  it('is not InvalidSpec: the ReplicaSet is created (as upstream)', () => {
     const ro = rollout({ steps: [{ setWeight: 20 }, { pause: {} }] });
     const invalidMemory = { ...ro, spec: { ...ro.spec, template: { ...ro.spec.template, spec: { containers: [{ name: 'shop', image: 'shop:2', resources: { limits: { memory: 'invalid' } } }] } } } } as Rollout;
     const r = reconcileRollout(observe(invalidMemory, []));
     expect(r.status.conditions?.find((c) => c.type === 'InvalidSpec')).toBeUndefined();
     expect(r.status.phase).not.toBe('Degraded');
     expect(tags(r)).toContain('CreateReplicaSet');
+  });
+
+  it('is left out of the ReplicaSet, as upstream\'s typed decoding leaves it out, and a Warning event names it (Argo e2e TestMalformedRollout)', () => {
+    const ro = rollout({ steps: [{ setWeight: 20 }, { pause: {} }] });
+    const containers = [{ name: 'shop', image: 'shop:2', resources: { requests: { memory: 'invalid', cpu: '100m' } } }];
+    const malformed = { ...ro, spec: { ...ro.spec, template: { ...ro.spec.template, spec: { containers } } } } as Rollout;
+    const r = reconcileRollout(observe(malformed, []));
+    const created = r.intents.find((i) => i._tag === 'CreateReplicaSet');
+    const made = created?._tag === 'CreateReplicaSet' ? (created.replicaSet.spec?.template?.spec?.containers?.[0] as { resources?: unknown }) : undefined;
+    expect(made?.resources).toEqual({ requests: { cpu: '100m' } });
+    const warning = r.intents.find((i) => i._tag === 'RecordEvent' && i.eventReason === 'InvalidPodTemplateField');
+    expect(warning?._tag === 'RecordEvent' && warning.type).toBe('Warning');
+    expect(warning?._tag === 'RecordEvent' && warning.message).toContain('spec.template.spec.containers[0].resources.requests.memory: "invalid"');
+    // Once the update started, the next reconcile says nothing more, and finds the ReplicaSet it made.
+    const again = reconcileRollout(observe({ ...malformed, status: r.status }, [created?._tag === 'CreateReplicaSet' ? { ...created.replicaSet, status: { replicas: 5, availableReplicas: 5, readyReplicas: 5 } } : rs('shop:2', 1, 5)]));
+    expect(again.intents.some((i) => i._tag === 'CreateReplicaSet' || (i._tag === 'RecordEvent' && i.eventReason === 'InvalidPodTemplateField'))).toBe(false);
+  });
+
+  it('an ephemeralContainers list with such a quantity is left out whole (Argo e2e TestMalformedRolloutEphemeralCtr)', () => {
+    const ro = rollout({ steps: [{ setWeight: 20 }, { pause: {} }] });
+    const bad = { resources: { requests: { memory: 'invalid' } } };
+    const spec = { containers: [{ name: 'shop', image: 'shop:2', ...bad }], ephemeralContainers: [{ name: 'shop', image: 'shop:2', ...bad }] };
+    const malformed = { ...ro, spec: { ...ro.spec, template: { ...ro.spec.template, spec } } } as Rollout;
+    const r = reconcileRollout(observe(malformed, []));
+    expect(r.status.phase).not.toBe('Degraded');
+    const created = r.intents.find((i) => i._tag === 'CreateReplicaSet');
+    expect(created?._tag === 'CreateReplicaSet' && (created.replicaSet.spec?.template?.spec as { ephemeralContainers?: unknown }).ephemeralContainers).toBeUndefined();
   });
 });

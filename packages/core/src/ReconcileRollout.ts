@@ -15,6 +15,7 @@ import {
   validateTrafficRoutingConfig,
 } from '@rollouts/api';
 import { terminateAbandoned } from './AbandonedRuns';
+import { withoutUnparseableQuantities } from './TemplateQuantities';
 import { reconcileBlueGreen } from './BlueGreenReconcile';
 import { reconcileCanary } from './CanaryReconcile';
 import { setCondition } from './Conditions';
@@ -177,6 +178,22 @@ function cachedSpecProblems(spec: Rollout['spec']): ValidationError[] {
  * Decide what to do for one Rollout. Pure: the observation holds everything, `now` included.
  */
 export function reconcileRollout(obs: RolloutObservation): ReconcileResult {
+  // Quantities Kubernetes cannot decode are dropped from the template, as upstream's typed decoding drops them
+  // (TemplateQuantities.ts); the Rollout says which, when an update starts from such a template.
+  const own = obs.rollout.spec.template;
+  const cleaned = own != null ? withoutUnparseableQuantities(own) : undefined;
+  if (cleaned === undefined || cleaned.dropped.length === 0) return decideRollout(obs);
+  const result = decideRollout({ ...obs, rollout: { ...obs.rollout, spec: { ...obs.rollout.spec, template: cleaned.template } } });
+  if (result.status.currentPodHash === (obs.rollout.status?.currentPodHash ?? undefined)) return result;
+  const message = `Kubernetes cannot decode ${cleaned.dropped.length === 1 ? 'this field' : 'these fields'} of the pod template, which ${cleaned.dropped.length === 1 ? 'is' : 'are'} left out of the ReplicaSet (as Argo Rollouts does): ${cleaned.dropped.join('; ')}`;
+  const warning: Intent = { _tag: 'RecordEvent', type: 'Warning', eventReason: 'InvalidPodTemplateField', message, reason: message };
+  const intents = result.intents.slice();
+  const at = intents.findIndex((i) => i._tag === 'UpdateStatus');
+  intents.splice(at < 0 ? intents.length : at, 0, warning);
+  return { ...result, intents };
+}
+
+function decideRollout(obs: RolloutObservation): ReconcileResult {
   const ro = obs.rollout;
   const ref = ro.spec.workloadRef;
   const template = ref != null && obs.workload !== undefined ? obs.workload.template : (ro.spec.template ?? {});
