@@ -15,10 +15,13 @@ export function terminateAbandoned(obs: RolloutObservation, status: RolloutStatu
   if (obs.analysisRuns.length > 0) {
     const c = status.canary;
     const b = status.blueGreen;
-    const current = [c?.currentStepAnalysisRunStatus?.name, c?.currentBackgroundAnalysisRunStatus?.name, b?.prePromotionAnalysisRunStatus?.name, b?.postPromotionAnalysisRunStatus?.name];
+    const step = c?.currentStepAnalysisRunStatus?.name;
+    const background = c?.currentBackgroundAnalysisRunStatus?.name;
+    const pre = b?.prePromotionAnalysisRunStatus?.name;
+    const post = b?.postPromotionAnalysisRunStatus?.name;
     for (const run of obs.analysisRuns) {
       const name = run.metadata?.name;
-      if (name == null || current.includes(name) || run.spec?.terminate === true || TERMINAL_RUN_PHASES.has(run.status?.phase ?? '')) continue;
+      if (name == null || name === step || name === background || name === pre || name === post || run.spec?.terminate === true || TERMINAL_RUN_PHASES.has(run.status?.phase ?? '')) continue;
       if (told(intents, 'TerminateAnalysisRun', name)) continue;
       out.push({ _tag: 'TerminateAnalysisRun', name, reason: `AnalysisRun ${name} is no longer current for the Rollout (its step, revision or update is over)` });
     }

@@ -31,7 +31,7 @@ import { memoByContent } from './internal/Memo';
 import { replicaProgressThresholdMet } from './ReplicaProgressThreshold';
 import { byRevisionDesc, countsOf, formatLabelSelector, rsAvailable, rsHash, rsName, rsReady, rsRevision, rsScaleDownDeadline, rsSpecReplicas, rsStatusReplicas } from './ReplicaSetView';
 import { notCompletedEvent } from './RolloutStatusPhase';
-import { abortForDeadline, beginAbort, clearForFullPromotion, keepAbortedPods, progressFrom, promotedByUser, recordAbort, recordCompletion, recordPauseChange, retryIfAbortCleared, statusTrailer, type TrailerOutcome } from './RolloutUpdate';
+import { abortForDeadline, beginAbort, clearForFullPromotion, keepAbortedPods, promotedByUser, recordAbort, recordCompletion, recordPauseChange, retryIfAbortCleared, statusTrailer, type TrailerOutcome } from './RolloutUpdate';
 import { pruneHistory, scaleDownOldReplicaSets } from './OldReplicaSets';
 import { newReplicaSet, resolveRevision } from './Revisions';
 import { TERMINAL_RUN_PHASES as TERMINAL } from './RolloutAnalysisRuns';
@@ -146,7 +146,6 @@ function observeUpdate(obs: RolloutObservation, template: PodTemplateSpec, deadl
   const firstDeploy = stableRS === undefined;
   if (firstDeploy) stableHash = newHash;
   const restart = isNewUpdate || stepsChanged;
-  const progress = progressFrom(prev, isNewUpdate);
   const weights = prev.canary?.weights ?? undefined;
   let weightVerification = false;
   const routers = obs.trafficRouting?.routers;
@@ -201,11 +200,12 @@ function observeUpdate(obs: RolloutObservation, template: PodTemplateSpec, deadl
     stableHash,
     stableRS,
     stepIndex: restart ? 0 : Math.min(prev.currentStepIndex ?? 0, steps.length),
-    pauseConditions: progress.pauseConditions,
-    controllerPause: progress.controllerPause,
-    abort: progress.abort,
-    abortedAt: progress.abortedAt,
-    promoteFull: progress.promoteFull,
+    // (UpdateProgress as progressFrom builds it, written out: one object instead of two per reconcile)
+    pauseConditions: isNewUpdate || prev.pauseConditions == null ? [] : prev.pauseConditions.slice(),
+    controllerPause: isNewUpdate ? false : (prev.controllerPause ?? false),
+    abort: isNewUpdate ? false : (prev.abort ?? false),
+    abortedAt: isNewUpdate ? undefined : (prev.abortedAt ?? undefined),
+    promoteFull: isNewUpdate ? false : (prev.promoteFull ?? false),
     stepRun: restart ? undefined : (prev.canary?.currentStepAnalysisRunStatus ?? undefined),
     backgroundRun: isNewUpdate ? undefined : (prev.canary?.currentBackgroundAnalysisRunStatus ?? undefined),
     currentExperiment: restart ? undefined : (prev.canary?.currentExperiment ?? undefined),
@@ -375,6 +375,7 @@ function scaleReplicaSets(u: CanaryUpdate, template: PodTemplateSpec, promoted: 
  */
 function removeServingDeadlines(u: CanaryUpdate, keep: ReplicaSet | undefined): void {
   const { scaleUps, scaleDowns } = u.plan;
+  if ((u.newRS === undefined || rsScaleDownDeadline(u.newRS) === undefined) && (u.stableRS === undefined || rsScaleDownDeadline(u.stableRS) === undefined)) return;
   for (const rs of u.stableRS === u.newRS ? [u.newRS] : [u.newRS, u.stableRS]) {
     if (rs === undefined || rs === keep || rsScaleDownDeadline(rs) === undefined) continue;
     const n = rsName(rs);
@@ -397,6 +398,7 @@ function scaleDownOldRevisions(u: CanaryUpdate): ReplicaSet[] {
   const olds: ReplicaSet[] = [];
   for (let i = 0; i < owned.length; i++) if (owned[i] !== newRS && owned[i] !== stableRS) olds.push(owned[i]!);
   if (olds.length > 1) olds.sort(byRevisionDesc);
+  if (olds.length === 0) return olds;
   if (u.routed) {
     // A revision the router's weights or a Service still send traffic to keeps its pods (a rollback to the stable
     // mid-update, or a newer revision that has no available pod yet): upstream isReplicaSetReferenced.
