@@ -173,12 +173,13 @@ export function createController(opts: ControllerOptions): Controller {
   };
   const i = cache.informers;
   // Services a Rollout stopped naming (or a deleted Rollout named) lose the selector it wrote (leader only).
+  const releaseDeps = { cache, writer, log, referrers: (ns: string, n: string) => references.referrers('Service', ns, n) };
   const releaseDropped = (key: string, before: ReadonlyArray<string>): void => {
     if (term === undefined || before.length === 0) return;
     const { namespace, name } = splitKey(key);
     const now = references.servicesOf(key);
     for (const svc of before)
-      if (!now.includes(svc)) track(releaseService({ cache, writer, log, referrers: (ns, n) => references.referrers('Service', ns, n) }, namespace, svc, name));
+      if (!now.includes(svc)) track(releaseService(releaseDeps, namespace, svc, name));
   };
   // Upstream records RolloutAddedToInformer when its Rollout informer adds an object; its informers run while it
   // leads, so: for every Rollout cached when the workers start (below), then for each Rollout added while leading.
@@ -233,7 +234,7 @@ export function createController(opts: ControllerOptions): Controller {
       const ns = e.object.metadata?.namespace ?? '';
       const owner = (e.object as Service).metadata?.annotations?.[MANAGED_BY_ROLLOUTS_ANNOTATION];
       if (owner != null && references.referrers('Service', ns, e.object.metadata?.name ?? '').length === 0 && i.rollouts.get(ns, owner) !== undefined)
-        track(releaseService({ cache, writer, log, referrers: (n2, s2) => references.referrers('Service', n2, s2) }, ns, e.object.metadata?.name ?? '', owner));
+        track(releaseService(releaseDeps, ns, e.object.metadata?.name ?? '', owner));
     }
     if (e.type !== 'RESYNC') enqueueOwners(e.object);
   });

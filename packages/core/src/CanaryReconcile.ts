@@ -313,11 +313,17 @@ function promoteIfDone(u: CanaryUpdate): void {
 
 // ---- 4. Replica targets -------------------------------------------------------------------------------------------
 
-/** Whether a traffic-routed abort keeps the canary's pods for abortScaleDownDelaySeconds (upstream shouldDelayScaleDownOnAbort). */
+/**
+ * Whether an aborted update's canary keeps its pods for abortScaleDownDelaySeconds (upstream
+ * shouldDelayScaleDownOnAbort): traffic-routed only; with dynamicStableScale the arithmetic ramps the canary down
+ * instead, unless the delay is set explicitly.
+ */
+const delaysAbortScaleDown = (u: CanaryUpdate, promoted: boolean): boolean =>
+  u.abort && !promoted && u.routed && (u.canary.dynamicStableScale !== true || u.canary.abortScaleDownDelaySeconds != null);
+
+/** The delay an aborted canary waits out (null: none, or forever when 0), once the stable exists. */
 function abortScaleDownDelayed(u: CanaryUpdate, promoted: boolean): number | null {
-  if (!u.abort || promoted || !u.routed || u.stableRS === undefined) return null;
-  // With dynamicStableScale the arithmetic ramps the canary down instead, unless the delay is set explicitly.
-  if (u.canary.dynamicStableScale === true && u.canary.abortScaleDownDelaySeconds == null) return null;
+  if (!delaysAbortScaleDown(u, promoted) || u.stableRS === undefined) return null;
   return abortScaleDownDelaySecondsOrDefault(u.spec);
 }
 
@@ -330,7 +336,7 @@ function scaleReplicaSets(u: CanaryUpdate, template: PodTemplateSpec, promoted: 
   if (u.routed && !u.abort && !promoted && canaryTarget === 0 && newRS !== undefined && rsSpecReplicas(newRS) > 0 && u.currentTrafficWeight > 0) canaryTarget = rsSpecReplicas(newRS);
   // Traffic-routed abort: the canary keeps its pods for abortScaleDownDelaySeconds (0 = forever), counted from when
   // the stable is fully available again.
-  if (u.abort && !promoted && u.routed && newRS !== undefined && (u.canary.dynamicStableScale !== true || u.canary.abortScaleDownDelaySeconds != null) && canaryTarget < rsSpecReplicas(newRS)) {
+  if (delaysAbortScaleDown(u, promoted) && newRS !== undefined && canaryTarget < rsSpecReplicas(newRS)) {
     if (keepAbortedPods(plan, newRS, abortScaleDownDelaySecondsOrDefault(u.spec), rsAvailable(stableRS) >= R, u.now, 'canary')) canaryTarget = rsSpecReplicas(newRS);
   }
 
