@@ -11,6 +11,9 @@
  * - `metadata.managedFields` is stripped before caching (it is large and nobody here reads it), and short
  *   string values are interned (one copy of each across the cache).
  * - Indexes: by namespace and by owner uid (`byOwner`).
+ * - A failing list is logged (warning) at once and then, while the same error repeats, with a doubling interval
+ *   (10 s, 20 s, ... every 2 minutes); `lastError()` keeps the latest list or watch error for status reports
+ *   (a 403 names the resource the controller's RBAC lacks).
  *
  * Cached objects are shared with every caller: treat them as read-only.
  */
@@ -19,6 +22,7 @@ import * as E from 'fp-ts/lib/Either';
 import type { Logger, PluginError } from '@rollouts/plugin-sdk';
 import { Clock, systemClock, Timer } from './Clock';
 import { createApiTransport } from './internal/ApiTransport';
+import { createRepeatedLog } from './internal/RepeatedLog';
 import type { RequestMetrics } from './RequestMetrics';
 import { resourcePath, ResourceKind } from './Resources';
 
@@ -31,6 +35,8 @@ export interface InformerEvent<T> {
 
 /** See the module comment. */
 export interface Informer<T> {
+  /** The kind it caches (`Rollout`), for logs and status reports. */
+  readonly kind: string;
   /** List, fill the cache, start watching. Resolves once the initial list is in the cache (or on `stop`). */
   start(): Promise<void>;
   /** Stop watching and timers. The cache keeps its last content. */
@@ -47,6 +53,8 @@ export interface Informer<T> {
   onEvent(handler: (e: InformerEvent<T>) => void): () => void;
   /** The resourceVersion the cache is current to (for diagnostics). */
   lastResourceVersion(): string | undefined;
+  /** The last list or watch error, until a list succeeds or the watch delivers again; undefined when none. */
+  lastError(): string | undefined;
 }
 
 /** Options of {@link createInformer}. */
@@ -172,6 +180,8 @@ export function createInformer<T>(kc: KubeConfig, kind: ResourceKind, opts: Info
   let retryTimer: Timer | undefined;
   let resyncTimer: Timer | undefined;
   let failures = 0;
+  let lastError: string | undefined;
+  const listErrors = createRepeatedLog();
 
   const emit = (e: InformerEvent<unknown>): void => {
     for (const h of [...handlers]) {
@@ -294,11 +304,16 @@ export function createInformer<T>(kc: KubeConfig, kind: ResourceKind, opts: Info
     const r = await listAll();
     if (stopped) return;
     if (E.isLeft(r)) {
-      log?.warn('informer list failed; retrying', { ...fields, error: r.left.message });
+      lastError = r.left.message;
+      const f = { ...fields, error: r.left.message, attempt: failures + 1 };
+      if (listErrors.due(r.left.message, clock.now())) log?.warn('informer list failed; retrying', f);
+      else log?.debug('informer list failed; retrying', f);
       schedule(() => void listAndWatch());
       return;
     }
     failures = 0;
+    lastError = undefined;
+    listErrors.clear();
     replace(r.right.items);
     rv = r.right.resourceVersion;
     if (!synced) {
@@ -337,6 +352,7 @@ export function createInformer<T>(kc: KubeConfig, kind: ResourceKind, opts: Info
         return;
       }
       if (err != null) {
+        lastError = `watch ${kind.kind}: ${err instanceof Error ? err.message : String(err)}`;
         const f = { ...fields, error: err instanceof Error ? err.message : String(err), resourceVersion: rv, attempt: failures + 1 };
         if (failures >= 3) log?.warn('informer watch keeps failing; retrying', f);
         else log?.debug('informer watch ended; resuming', f);
@@ -347,11 +363,13 @@ export function createInformer<T>(kc: KubeConfig, kind: ResourceKind, opts: Info
       if (gen !== watchGen || stopped) return;
       if (type === 'ERROR') {
         const c = statusCode(raw);
-        if (c !== 410) log?.warn('informer watch error', { ...fields, status: (raw as { message?: string } | null)?.message ?? String(c) });
-        finish(c === 410 ? null : new Error(`watch error ${c ?? ''}`), c === 410);
+        const message = (raw as { message?: string } | null)?.message;
+        if (c !== 410) log?.warn('informer watch error', { ...fields, status: message ?? String(c) });
+        finish(c === 410 ? null : new Error(`watch error ${c ?? ''}${message !== undefined ? `: ${message}` : ''}`), c === 410);
         return;
       }
       delivered++;
+      lastError = undefined;
       const newRv = meta(raw).resourceVersion ?? undefined;
       if (type === 'BOOKMARK') {
         if (newRv !== undefined) rv = newRv;
@@ -388,6 +406,7 @@ export function createInformer<T>(kc: KubeConfig, kind: ResourceKind, opts: Info
   };
 
   return {
+    kind: kind.kind,
     start() {
       if (startPromise !== undefined) return startPromise;
       startPromise = new Promise<void>((resolve) => {
@@ -429,5 +448,6 @@ export function createInformer<T>(kc: KubeConfig, kind: ResourceKind, opts: Info
       return () => void handlers.delete(handler);
     },
     lastResourceVersion: () => rv,
+    lastError: () => lastError,
   };
 }

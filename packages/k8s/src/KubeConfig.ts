@@ -1,5 +1,7 @@
-/** Loading the cluster connection: a kubeconfig file, the default chain, or in-cluster credentials. */
+/** Loading the cluster connection (a kubeconfig file, the default chain, or in-cluster credentials) and checking it answers. */
 import { KubeConfig } from '@kubernetes/client-node';
+import * as E from 'fp-ts/lib/Either';
+import { createApiTransport } from './internal/ApiTransport';
 
 export { KubeConfig };
 
@@ -31,4 +33,34 @@ export function loadKubeConfig(opts: KubeConfigSource = {}): KubeConfig {
   }
   if (kc.getCurrentCluster() === null) throw new Error(`kubeconfig${opts.kubeconfig !== undefined ? ` ${opts.kubeconfig}` : ''} names no cluster for context "${kc.getCurrentContext()}"`);
   return kc;
+}
+
+/** The API server `kc` talks to (`https://10.0.0.1:443`), for logs; `(none)` without a current cluster. */
+export function apiServerAddress(kc: KubeConfig): string {
+  return kc.getCurrentCluster()?.server ?? '(none)';
+}
+
+/** What {@link checkApiServer} found. */
+export type ApiServerCheck =
+  | { readonly _tag: 'Reachable'; readonly server: string; readonly version: string }
+  /** An HTTP answer other than 2xx (401: the credentials are refused). */
+  | { readonly _tag: 'Refused'; readonly server: string; readonly code: number; readonly error: string }
+  /** No HTTP answer: connection refused, DNS, TLS, or no answer within the timeout. */
+  | { readonly _tag: 'Unreachable'; readonly server: string; readonly error: string };
+
+/**
+ * Ask the API server for `/version` (readable by every client, authenticated or not) with a short timeout, to
+ * tell at start-up whether it can be reached at all. Never throws.
+ */
+export async function checkApiServer(kc: KubeConfig, opts: { readonly timeoutMs?: number; readonly userAgent?: string } = {}): Promise<ApiServerCheck> {
+  const server = apiServerAddress(kc);
+  const transport = createApiTransport(kc, opts.userAgent !== undefined ? { userAgent: opts.userAgent } : {});
+  const r = await transport.request({ method: 'GET', path: '/version', target: { verb: 'get', kind: 'version' }, timeoutMs: opts.timeoutMs ?? 5_000 });
+  if (E.isRight(r)) {
+    const v = (r.right.body ?? {}) as { gitVersion?: unknown };
+    return { _tag: 'Reachable', server, version: typeof v.gitVersion === 'string' ? v.gitVersion : 'unknown' };
+  }
+  const e = r.left;
+  const code = e._tag === 'KubeNotFound' ? 404 : e._tag === 'KubeConflict' ? 409 : e._tag === 'KubeUnavailable' || e._tag === 'KubeRejected' ? e.status : undefined;
+  return code === undefined ? { _tag: 'Unreachable', server, error: e.message } : { _tag: 'Refused', server, code, error: e.message };
 }

@@ -10,7 +10,12 @@
  *   identity took the Lease) it stops leading (`onStoppedLeading`) and becomes a candidate again.
  * - Writes use the Lease's resourceVersion, so two candidates cannot both win (the loser gets a conflict).
  * - `stop()` releases the Lease (empty holder), so another replica takes over at its next retry instead of
- *   waiting for expiry.
+ *   waiting for expiry. It is bounded: it waits at most `releaseTimeoutMs` for an attempt in flight and as
+ *   much for the release itself, then gives up (the Lease then expires on its own).
+ * - It explains itself: who holds the Lease (logged when the holder changes, and every minute while standing
+ *   by), and problems that keep it from standing at all (the Lease's namespace does not exist, RBAC refuses
+ *   the Lease) as errors, repeated with a doubling interval while they last. {@link LeaderElector.status}
+ *   reports the same for readiness probes.
  *
  * `run()` keeps standing until `stop()`: a replica that loses leadership calls `onStoppedLeading` and may
  * later lead again (`onStartedLeading` once more). A controller that prefers to exit on loss does so from
@@ -21,6 +26,7 @@ import type { KubeConfig } from '@kubernetes/client-node';
 import type { Logger } from '@rollouts/plugin-sdk';
 import { Clock, rfc3339Micro, sleep, systemClock } from './Clock';
 import { ApiTransport, createApiTransport } from './internal/ApiTransport';
+import { createRepeatedLog } from './internal/RepeatedLog';
 import type { RequestMetrics } from './RequestMetrics';
 import { resourcePath, Resources } from './Resources';
 
@@ -31,6 +37,21 @@ export interface LeaderElector {
   /** Stop standing; if leading, release the Lease and call `onStoppedLeading`. Resolves when done. */
   stop(): Promise<void>;
   isLeader(): boolean;
+  /** What the election looks like from here, for logs and readiness. */
+  status(): LeaderElectionStatus;
+}
+
+/** See {@link LeaderElector.status}. */
+export interface LeaderElectionStatus {
+  readonly leading: boolean;
+  /** The holder last seen on the Lease ('' when free, undefined before the first answer). */
+  readonly holder?: string;
+  /**
+   * What keeps this replica from taking part in the election and will not pass by itself (the Lease's
+   * namespace does not exist; the server refuses to read or write the Lease), until an attempt gets past it.
+   * Transient failures (the API server unreachable) are logged but not reported here.
+   */
+  readonly problem?: string;
 }
 
 /** Options of {@link createLeaderElector}. */
@@ -46,6 +67,10 @@ export interface LeaderElectorOptions {
   readonly renewDeadlineMs?: number;
   /** Interval between attempts (default 2 000 ms). */
   readonly retryPeriodMs?: number;
+  /** Bound of each wait in {@link LeaderElector.stop}: for an attempt in flight, then for the release (default the smaller of renewDeadlineMs and 3 000 ms). */
+  readonly releaseTimeoutMs?: number;
+  /** Added to the error logged when the Lease's namespace does not exist: how to choose another (e.g. the flag). */
+  readonly namespaceHint?: string;
   readonly clock?: Clock;
   onStartedLeading(): void;
   onStoppedLeading(): void;
@@ -77,6 +102,7 @@ function leaderElectorOn(transport: ApiTransport, opts: LeaderElectorOptions): L
   const leaseDurationMs = opts.leaseDurationMs ?? 15_000;
   const renewDeadlineMs = opts.renewDeadlineMs ?? 10_000;
   const retryPeriodMs = opts.retryPeriodMs ?? 2_000;
+  const releaseTimeoutMs = opts.releaseTimeoutMs ?? Math.min(renewDeadlineMs, 3_000);
   if (!(leaseDurationMs > renewDeadlineMs)) throw new Error(`leader election: leaseDurationMs (${leaseDurationMs}) must be greater than renewDeadlineMs (${renewDeadlineMs})`);
   if (!(renewDeadlineMs > retryPeriodMs)) throw new Error(`leader election: renewDeadlineMs (${renewDeadlineMs}) must be greater than retryPeriodMs (${retryPeriodMs})`);
   if (opts.identity === '') throw new Error('leader election: identity must not be empty');
@@ -92,6 +118,33 @@ function leaderElectorOn(transport: ApiTransport, opts: LeaderElectorOptions): L
   let observedAt = 0;
   /** Our last successful write, to release it. */
   let current: Lease | undefined;
+  /** See {@link LeaderElectionStatus.problem}. */
+  let problem: string | undefined;
+  const problemLog = createRepeatedLog();
+  const standbyLog = createRepeatedLog(60_000, 60_000);
+  const log = opts.log;
+
+  /** A problem that keeps us from standing: an error, repeated with backoff while it lasts. */
+  const persistent = (text: string, extra: Record<string, unknown> = {}): void => {
+    problem = text;
+    if (problemLog.due(text, clock.now())) log?.error(`leader election: ${text}`, { ...fields, ...extra });
+    else log?.debug(`leader election: ${text}`, { ...fields, ...extra });
+  };
+  /** A failure that may pass (the server unreachable): a warning, repeated with backoff. */
+  const transient = (message: string, error: string): void => {
+    if (problemLog.due(`${message}: ${error}`, clock.now())) log?.warn(`leader election: ${message}`, { ...fields, error });
+    else log?.debug(`leader election: ${message}`, { ...fields, error });
+  };
+  const answered = (): void => {
+    if (problem !== undefined) log?.info('leader election: the Lease can be read and written again', fields);
+    problem = undefined;
+    problemLog.clear();
+  };
+  const refused = (verb: string, e: { _tag: string; message: string }): boolean => {
+    if (e._tag !== 'KubeRejected') return false;
+    persistent(`the API server refuses to ${verb} the Lease`, { error: e.message });
+    return true;
+  };
 
   const callback = (f: () => void, which: string): void => {
     try {
@@ -103,6 +156,10 @@ function leaderElectorOn(transport: ApiTransport, opts: LeaderElectorOptions): L
 
   const observe = (lease: Lease): void => {
     const rec = { holder: lease.spec?.holderIdentity ?? '', renewTime: lease.spec?.renewTime ?? '', rv: lease.metadata.resourceVersion ?? '' };
+    if (rec.holder !== '' && rec.holder !== opts.identity && rec.holder !== observed?.holder) {
+      log?.info('leader election: another replica holds the Lease; standing by', { ...fields, holder: rec.holder });
+      standbyLog.due(rec.holder, clock.now());
+    }
     if (observed === undefined || observed.holder !== rec.holder || observed.renewTime !== rec.renewTime || observed.rv !== rec.rv) {
       observed = rec;
       observedAt = clock.now();
@@ -123,7 +180,7 @@ function leaderElectorOn(transport: ApiTransport, opts: LeaderElectorOptions): L
     const got = await transport.request({ method: 'GET', path, target: target('get'), timeoutMs: renewDeadlineMs });
     if (E.isLeft(got)) {
       if (got.left._tag !== 'KubeNotFound') {
-        opts.log?.warn('leader election: cannot read the lease', { ...fields, error: got.left.message });
+        if (!refused('read', got.left)) transient('cannot read the Lease', got.left.message);
         return false;
       }
       const lease: Lease = {
@@ -134,18 +191,29 @@ function leaderElectorOn(transport: ApiTransport, opts: LeaderElectorOptions): L
       };
       const created = await transport.request({ method: 'POST', path: resourcePath(Resources.leases, opts.namespace), body: lease, target: target('create'), timeoutMs: renewDeadlineMs });
       if (E.isLeft(created)) {
-        opts.log?.debug('leader election: lost the race to create the lease', { ...fields, error: created.left.message });
+        const e = created.left;
+        const details = (e.cause as { details?: { kind?: string } } | undefined)?.details;
+        if (e._tag === 'KubeConflict') log?.debug('leader election: lost the race to create the Lease', { ...fields, error: e.message });
+        else if (e._tag === 'KubeNotFound' && details?.kind === 'namespaces')
+          persistent(`the Lease's namespace "${opts.namespace}" does not exist`, { namespace: opts.namespace, ...(opts.namespaceHint !== undefined ? { hint: opts.namespaceHint } : {}), error: e.message });
+        else if (e._tag === 'KubeNotFound') persistent('the API server cannot create the Lease', { error: e.message });
+        else if (!refused('create', e)) transient('cannot create the Lease', e.message);
         return false;
       }
+      answered();
       current = created.right.body as Lease;
       observe(current);
       return true;
     }
+    answered();
     const lease = got.right.body as Lease;
     observe(lease);
     const holder = lease.spec?.holderIdentity ?? '';
     const ours = holder === opts.identity;
-    if (holder !== '' && !ours && clock.now() < observedAt + leaseDurationMs) return false;
+    if (holder !== '' && !ours && clock.now() < observedAt + leaseDurationMs) {
+      if (standbyLog.due(holder, clock.now())) log?.info('leader election: standing by', { ...fields, holder, since: new Date(observedAt).toISOString() });
+      return false;
+    }
     const transitions = (lease.spec?.leaseTransitions ?? 0) + (ours ? 0 : 1);
     const acquireTime = ours && lease.spec?.acquireTime != null ? lease.spec.acquireTime : rfc3339Micro(now);
     const updated = await transport.request({
@@ -156,7 +224,9 @@ function leaderElectorOn(transport: ApiTransport, opts: LeaderElectorOptions): L
       timeoutMs: renewDeadlineMs,
     });
     if (E.isLeft(updated)) {
-      opts.log?.debug('leader election: lease update failed', { ...fields, error: updated.left.message });
+      const e = updated.left;
+      if (e._tag === 'KubeConflict') log?.debug('leader election: Lease update conflicted', { ...fields, error: e.message });
+      else if (!refused('update', e)) transient('cannot update the Lease', e.message);
       return false;
     }
     current = updated.right.body as Lease;
@@ -172,10 +242,10 @@ function leaderElectorOn(transport: ApiTransport, opts: LeaderElectorOptions): L
       path,
       body: { ...current, spec: { ...current.spec, holderIdentity: '', leaseDurationSeconds: 1, renewTime: rfc3339Micro(now), acquireTime: rfc3339Micro(now) } },
       target: target('update'),
-      timeoutMs: renewDeadlineMs,
+      timeoutMs: releaseTimeoutMs,
     });
-    if (E.isLeft(r)) opts.log?.warn('leader election: could not release the lease', { ...fields, error: r.left.message });
-    else opts.log?.info('leader election: released the lease', fields);
+    if (E.isLeft(r)) log?.warn('leader election: could not release the Lease; it expires on its own', { ...fields, error: r.left.message, expiresWithinMs: leaseDurationMs });
+    else log?.info('leader election: released the Lease', fields);
     current = undefined;
   };
 
@@ -194,7 +264,7 @@ function leaderElectorOn(transport: ApiTransport, opts: LeaderElectorOptions): L
       }
       if (signal.aborted) break;
       leader = true;
-      opts.log?.info('leader election: started leading', fields);
+      log?.info('leader election: started leading', fields);
       callback(opts.onStartedLeading, 'onStartedLeading');
       // leader: renew until a renewal deadline passes
       let lastRenew = clock.now();
@@ -206,11 +276,11 @@ function leaderElectorOn(transport: ApiTransport, opts: LeaderElectorOptions): L
         }
         if (signal.aborted) break;
         if (observed !== undefined && observed.holder !== '' && observed.holder !== opts.identity) {
-          opts.log?.warn('leader election: another replica holds the lease', { ...fields, holder: observed.holder });
+          log?.warn('leader election: another replica took the Lease', { ...fields, holder: observed.holder });
           break;
         }
         if (clock.now() - lastRenew >= renewDeadlineMs) {
-          opts.log?.warn('leader election: could not renew the lease in time', fields);
+          log?.warn('leader election: could not renew the Lease in time', fields);
           break;
         }
       }
@@ -229,11 +299,23 @@ function leaderElectorOn(transport: ApiTransport, opts: LeaderElectorOptions): L
     },
     async stop() {
       stopping.abort();
-      if (running !== undefined) await running;
+      // An attempt in flight ends at its own timeout (renewDeadlineMs); wait for it only so long.
+      if (running !== undefined) {
+        const inFlight = running;
+        const timer = new AbortController();
+        const done = await Promise.race([inFlight.then(() => true), sleep(clock, releaseTimeoutMs, timer.signal).then(() => false)]);
+        timer.abort();
+        if (!done) log?.warn('leader election: an attempt on the Lease is still in flight; releasing anyway', fields);
+      }
       running = undefined;
       if (leader) await release();
       stopLeading();
     },
     isLeader: () => leader,
+    status: () => ({
+      leading: leader,
+      ...(observed !== undefined ? { holder: observed.holder } : {}),
+      ...(problem !== undefined ? { problem } : {}),
+    }),
   };
 }

@@ -3,8 +3,8 @@
  * Informer caches, a rate-limited work queue, writes that answer `Either<PluginError, A>`, events, Lease
  * leader election, and the plugin SDK's `KubeObjectClient` port.
  */
-export { KubeConfig, loadKubeConfig } from './KubeConfig';
-export type { KubeConfigSource } from './KubeConfig';
+export { KubeConfig, loadKubeConfig, apiServerAddress, checkApiServer } from './KubeConfig';
+export type { KubeConfigSource, ApiServerCheck } from './KubeConfig';
 export { systemClock, rfc3339, rfc3339Micro, sleep } from './Clock';
 export type { Clock, Timer } from './Clock';
 export { createManualClock } from './ManualClock';
@@ -27,5 +27,5 @@ export type { EventRecorder, EventRecorderOptions, InvolvedObject } from './Even
 export { createKubeObjectClient } from './KubeObjectClient';
 export type { KubeObjectClientOptions } from './KubeObjectClient';
 export { createLeaderElector } from './LeaderElector';
-export type { LeaderElector, LeaderElectorOptions } from './LeaderElector';
+export type { LeaderElector, LeaderElectorOptions, LeaderElectionStatus } from './LeaderElector';
 export type { Logger } from '@rollouts/plugin-sdk';

@@ -214,4 +214,20 @@ describe('informer', () => {
     expect(stuck.hasSynced()).toBe(false);
     never.remove();
   });
+
+  it('keeps the last list error for status reports (a 403 names the resource), logs it with backoff, and clears it once the list succeeds', async () => {
+    const log = memoryLogger();
+    const forbidden = s.sim.inject.error({ verb: 'list', resource: 'secrets', code: 403, message: 'secrets is forbidden: cannot list resource "secrets"' });
+    const { informer } = track(createInformer(s.kc, Resources.secrets, { retryBaseMs: 10, log }));
+    expect(informer.kind).toBe('Secret');
+    const started = informer.start();
+    await eventually(() => forbidden.hits() >= 5);
+    expect(informer.lastError()).toContain('list Secret');
+    expect(informer.lastError()).toContain('forbidden');
+    // five failures within a second: one warning (the same error again is logged after 10 s)
+    expect(log.lines.filter((l) => l.includes('informer list failed'))).toHaveLength(1);
+    forbidden.remove();
+    await started;
+    expect(informer.lastError()).toBeUndefined();
+  });
 });

@@ -1,7 +1,7 @@
 // Lease leader election against kube-sim with short durations: one leader, handover on stop, expiry of a
 // silent holder, and losing the Lease to another identity.
 import { createLeaderElector, LeaderElector, rfc3339Micro } from '../src';
-import { eventually, Sim, startSim } from './harness';
+import { eventually, memoryLogger, Sim, startSim } from './harness';
 
 const timing = { leaseDurationMs: 800, renewDeadlineMs: 500, retryPeriodMs: 100 };
 
@@ -107,6 +107,70 @@ describe('LeaderElector', () => {
     // still standing: it leads again once the server answers
     await eventually(() => f.e.isLeader(), 3 * timing.leaseDurationMs);
     expect(f.calls).toEqual(['started', 'stopped', 'started']);
+  });
+
+  it('says when the Lease namespace does not exist (an error naming it, status().problem), and leads once it is created', async () => {
+    const log = memoryLogger();
+    const calls: string[] = [];
+    const g = createLeaderElector(s.kc, {
+      namespace: 'le-missing',
+      name: 'nsless',
+      identity: 'g',
+      ...timing,
+      log,
+      namespaceHint: 'set --leader-election-namespace',
+      onStartedLeading: () => calls.push('started'),
+      onStoppedLeading: () => calls.push('stopped'),
+    });
+    electors.push(g);
+    void g.run();
+    const line = await eventually(() => log.lines.find((l) => l.startsWith('error') && l.includes('le-missing')));
+    expect(line).toContain('set --leader-election-namespace');
+    expect(g.status().problem).toBe('the Lease\'s namespace "le-missing" does not exist');
+    // repeated with backoff, not on every retry: one line over several retry periods
+    await new Promise((r) => setTimeout(r, timing.retryPeriodMs * 5));
+    expect(log.lines.filter((l) => l.includes('le-missing'))).toHaveLength(1);
+    expect(g.isLeader()).toBe(false);
+
+    s.sim.objects.create({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'le-missing' } });
+    await eventually(() => g.isLeader(), 3 * timing.leaseDurationMs);
+    expect(g.status()).toEqual({ leading: true, holder: 'g' });
+  });
+
+  it('reports the holder while standing by, and the server refusing the Lease (403) as a problem', async () => {
+    const a = elector('watched', 'holder-a');
+    void a.e.run();
+    await eventually(() => a.e.isLeader());
+    const log = memoryLogger();
+    const b = createLeaderElector(s.kc, { namespace: 'le', name: 'watched', identity: 'b', ...timing, log, onStartedLeading: () => undefined, onStoppedLeading: () => undefined });
+    electors.push(b);
+    void b.run();
+    await eventually(() => b.status().holder === 'holder-a');
+    expect(b.status()).toEqual({ leading: false, holder: 'holder-a' });
+
+    const forbidden = s.sim.inject.error({ verb: 'get', resource: 'leases', name: 'watched', code: 403 });
+    await eventually(() => b.status().problem);
+    expect(b.status().problem).toBe('the API server refuses to read the Lease');
+    expect(log.lines.some((l) => l.startsWith('error leader election: the API server refuses to read the Lease'))).toBe(true);
+    forbidden.remove();
+    await eventually(() => b.status().problem === undefined);
+  });
+
+  it('stop() is bounded when the API server hangs: it gives up on the release after releaseTimeoutMs', async () => {
+    const h = createLeaderElector(s.kc, { namespace: 'le', name: 'hang', identity: 'h', ...timing, releaseTimeoutMs: 200, onStartedLeading: () => undefined, onStoppedLeading: () => undefined });
+    void h.run();
+    await eventually(() => h.isLeader());
+    const slow = s.sim.inject.latency({ verb: ['get', 'update'], resource: 'leases', name: 'hang', ms: 1_200 });
+    await new Promise((r) => setTimeout(r, timing.retryPeriodMs * 2));
+    const at = Date.now();
+    await h.stop();
+    const took = Date.now() - at;
+    slow.remove();
+    // at most one wait for the attempt in flight and one for the release
+    expect(took).toBeLessThan(2 * 200 + 300);
+    expect(h.isLeader()).toBe(false);
+    // let the delayed requests end on the server before it stops
+    await new Promise((r) => setTimeout(r, 1_300));
   });
 
   it('refuses inconsistent durations', () => {
