@@ -6,8 +6,8 @@
  *   plugin calls, and starts by queueing every cached object.
  * - Events route work: a Rollout's own changes; its ReplicaSets, AnalysisRuns and Experiments (by owner
  *   reference); the Services, analysis templates and workloads it names (by the reference index).
- * - `stop()` is graceful: stop leading (the Lease is released), let every worker finish its key, wait for
- *   the Events being recorded, then stop the informers.
+ * - `stop()` is graceful: let every worker finish its key while still leading, then release the Lease, wait
+ *   for the Events being recorded, and stop the informers. `status()` says which step it is on.
  *
  * Custom images compose it with their own plugins:
  * `createController({ kubeConfig, trafficRouters: [myRouter], metricProviders: [prometheus, myProvider] })`.
@@ -24,6 +24,7 @@ import {
   type InformerEvent,
   type KubeConfig,
   type LeaderElector,
+  type LeaderElectionStatus,
   type Logger,
   type WorkQueue,
 } from '@rollouts/k8s';
@@ -53,6 +54,8 @@ export interface LeaderElectionOptions {
   readonly retryPeriodMs?: number;
   /** Called when leadership is lost other than by `stop()` (the app exits, as upstream does). */
   readonly onLost?: () => void;
+  /** Added to the error logged when the Lease's namespace does not exist (how to choose another). */
+  readonly namespaceHint?: string;
 }
 
 export interface ControllerOptions {
@@ -96,10 +99,22 @@ export interface Controller {
   hasSynced(): boolean;
   /** This replica runs the workers now. */
   isLeader(): boolean;
+  /** What this replica waits for (start-up and shutdown logs, readiness). */
+  status(): ControllerStatus;
   /** Cached Rollouts, AnalysisRuns and Experiments (for metrics); read-only. */
   rollouts(): ReadonlyArray<Rollout>;
   analysisRuns(): ReadonlyArray<AnalysisRun>;
   experiments(): ReadonlyArray<Experiment>;
+}
+
+/** See {@link Controller.status}. */
+export interface ControllerStatus {
+  /** Caches whose initial list has not arrived yet, with their last list or watch error (a 403 names the resource). */
+  readonly unsynced: ReadonlyArray<{ readonly kind: string; readonly lastError?: string }>;
+  /** Leader election, once it has started (after the caches synced); undefined without it. */
+  readonly election?: LeaderElectionStatus;
+  /** While stopping, the step `stop()` is on. */
+  readonly stopping?: string;
 }
 
 /** A logger that drops everything. */
@@ -153,8 +168,8 @@ export function createController(opts: ControllerOptions): Controller {
   let workersStopping: Promise<void> = Promise.resolve();
   let stopPromise: Promise<void> | undefined;
   let elector: LeaderElector | undefined;
-  let electorRun: Promise<void> | undefined;
   let stopped = false;
+  let stopStep: string | undefined;
 
   // ---- Routing events to work ------------------------------------------------------------------------
   const enqueueOwners = (o: Owned): void => {
@@ -325,6 +340,7 @@ export function createController(opts: ControllerOptions): Controller {
         ...(le.leaseDurationMs !== undefined ? { leaseDurationMs: le.leaseDurationMs } : {}),
         ...(le.renewDeadlineMs !== undefined ? { renewDeadlineMs: le.renewDeadlineMs } : {}),
         ...(le.retryPeriodMs !== undefined ? { retryPeriodMs: le.retryPeriodMs } : {}),
+        ...(le.namespaceHint !== undefined ? { namespaceHint: le.namespaceHint } : {}),
         ...requests,
         onStartedLeading: () => {
           log.info('started leading', { identity: le.identity });
@@ -336,26 +352,44 @@ export function createController(opts: ControllerOptions): Controller {
           if (!stopped) le.onLost?.();
         },
       });
-      electorRun = elector.run();
+      void elector.run();
     },
     async stop() {
       if (stopPromise !== undefined) return stopPromise;
       stopped = true;
       stopPromise = (async () => {
-        if (elector !== undefined) {
-          await elector.stop();
-          await electorRun;
-        }
+        // Workers finish while this replica still holds the Lease, so no other replica starts on the same keys.
+        stopStep = 'finishing in-flight reconciles';
         await stopWorkers();
         await workersStopping;
+        if (elector !== undefined) {
+          stopStep = 'releasing the Lease';
+          await elector.stop();
+        }
+        stopStep = `waiting for ${pending.size} Event writes and traffic releases in flight`;
         await Promise.all([...pending]);
+        stopStep = 'stopping the informers';
         cache.stop();
+        stopStep = undefined;
         log.info('controller stopped');
       })();
       return stopPromise;
     },
     hasSynced: () => cache.hasSynced(),
     isLeader: () => term !== undefined,
+    status: () => {
+      const unsynced: Array<{ kind: string; lastError?: string }> = [];
+      for (const inf of Object.values(i) as Array<{ kind: string; hasSynced(): boolean; lastError(): string | undefined }>) {
+        if (inf.hasSynced()) continue;
+        const lastError = inf.lastError();
+        unsynced.push(lastError !== undefined ? { kind: inf.kind, lastError } : { kind: inf.kind });
+      }
+      return {
+        unsynced,
+        ...(elector !== undefined ? { election: elector.status() } : {}),
+        ...(stopStep !== undefined ? { stopping: stopStep } : {}),
+      };
+    },
     rollouts: () => i.rollouts.list(),
     analysisRuns: () => i.analysisRuns.list(),
     experiments: () => i.experiments.list(),
