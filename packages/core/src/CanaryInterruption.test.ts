@@ -211,6 +211,29 @@ describe('canary: a run or experiment the status failed to name is followed, not
     expect(terminated(again)).toEqual([]);
     expect(again.status.canary?.currentExperiment).toBe(made?.metadata?.name);
   });
+
+  it('an Experiment of that name is not followed when another object controls it, it is finished, or its spec differs', () => {
+    const canary = { steps: [{ experiment: { templates: [{ name: 'canary', specRef: 'canary' }] } }, { pause: {} }] };
+    const status = statusFor(canary, {});
+    const rss = [rs('shop:1', 1, 4), rs('shop:2', 2, 0)];
+    const first = reconcileRollout(observe(rollout(canary, { status }), rss));
+    const created = first.intents.find((i) => i._tag === 'CreateExperiment');
+    if (created?._tag !== 'CreateExperiment') throw new Error('expected an Experiment');
+    const made = created.experiment;
+    const owner = made.metadata!.ownerReferences![0]!;
+    const cases: Record<string, Experiment> = {
+      'another controller': { ...made, metadata: { ...made.metadata, ownerReferences: [{ ...owner, uid: 'uid-other' }] }, status: { phase: 'Running' } } as Experiment,
+      finished: { ...made, status: { phase: 'Failed' } } as Experiment,
+      terminated: { ...made, spec: { ...made.spec, terminate: true }, status: { phase: 'Running' } } as Experiment,
+      'another spec': { ...made, spec: { ...made.spec, duration: '1h' }, status: { phase: 'Running' } } as Experiment,
+    };
+    for (const [why, existing] of Object.entries(cases)) {
+      const again = reconcileRollout(observe(rollout(canary, { status }), rss, { experiments: [existing] }));
+      const next = again.intents.find((i) => i._tag === 'CreateExperiment');
+      expect([why, next?._tag === 'CreateExperiment' ? next.experiment.metadata?.name : undefined]).toEqual([why, `${made.metadata?.name}.1`]);
+      expect([why, again.status.canary?.currentExperiment]).toEqual([why, `${made.metadata?.name}.1`]);
+    }
+  });
 });
 
 describe('canary: scale-down deadlines', () => {

@@ -10,7 +10,7 @@ import { rolloutFieldRefValue } from './AnalysisRunBuilder';
 import { atDesiredCounts, canaryCarries, countsFor, findRun, stableCarries, type CanaryUpdate } from './CanaryUpdate';
 import * as L from './Labels';
 import { mergedMaps } from './internal/Records';
-import { TERMINAL_RUN_PHASES as TERMINAL, followOrCreateRun, freeName, revisionObjectName, runAbortMessage, runVerdict } from './RolloutAnalysisRuns';
+import { TERMINAL_RUN_PHASES as TERMINAL, controllerUid, followOrCreateRun, freeName, inFamily, revisionObjectName, runAbortMessage, runVerdict, sameSpec, unfinished } from './RolloutAnalysisRuns';
 import { analysisRunPhaseEvent } from './RolloutStatusPhase';
 import { fromRfc3339 } from './Time';
 
@@ -248,17 +248,24 @@ function experimentOutcome(u: CanaryUpdate, x: NonNullable<CanaryStep['experimen
   const base = revisionObjectName(u.name, u.newHash, u.newRevision, String(index));
   const ofThisStep = (n: string) => n === base || n.startsWith(`${base}.`);
   let existing = u.currentExperiment !== undefined && ofThisStep(u.currentExperiment) ? experiments.find((e) => e.metadata?.name === u.currentExperiment) : undefined;
+  let built: E.Either<string, Experiment> | undefined;
   if (existing === undefined) {
-    // One made for this step that the status does not name (its status write failed) and that still runs is
-    // followed, not duplicated.
-    existing = experiments.find((e) => {
-      const n = e.metadata?.name ?? '';
-      return ofThisStep(n) && e.spec?.terminate !== true && !TERMINAL.has(e.status?.phase ?? '');
-    });
+    // One made for this step that the status does not name (its status write failed) is followed, not duplicated,
+    // when it is this Rollout's (controller uid), still runs, and is what would be created now (the same spec).
+    // Rare, so the desired Experiment is only built when there is such a candidate.
+    const uid = u.ro.metadata?.uid ?? undefined;
+    for (const e of experiments) {
+      if (!inFamily(e.metadata?.name ?? '', base) || !unfinished(e) || controllerUid(e) !== uid) continue;
+      built ??= buildExperiment(u, x, index, template);
+      if (E.isRight(built) && sameSpec(e.spec, built.right.spec)) {
+        existing = e;
+        break;
+      }
+    }
     u.currentExperiment = existing?.metadata?.name ?? undefined;
   }
   if (existing === undefined) {
-    const built = buildExperiment(u, x, index, template);
+    built ??= buildExperiment(u, x, index, template);
     if (E.isLeft(built)) return { _tag: 'Invalid', message: built.left };
     u.currentExperiment = built.right.metadata?.name ?? undefined;
     u.plan.starts.push({ _tag: 'CreateExperiment', experiment: built.right, reason: `${where(u, index)}: created Experiment ${u.currentExperiment}` });

@@ -154,3 +154,17 @@ export function getCondition(conditions: ReadonlyArray<Condition> | null | undef
 export function removeCondition(conditions: ReadonlyArray<Condition> | null | undefined, type: string): Condition[] {
   return (conditions ?? []).filter((c) => c.type !== type);
 }
+
+/**
+ * `ReconciliationError`: not one of Argo's condition types. The controller sets it (status True) when a reconcile
+ * of the Rollout throws, with upstream's event reason and message (`Reconciliation failed with error: ...`, the
+ * reason the `on-reconciliation-error` notification trigger keys on), so that the failure is visible on the object
+ * and not only in the controller's log. Core never sets it; every reconcile that gets to decide the Rollout's
+ * status leaves it out, which is what clears it once the cause is gone.
+ */
+export const RECONCILIATION_ERROR = 'ReconciliationError';
+
+/** The `ReconciliationError` condition for a reconcile that threw `error` (its message, never a stack). */
+export function reconciliationErrorCondition(error: string): ConditionUpdate {
+  return { type: RECONCILIATION_ERROR, status: 'True', reason: RECONCILIATION_ERROR, message: `Reconciliation failed with error: ${error}` };
+}

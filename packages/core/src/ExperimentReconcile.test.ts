@@ -693,9 +693,32 @@ describe('analyses', () => {
     const rss = [rsOf(exp, template('baseline'), 1), rsOf(exp, template('canary'), 1)];
     const taken = reconcileExperiment(observe(exp, { replicaSets: rss, analysisRuns: [run('exp-check', 'Successful')], now: at(5) }));
     expect(of(taken, 'CreateAnalysisRun').map((i) => i.analysisRun.metadata?.name)).toEqual(['exp-check.1']);
-    const adopted = reconcileExperiment(observe(exp, { replicaSets: rss, analysisRuns: [run('exp-check', 'Running')], now: at(5) }));
+    // A live run as the controller made it (owned by this Experiment, the same spec) is followed.
+    const made = of(taken, 'CreateAnalysisRun')[0]!.analysisRun;
+    const live = (name: string, patch: Partial<AnalysisRun> = {}): AnalysisRun => ({ ...made, metadata: { ...made.metadata, name }, status: { phase: 'Running' }, ...patch }) as AnalysisRun;
+    const adopted = reconcileExperiment(observe(exp, { replicaSets: rss, analysisRuns: [live('exp-check')], now: at(5) }));
     expect(of(adopted, 'CreateAnalysisRun')).toEqual([]);
     expect(analysisStatus(adopted, 'check')).toEqual({ name: 'check', analysisRun: 'exp-check', phase: 'Running' });
+    // also under a collision name
+    const second = reconcileExperiment(observe(exp, { replicaSets: rss, analysisRuns: [run('exp-check', 'Successful'), live('exp-check.1')], now: at(5) }));
+    expect(of(second, 'CreateAnalysisRun')).toEqual([]);
+    expect(analysisStatus(second, 'check')?.analysisRun).toBe('exp-check.1');
+  });
+
+  it("a live run of the same name is not followed when it is not this Experiment's, is terminated, or has another spec", () => {
+    const exp = experiment({ analyses: [{ name: 'check', templateName: 'smoke' }] }, running('Running'));
+    const rss = [rsOf(exp, template('baseline'), 1), rsOf(exp, template('canary'), 1)];
+    const made = of(reconcileExperiment(observe(exp, { replicaSets: rss, now: at(5) })), 'CreateAnalysisRun')[0]!.analysisRun;
+    const cases: Record<string, AnalysisRun> = {
+      'another owner': { ...made, metadata: { ...made.metadata, ownerReferences: [{ ...made.metadata!.ownerReferences![0]!, uid: 'uid-other' }] }, status: { phase: 'Running' } } as AnalysisRun,
+      'no owner': { ...made, metadata: { ...made.metadata, ownerReferences: undefined }, status: { phase: 'Running' } } as AnalysisRun,
+      terminated: { ...made, spec: { ...made.spec, terminate: true }, status: { phase: 'Running' } } as AnalysisRun,
+      'another spec': { ...made, spec: { ...made.spec, args: [{ name: 'x', value: 'y' }] }, status: { phase: 'Running' } } as AnalysisRun,
+    };
+    for (const [why, existing] of Object.entries(cases)) {
+      const r = reconcileExperiment(observe(exp, { replicaSets: rss, analysisRuns: [existing], now: at(5) }));
+      expect([why, of(r, 'CreateAnalysisRun').map((i) => i.analysisRun.metadata?.name)]).toEqual([why, ['exp-check.1']]);
+    }
   });
 
   it('no run is created once the experiment is terminating, and a run still at phase "" counts as Pending', () => {

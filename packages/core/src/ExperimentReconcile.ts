@@ -88,7 +88,7 @@ import { jsonEqual } from './internal/DeepEqual';
 import { podTemplateHash } from './PodTemplateHash';
 import { rsAvailable, rsHash, rsName, rsReady, rsScaleDownDeadline, rsSpecReplicas, rsStatusReplicas } from './ReplicaSetView';
 import { SCALE_DOWN_DEADLINE, withInstanceIdOf } from './Labels';
-import { freeName } from './RolloutAnalysisRuns';
+import { controllerUid, freeName, inFamily, sameSpec, unfinished } from './RolloutAnalysisRuns';
 import { fromRfc3339, toRfc3339 } from './Time';
 import { mergedMaps, withEntry } from './internal/Records';
 
@@ -606,12 +606,24 @@ function reconcileAnalysis(c: Context, a: ExperimentAnalysisTemplateRef): Experi
     }
   } else if (next.analysisRun === '') {
     if (!c.terminating) {
-      const orphan = c.obs.analysisRuns.find((r) => r.metadata?.name === base && !phaseCompleted(r.status?.phase));
+      // A run of this analysis that the status does not name (the status write that named it failed) is followed,
+      // not duplicated, when it is this Experiment's (controller uid), still going, and what would be created now.
+      const uid = c.exp.metadata?.uid ?? undefined;
+      let desired: E.Either<string, AnalysisRun> | undefined;
+      let orphan: AnalysisRun | undefined;
+      for (const r of c.obs.analysisRuns) {
+        if (!inFamily(r.metadata?.name ?? '', base) || !unfinished(r) || controllerUid(r) !== uid) continue;
+        desired ??= buildExperimentRun(c, a, base);
+        if (E.isRight(desired) && sameSpec(r.spec, desired.right.spec)) {
+          orphan = r;
+          break;
+        }
+      }
       if (orphan !== undefined) {
-        next = { name: a.name, analysisRun: base, phase: runPhase(orphan), ...(orphan.status?.message ? { message: orphan.status.message } : {}) };
+        next = { name: a.name, analysisRun: orphan.metadata?.name ?? base, phase: runPhase(orphan), ...(orphan.status?.message ? { message: orphan.status.message } : {}) };
       } else {
         const runName = freeName(base, c.obs.analysisRuns);
-        const built = buildExperimentRun(c, a, runName);
+        const built = desired !== undefined && E.isRight(desired) ? E.right({ ...desired.right, metadata: { ...desired.right.metadata, name: runName } }) : buildExperimentRun(c, a, runName);
         if (E.isLeft(built)) {
           next = { ...next, phase: 'Error', message: `Failed to create AnalysisRun for analysis '${a.name}': ${built.left}` };
         } else {

@@ -481,3 +481,24 @@ describe('reconcileRollout: a resource quantity that does not parse', () => {
     expect(created?._tag === 'CreateReplicaSet' && (created.replicaSet.spec?.template?.spec as { ephemeralContainers?: unknown }).ephemeralContainers).toBeUndefined();
   });
 });
+
+describe('reconcileRollout: the ReconciliationError condition the controller sets when a reconcile throws', () => {
+  const canary = { steps: [{ setWeight: 20 }, { pause: {} }], maxSurge: 1, maxUnavailable: 0 };
+  const noted = { type: 'ReconciliationError', status: 'True', reason: 'ReconciliationError', message: 'Reconciliation failed with error: boom', lastUpdateTime: '2025-12-31T00:00:00Z', lastTransitionTime: '2025-12-31T00:00:00Z' };
+
+  it('a reconcile that decides removes it, in a status write, and keeps the other conditions', () => {
+    const settled = reconcileRollout(observe(rollout(canary, { image: 'shop:1', status: { stableRS: hashOf('shop:1'), currentPodHash: hashOf('shop:1') } }), [rs('shop:1', 1, 5)])).status;
+    const before: RolloutStatus = { ...settled, conditions: [...(settled.conditions ?? []), noted] };
+    const r = reconcileRollout(observe(rollout(canary, { image: 'shop:1', status: before }), [rs('shop:1', 1, 5)]));
+    expect(r.status.conditions?.map((c) => c.type)).toEqual(settled.conditions?.map((c) => c.type));
+    expect(tags(r)).toContain('UpdateStatus');
+    // and without it, the same Rollout writes nothing
+    expect(tags(reconcileRollout(observe(rollout(canary, { image: 'shop:1', status: settled }), [rs('shop:1', 1, 5)])))).toEqual([]);
+  });
+
+  it('an InvalidSpec reconcile removes it too', () => {
+    const withRun = { ...canary, steps: [{ analysis: { templates: [{ templateName: 'missing' }] } }] };
+    const r = reconcileRollout(observe(rollout(withRun, { status: { conditions: [noted] } }), [rs('shop:1', 1, 5)]));
+    expect(r.status.conditions?.map((c) => c.type)).toEqual(['InvalidSpec']);
+  });
+});

@@ -18,7 +18,7 @@ import { terminateAbandoned } from './AbandonedRuns';
 import { withoutUnparseableQuantities } from './TemplateQuantities';
 import { reconcileBlueGreen } from './BlueGreenReconcile';
 import { reconcileCanary } from './CanaryReconcile';
-import { setCondition } from './Conditions';
+import { RECONCILIATION_ERROR, removeCondition, setCondition } from './Conditions';
 import type { Intent, ReconcileResult } from './Intent';
 import { runHistoryDeletions } from './RunHistory';
 import { planRestart } from './Restart';
@@ -147,7 +147,9 @@ function invalid(obs: RolloutObservation, problems: ReadonlyArray<ValidationErro
   const rest = problems.length - MAX_PROBLEMS_IN_MESSAGE;
   const more = rest > 0 ? ` (and ${rest} more problem${rest > 1 ? 's' : ''}: kubectl-rollouts lint lists them all)` : '';
   const message = `The Rollout "${ro.metadata?.name ?? ''}" is invalid: ${shown}${more}`;
-  const conditions = setCondition(prev.conditions, { type: 'InvalidSpec', status: 'True', reason: 'InvalidSpec', message }, obs.now);
+  // (a reconcile that got here did not throw: the controller's ReconciliationError note goes)
+  const before = prev.conditions?.some((c) => c.type === RECONCILIATION_ERROR) === true ? removeCondition(prev.conditions, RECONCILIATION_ERROR) : prev.conditions;
+  const conditions = setCondition(before, { type: 'InvalidSpec', status: 'True', reason: 'InvalidSpec', message }, obs.now);
   const draft: RolloutStatus = { ...prev, conditions, observedGeneration: String(ro.metadata?.generation ?? 0) };
   const { phase, message: phaseMessage } = rolloutPhaseOf(ro, draft);
   const status: RolloutStatus = { ...draft, phase, message: phaseMessage };

@@ -47,39 +47,66 @@ export function freeName(base: string, existing: ReadonlyArray<{ metadata?: { na
   for (let i = 1; ; i++) if (!taken.has(`${base}.${i}`)) return `${base}.${i}`;
 }
 
-/** Follow the current run, or build a new one; Left is a build error (a missing template, an unresolved arg). */
-export function followOrCreateRun(req: RunRequest): E.Either<string, RunFollowed> {
-  let candidate = req.current == null ? undefined : req.obs.analysisRuns.find((r) => r.metadata?.name === req.current?.name);
-  // A run counts only if it was made for this revision and purpose (a promote or retry may have moved on).
-  const labels = candidate?.metadata?.labels ?? {};
-  const stepIndex = req.stepIndex === undefined ? undefined : String(req.stepIndex);
-  let belongs = candidate !== undefined && labels[L.POD_TEMPLATE_HASH] === req.latestHash && labels[L.ROLLOUT_TYPE] === req.type && labels[L.STEP_INDEX] === stepIndex;
-  if (!belongs) {
-    // A run made for this revision and purpose that the status does not name (the status write that named it
-    // failed, e.g. on a conflict) and that is still going is followed, not duplicated.
-    const base = baseName(req);
-    for (const r of req.obs.analysisRuns) {
-      const n = r.metadata?.name ?? '';
-      const l = r.metadata?.labels ?? {};
-      if ((n === base || n.startsWith(`${base}.`)) && l[L.POD_TEMPLATE_HASH] === req.latestHash && l[L.ROLLOUT_TYPE] === req.type && l[L.STEP_INDEX] === stepIndex && r.spec?.terminate !== true && !TERMINAL_RUN_PHASES.has(r.status?.phase ?? '')) {
-        candidate = r;
-        belongs = true;
-        break;
-      }
-    }
+/** The uid of an object's controller (its owner reference with `controller: true`), if any. */
+export function controllerUid(o: { readonly metadata?: { readonly ownerReferences?: ReadonlyArray<{ readonly uid: string; readonly controller?: boolean | null }> | null } | null }): string | undefined {
+  const refs = o.metadata?.ownerReferences;
+  if (refs == null) return undefined;
+  for (const r of refs) if (r.controller === true) return r.uid;
+  return undefined;
+}
+
+/**
+ * Semantic equality of two specs as the API server keeps them: JSON equality where a key whose value is `null` or
+ * `undefined` counts as absent (a server drops nulls of fields it does not declare nullable), and key order does not
+ * matter.
+ */
+export function sameSpec(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (a == null || b == null) return a == null && b == null;
+  if (typeof a !== 'object' || typeof b !== 'object') return false;
+  if (Array.isArray(a) !== Array.isArray(b)) return false;
+  if (Array.isArray(a)) {
+    const y = b as unknown[];
+    if (a.length !== y.length) return false;
+    for (let i = 0; i < a.length; i++) if (!sameSpec(a[i], y[i])) return false;
+    return true;
   }
-  if (belongs && candidate !== undefined) {
-    const phase = candidate.status?.phase ?? '';
-    return E.right({
-      status: { name: candidate.metadata?.name ?? baseName(req), status: phase === '' ? 'Pending' : phase, ...(candidate.status?.message ? { message: candidate.status.message } : {}) },
-    });
-  }
-  const name = freeName(baseName(req), req.obs.analysisRuns);
+  const x = a as Record<string, unknown>;
+  const y = b as Record<string, unknown>;
+  for (const k in x) if (x[k] != null && !sameSpec(x[k], y[k])) return false;
+  for (const k in y) if (y[k] != null && x[k] == null) return false;
+  return true;
+}
+
+/** An AnalysisRun or Experiment, as far as adopting one goes. */
+export interface Adoptable {
+  readonly metadata?: { readonly ownerReferences?: ReadonlyArray<{ readonly uid: string; readonly controller?: boolean | null }> | null } | null;
+  readonly spec?: unknown;
+  readonly status?: { readonly phase?: string | null } | null;
+}
+
+/** Not finished: not terminated and no terminal phase. */
+export const unfinished = (o: Adoptable): boolean => (o.spec as { terminate?: boolean | null } | undefined)?.terminate !== true && !TERMINAL_RUN_PHASES.has(o.status?.phase ?? '');
+
+/**
+ * Whether `existing`, an object found under the name of `desired` (or of its family: `<base>`, `<base>.N`), is the
+ * one `desired` describes and can be followed instead of creating another, as upstream's create-with-collision-counter
+ * decides: it is not finished, it has the same controller (owner uid), and its spec is semantically equal.
+ */
+export function adoptable(existing: Adoptable, desired: Adoptable): boolean {
+  const owner = controllerUid(desired);
+  return unfinished(existing) && owner !== undefined && controllerUid(existing) === owner && sameSpec(existing.spec, desired.spec);
+}
+
+/** `name` is `base` or `base.N`. */
+export const inFamily = (name: string, base: string): boolean => name === base || (name.startsWith(base) && name.charCodeAt(base.length) === 46 /* . */ && /^\d+$/.test(name.slice(base.length + 1)));
+
+function buildRun(req: RunRequest, name: string, stepIndex: string | undefined): E.Either<string, AnalysisRun> {
   const runLabels = withEntry(req.selectorLabels, L.POD_TEMPLATE_HASH, req.latestHash);
   runLabels[L.ROLLOUT_TYPE] = req.type;
   if (stepIndex !== undefined) runLabels[L.STEP_INDEX] = stepIndex;
   L.withInstanceIdOf(req.obs.rollout, runLabels);
-  const built = buildAnalysisRun({
+  return buildAnalysisRun({
     rollout: req.obs.rollout,
     analysis: req.analysis,
     name,
@@ -90,6 +117,39 @@ export function followOrCreateRun(req: RunRequest): E.Either<string, RunFollowed
     stablePodHash: req.stableHash,
     latestPodHash: req.latestHash,
   });
+}
+
+const followed = (run: AnalysisRun, fallback: string): RunFollowed => {
+  const phase = run.status?.phase ?? '';
+  return { status: { name: run.metadata?.name ?? fallback, status: phase === '' ? 'Pending' : phase, ...(run.status?.message ? { message: run.status.message } : {}) } };
+};
+
+/** Follow the current run, or build a new one; Left is a build error (a missing template, an unresolved arg). */
+export function followOrCreateRun(req: RunRequest): E.Either<string, RunFollowed> {
+  const stepIndex = req.stepIndex === undefined ? undefined : String(req.stepIndex);
+  // A run counts only if it was made for this revision and purpose (a promote or retry may have moved on).
+  const madeFor = (r: AnalysisRun): boolean => {
+    const l = r.metadata?.labels ?? {};
+    return l[L.POD_TEMPLATE_HASH] === req.latestHash && l[L.ROLLOUT_TYPE] === req.type && l[L.STEP_INDEX] === stepIndex;
+  };
+  const current = req.current == null ? undefined : req.obs.analysisRuns.find((r) => r.metadata?.name === req.current?.name);
+  if (current !== undefined && madeFor(current)) return E.right(followed(current, baseName(req)));
+
+  // A run made for this revision and purpose that the status does not name (the status write that named it failed,
+  // e.g. on a conflict) is followed, not duplicated, when it is this Rollout's (controller uid), still going, and
+  // what would be created now (the same spec: templates and arguments unchanged). Rare, so the desired run is only
+  // built when there is such a candidate.
+  const base = baseName(req);
+  const uid = req.obs.rollout.metadata?.uid ?? undefined;
+  let desired: E.Either<string, AnalysisRun> | undefined;
+  for (const r of req.obs.analysisRuns) {
+    if (!inFamily(r.metadata?.name ?? '', base) || !madeFor(r) || !unfinished(r) || controllerUid(r) !== uid) continue;
+    desired ??= buildRun(req, base, stepIndex);
+    if (E.isLeft(desired)) return desired;
+    if (sameSpec(r.spec, desired.right.spec)) return E.right(followed(r, base));
+  }
+  const name = freeName(base, req.obs.analysisRuns);
+  const built = desired !== undefined && E.isRight(desired) ? E.right({ ...desired.right, metadata: { ...desired.right.metadata, name } }) : buildRun(req, name, stepIndex);
   return E.map((run: AnalysisRun): RunFollowed => ({ status: { name, status: 'Pending' }, create: run }))(built);
 }
 

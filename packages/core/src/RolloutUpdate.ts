@@ -6,6 +6,7 @@
  * that extends {@link UpdateProgress} and run these steps where their strategy needs them.
  */
 import type { Condition, PauseCondition, ReplicaSet, Rollout, RolloutStatus } from '@rollouts/api';
+import { RECONCILIATION_ERROR } from './Conditions';
 import type { ReconcileResult } from './Intent';
 import type { IntentPlan } from './IntentPlan';
 import * as L from './Labels';
@@ -154,7 +155,13 @@ export function statusTrailer(t: TrailerInput): TrailerOutcome {
   const spec = rollout.spec;
   const paused = spec.paused === true || p.pauseConditions.length > 0;
   const conditions: Condition[] = [];
-  if (prev.conditions != null) for (let i = 0; i < prev.conditions.length; i++) if (prev.conditions[i]!.type !== 'InvalidSpec') conditions.push(prev.conditions[i]!);
+  // InvalidSpec is decided again below; ReconciliationError (the controller's note of a reconcile that threw) goes
+  // with any reconcile that gets here.
+  if (prev.conditions != null)
+    for (let i = 0; i < prev.conditions.length; i++) {
+      const type = prev.conditions[i]!.type;
+      if (type !== 'InvalidSpec' && type !== RECONCILIATION_ERROR) conditions.push(prev.conditions[i]!);
+    }
   const progressing = progressingCondition({
     prevConditions: prev.conditions,
     conditions,

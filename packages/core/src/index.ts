@@ -14,7 +14,7 @@ export type { BasicCanaryInput } from './BasicCanary';
 export { canaryReplicaCounts } from './CanaryReplicas';
 export type { CanaryReplicaCounts, CanaryReplicaInput } from './CanaryReplicas';
 export { toRfc3339, fromRfc3339 } from './Time';
-export { ConditionMessage, ConditionReason, RolloutConditionType, getCondition, removeCondition, setCondition } from './Conditions';
+export { ConditionMessage, ConditionReason, RECONCILIATION_ERROR, RolloutConditionType, getCondition, reconciliationErrorCondition, removeCondition, setCondition } from './Conditions';
 export type { ConditionStatus, ConditionUpdate, SetConditionOptions } from './Conditions';
 export {
   calculateRolloutPhase,
@@ -86,6 +86,10 @@ export {
   DEFAULT_CONSECUTIVE_ERROR_LIMIT,
   DEFAULT_ERROR_RETRY_INTERVAL_MS,
   DEFAULT_MEASUREMENT_HISTORY_LIMIT,
+  MAX_EVIDENCE_VALUE_BYTES,
+  MAX_REFUSAL_REASON_BYTES,
+  MAX_RUN_MESSAGE_BYTES,
+  analysisRunStatusRefused,
   analysisSpecProblem,
   assessMetricLimits,
   assessMetricPhase,
@@ -97,7 +101,7 @@ export {
   runTerminating,
   ttlSecondsFor,
 } from './AnalysisRunReconcile';
-export type { AnalysisRunReconcileInput, AnalysisRunReconcileResult } from './AnalysisRunReconcile';
+export type { AnalysisRunReconcileInput, AnalysisRunReconcileResult, AnalysisRunStatusRefusal } from './AnalysisRunReconcile';
 export type {
   AnalysisIntent,
   DeleteAnalysisRun,
@@ -110,9 +114,25 @@ export type {
   TerminateMeasurement,
   UpdateAnalysisRunStatus,
 } from './AnalysisIntent';
-export { formatMeasurementValue, measurementFromObservation } from './Measurement';
+export {
+  MAX_COUNTED_VALUE_BYTES,
+  MAX_MEASUREMENT_MESSAGE_BYTES,
+  MAX_MEASUREMENT_METADATA_ENTRIES,
+  MAX_MEASUREMENT_METADATA_VALUE_BYTES,
+  MAX_MEASUREMENT_VALUE_BYTES,
+  capText,
+  formatMeasurementValue,
+  measurementFromObservation,
+  storedMetadata,
+  utf8Head,
+  utf8Length,
+  withheldConditionError,
+  withheldProviderMessage,
+  withheldValue,
+} from './Measurement';
 export type {
   MeasurementMetadata,
+  MeasurementOptions,
   ObservedPending,
   ObservedProviderError,
   ObservedValue,
@@ -122,15 +142,23 @@ export type {
 export {
   REDACTED,
   SECRET_ARGUMENT_PLACEHOLDER,
+  SECRET_FRAGMENT_LENGTH,
   argumentsWithSecretPlaceholders,
   argumentsWithSecretValues,
   metricJson,
+  redactSecretForms,
   redactSecrets,
   resolveMetricArgs,
   resolveMetricsArgs,
+  screenSecrets,
+  secretArgumentNames,
+  secretArgumentsIn,
+  secretArgumentsOf,
+  secretScreen,
   substituteTags,
+  withheldMessage,
 } from './AnalysisArgs';
-export type { ArgumentsWithSecrets, ResolvedArgument, SecretData } from './AnalysisArgs';
+export type { ArgumentsWithSecrets, ResolvedArgument, SecretArgument, SecretData, SecretScreen } from './AnalysisArgs';
 export { metadataFieldOf } from './AnalysisRunBuilder';
 export { MAX_CONDITION_LENGTH, MAX_CONDITION_STEPS, assessMeasurementResult, evaluateCondition, evaluateExpression } from './AnalysisCondition';
 export type { ConditionError, MeasurementAssessment } from './AnalysisCondition';
