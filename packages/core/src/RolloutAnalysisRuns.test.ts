@@ -98,7 +98,7 @@ describe('adoptable: what a create answered AlreadyExists may take over', () => 
     expect(adoptable({ ...named(run, 'x'), metadata: { ownerReferences: [] } }, run)).toBe(false);
     expect(adoptable({ ...named(run, 'x'), spec: { metrics: [] } as never }, run)).toBe(false);
     // a desired object without a controller adopts nothing
-    expect(adoptable(named(run, 'x'), { ...run, metadata: { name: 'x' } })).toBe(false);
+    expect(adoptable(named(run, 'x'), { ...run, metadata: { name: 'x' } } as AnalysisRun)).toBe(false);
   });
 });
 
