@@ -1,11 +1,16 @@
 /**
  * The assembled controller: a parsed configuration in, a running controller with its endpoints out. `main`
  * runs it as a process; the demo runs it in-process against kube-sim.
+ *
+ * Start-up explains itself: the API server's address and whether it answers `/version` (an error within
+ * 5 s when it does not), then, every 10 s until the caches are synced, which caches are still waiting and
+ * their last list error (a 403 names the resource RBAC lacks). Leader election logs its own state (the
+ * holder; a missing Lease namespace). `/readyz` answers 503 with the same until the replica is ready.
  */
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import { createController, type Controller } from '@rollouts/controller';
-import { loadKubeConfig, type KubeConfig } from '@rollouts/k8s';
+import { apiServerAddress, checkApiServer, loadKubeConfig, type ApiServerCheck, type KubeConfig } from '@rollouts/k8s';
 import type { Logger, MetricProviderPlugin, TrafficRouterPlugin } from '@rollouts/plugin-sdk';
 import { probe, serveEndpoints, type Endpoints } from './Endpoints';
 import type { ControllerConfig } from './Flags';
@@ -28,6 +33,10 @@ export interface ControllerAppOptions {
   readonly host?: string;
   /** Leadership lost while running: the process should exit. */
   readonly onLeadershipLost?: () => void;
+  /** Interval of the "waiting for caches to sync" log (default 10 000 ms). */
+  readonly waitingLogIntervalMs?: number;
+  /** Bound of the start-up `/version` check of the API server (default 5 000 ms). */
+  readonly apiCheckTimeoutMs?: number;
 }
 
 export interface ControllerApp {
@@ -35,11 +44,32 @@ export interface ControllerApp {
   /** Ports actually listened on (0 when off). */
   readonly metricsPort: number;
   readonly healthzPort: number;
+  /** Resolves once the caches are synced (the workers run then, or the replica stands for election). */
+  readonly started: Promise<void>;
+  /** What the replica waits for now, one phrase each (empty when it is working): for logs. */
+  waitingFor(): string[];
+  /** Stop gracefully; not bounded here (`main` puts the deadline around it). */
   stop(): Promise<void>;
+}
+
+/** `Rollout (list Rollout: Forbidden: ...), ReplicaSet`. */
+function describeUnsynced(unsynced: ReadonlyArray<{ readonly kind: string; readonly lastError?: string }>): string {
+  return unsynced.map((u) => (u.lastError !== undefined ? `${u.kind} (${u.lastError})` : u.kind)).join(', ');
 }
 
 /** Load the kubeconfig, compose, listen, and start (resolves once the caches are synced). Throws on a start-up error. */
 export async function startControllerApp(o: ControllerAppOptions): Promise<ControllerApp> {
+  const app = await openControllerApp(o);
+  await app.started;
+  return app;
+}
+
+/**
+ * Load the kubeconfig, compose, listen, and start the controller without waiting for its caches (see
+ * `started`): a process can then stop at any time, even while the API server is unreachable. Throws on a
+ * start-up error (kubeconfig, port in use).
+ */
+export async function openControllerApp(o: ControllerAppOptions): Promise<ControllerApp> {
   const c = o.config;
   const log = o.log;
   const kubeConfig = o.kubeConfig ?? loadKubeConfig({ ...(c.kubeconfig !== undefined ? { kubeconfig: c.kubeconfig } : {}), ...(c.context !== undefined ? { context: c.context } : {}) });
@@ -71,6 +101,7 @@ export async function startControllerApp(o: ControllerAppOptions): Promise<Contr
             renewDeadlineMs: c.renewDeadlineMs,
             retryPeriodMs: c.retryPeriodMs,
             ...(o.onLeadershipLost !== undefined ? { onLost: o.onLeadershipLost } : {}),
+            namespaceHint: 'create it, or choose another with --leader-election-namespace (default: $POD_NAMESPACE, else argo-rollouts)',
           },
         }
       : {}),
@@ -78,9 +109,24 @@ export async function startControllerApp(o: ControllerAppOptions): Promise<Contr
   const ctl = controller;
   let stopping = false;
   const host = o.host ?? '0.0.0.0';
+  const server = apiServerAddress(kubeConfig);
+  const notReady = (): string | undefined => {
+    if (stopping) return 'stopping';
+    const s = ctl.status();
+    if (s.unsynced.length > 0) return `waiting for caches to sync: ${describeUnsynced(s.unsynced)}`;
+    if (s.election?.problem !== undefined) return `cannot stand for leader election: ${s.election.problem}`;
+    if (c.leaderElect && s.election === undefined) return 'leader election not started yet';
+    return undefined;
+  };
+  const readyAs = (): string | undefined => {
+    const e = ctl.status().election;
+    if (e === undefined) return undefined;
+    if (e.leading) return 'leading';
+    return e.holder !== undefined && e.holder !== '' ? `standing by (the Lease is held by ${e.holder})` : 'standing by';
+  };
   const health = {
     '/healthz': probe(() => (stopping ? 'stopping' : undefined)),
-    '/readyz': probe(() => (stopping ? 'stopping' : ctl.hasSynced() ? undefined : 'caches not synced yet')),
+    '/readyz': probe(notReady, readyAs),
   };
   const metricsRoute = {
     '/metrics': async () =>
@@ -111,6 +157,7 @@ export async function startControllerApp(o: ControllerAppOptions): Promise<Contr
   }
   log.info('rollouts controller starting', {
     version: VERSION,
+    apiServer: server,
     namespace: c.namespace ?? '(all)',
     leaderElect: c.leaderElect,
     healthzPort,
@@ -118,13 +165,65 @@ export async function startControllerApp(o: ControllerAppOptions): Promise<Contr
     trafficRouters: [...firstPartyTrafficRouters, ...(o.trafficRouters ?? [])].map((p) => p.kind).join(',') || '(none)',
     metricProviders: [...firstPartyMetricProviders, ...(o.metricProviders ?? [])].map((p) => p.kind).join(',') || '(none)',
   });
-  await ctl.start();
+
+  // Is the API server there at all? Said within apiCheckTimeoutMs, not after the first list times out (30 s).
+  let lastCheck: ApiServerCheck | undefined;
+  const checkServer = async (): Promise<ApiServerCheck> => {
+    const r = await checkApiServer(kubeConfig, { timeoutMs: o.apiCheckTimeoutMs ?? 5_000 });
+    const changed = lastCheck === undefined || lastCheck._tag !== r._tag;
+    lastCheck = r;
+    if (stopping || !changed) return r;
+    if (r._tag === 'Reachable') log.info('API server reachable', { apiServer: r.server, serverVersion: r.version });
+    else if (r._tag === 'Refused') log.warn('API server answers with an error', { apiServer: r.server, code: r.code, error: r.error });
+    else log.error('cannot reach the API server', { apiServer: r.server, error: r.error });
+    return r;
+  };
+  void checkServer();
+
+  // Until the caches are synced: every waitingLogIntervalMs, which ones and why.
+  const intervalMs = o.waitingLogIntervalMs ?? 10_000;
+  const startedAt = Date.now();
+  let waitingTimer: NodeJS.Timeout | undefined;
+  const reportWaiting = async (): Promise<void> => {
+    waitingTimer = undefined;
+    if (stopping || ctl.hasSynced()) return;
+    const check = lastCheck?._tag === 'Reachable' ? lastCheck : await checkServer();
+    const unsynced = ctl.status().unsynced;
+    if (stopping || unsynced.length === 0) return;
+    log.warn('waiting for caches to sync', {
+      waitingFor: describeUnsynced(unsynced),
+      apiServer: server,
+      ...(check._tag !== 'Reachable' ? { apiServerError: check.error } : {}),
+      waitedMs: Date.now() - startedAt,
+    });
+    waitingTimer = setTimeout(() => void reportWaiting(), intervalMs);
+  };
+  waitingTimer = setTimeout(() => void reportWaiting(), intervalMs);
+
+  const started = ctl.start().finally(() => {
+    if (waitingTimer !== undefined) clearTimeout(waitingTimer);
+    waitingTimer = undefined;
+    // the lists went through: an earlier failed check is stale
+    if (ctl.hasSynced() && lastCheck?._tag === 'Unreachable') lastCheck = undefined;
+  });
   return {
     controller: ctl,
     metricsPort,
     healthzPort,
+    started,
+    waitingFor() {
+      const s = ctl.status();
+      const out: string[] = [];
+      if (s.stopping !== undefined) out.push(s.stopping);
+      if (s.unsynced.length > 0) out.push(`caches not synced: ${describeUnsynced(s.unsynced)}`);
+      if (s.election?.problem !== undefined) out.push(`leader election: ${s.election.problem}`);
+      if (lastCheck !== undefined && lastCheck._tag !== 'Reachable') out.push(`API server ${server}: ${lastCheck.error}`);
+      return out;
+    },
     async stop() {
       stopping = true;
+      if (waitingTimer !== undefined) clearTimeout(waitingTimer);
+      waitingTimer = undefined;
       await ctl.stop();
       await Promise.all(servers.map((s) => s.close()));
     },

@@ -1,7 +1,15 @@
 /**
- * The controller's HTTP endpoints: `/healthz` (the process is alive and its event loop turns), `/readyz`
- * (the caches are synced; a standby replica is ready too) and `/metrics` (Prometheus text). They listen on
- * `--healthz-port` and `--metrics-port`, or one port when both are the same.
+ * The controller's HTTP endpoints. They listen on `--healthz-port` and `--metrics-port`, or one port when both
+ * are the same.
+ *
+ * - `/healthz` (liveness): the process is alive and its event loop turns. It does not depend on the API
+ *   server: a liveness probe that failed while the API server is down would restart every replica in a loop
+ *   and fix nothing.
+ * - `/readyz` (readiness): 503 with what is awaited (caches not synced yet, each with its last list error; a
+ *   Lease the replica cannot even stand for, e.g. its namespace does not exist; stopping), else 200 saying
+ *   whether this replica leads or stands by. A standby replica with synced caches is ready: it can take over
+ *   at once, and the controller serves no traffic that readiness would route.
+ * - `/metrics`: Prometheus text.
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -44,10 +52,12 @@ export async function serveEndpoints(port: number, host: string, routes: Readonl
   };
 }
 
-/** `200 ok` when `check` holds, else `503` with the reason. */
+/** `200 ok` (or `ok: <describe()>`) when `check` finds no problem, else `503` with the problem. */
 export const probe =
-  (check: () => string | undefined): Handler =>
+  (check: () => string | undefined, describe?: () => string | undefined): Handler =>
   () => {
     const problem = check();
-    return Promise.resolve(problem === undefined ? { code: 200, contentType: 'text/plain', body: 'ok\n' } : { code: 503, contentType: 'text/plain', body: `${problem}\n` });
+    if (problem !== undefined) return Promise.resolve({ code: 503, contentType: 'text/plain', body: `${problem}\n` });
+    const detail = describe?.();
+    return Promise.resolve({ code: 200, contentType: 'text/plain', body: detail !== undefined ? `ok: ${detail}\n` : 'ok\n' });
   };

@@ -28,6 +28,7 @@ test('defaults are upstream\'s', () => {
     logLevel: 'info',
     logFormat: 'text',
     rolloutResyncMs: 900_000,
+    shutdownTimeoutMs: 8_000,
   });
   expect(ok([]).namespace).toBeUndefined();
 });
@@ -44,6 +45,7 @@ test.each<[string[], Partial<ControllerConfig>]>([
   [['--rollout-threads', '3', '--analysis-threads', '4', '--experiment-threads', '5'], { rolloutThreads: 3, analysisThreads: 4, experimentThreads: 5 }],
   [['--rollout-resync', '60'], { rolloutResyncMs: 60_000 }],
   [['--instance-id', 'blue'], { instanceId: 'blue' }],
+  [['--shutdown-timeout', '5s'], { shutdownTimeoutMs: 5_000 }],
 ])('%j', (argv, expected) => {
   expect(ok(argv)).toMatchObject(expected);
 });
@@ -63,6 +65,7 @@ test.each([
   [['--namespace'], '--namespace: a value is required'],
   [['--leader-election-lease-duration', 'soon'], '--leader-election-lease-duration: expected a duration'],
   [['--leader-election-lease-duration', '5s'], 'must exceed --leader-election-renew-deadline'],
+  [['--shutdown-timeout', '0s'], '--shutdown-timeout: expected a positive duration'],
 ])('%j is an error', (argv, message) => {
   expect(error(argv)).toContain(message);
 });
@@ -82,6 +85,6 @@ test.each([
 
 test('help lists every flag with its aliases', () => {
   const h = helpText();
-  for (const f of ['--kubeconfig', '--namespace', '--metrics-port, --metricsport, --metricsPort', '--healthz-port', '--leader-elect', '--log-level, --loglevel', '--log-format, --logformat', '--rollout-threads'])
+  for (const f of ['--kubeconfig', '--namespace', '--metrics-port, --metricsport, --metricsPort', '--healthz-port', '--leader-elect', '--log-level, --loglevel', '--log-format, --logformat', '--rollout-threads', '--shutdown-timeout'])
     expect(h).toContain(f);
 });

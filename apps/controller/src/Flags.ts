@@ -35,6 +35,8 @@ export interface ControllerConfig {
   readonly rolloutResyncMs: number;
   readonly routerTimeoutMs: number;
   readonly measurementTimeoutMs: number;
+  /** Bound of the graceful stop after SIGTERM/SIGINT; past it the process logs what is pending and exits 0. */
+  readonly shutdownTimeoutMs: number;
   readonly help: boolean;
   readonly version: boolean;
 }
@@ -73,6 +75,13 @@ export const FLAGS: readonly FlagSpec[] = [
   { name: 'rollout-resync', kind: 'duration', key: 'rolloutResyncMs', default: '900s', help: 'interval of full resyncs (a bare number is seconds, as Argo)' },
   { name: 'router-timeout', kind: 'duration', key: 'routerTimeoutMs', default: '30s', help: 'bound of each traffic router call' },
   { name: 'measurement-timeout', kind: 'duration', key: 'measurementTimeoutMs', default: '60s', help: 'bound of each metric provider call' },
+  {
+    name: 'shutdown-timeout',
+    kind: 'duration',
+    key: 'shutdownTimeoutMs',
+    default: '8s',
+    help: "bound of the graceful stop on SIGTERM/SIGINT, then exit 0 anyway (keep it below the pod's terminationGracePeriodSeconds)",
+  },
   { name: 'help', aliases: ['h'], kind: 'bool', key: 'help', default: 'false', help: 'print this help' },
   { name: 'version', kind: 'bool', key: 'version', default: 'false', help: 'print the version' },
 ];
@@ -147,6 +156,7 @@ export function parseFlags(argv: readonly string[], env: Readonly<Record<string,
   const c = values as unknown as ControllerConfig;
   if (c.leaderElect && !(c.leaseDurationMs > c.renewDeadlineMs && c.renewDeadlineMs > c.retryPeriodMs))
     return E.left('leader election: --leader-election-lease-duration must exceed --leader-election-renew-deadline, which must exceed --leader-election-retry-period');
+  if (c.shutdownTimeoutMs <= 0) return E.left('--shutdown-timeout: expected a positive duration such as 8s, got 0');
   for (const k of ['rolloutThreads', 'analysisThreads', 'experimentThreads'] as const) if (c[k] < 1) return E.left(`--${FLAGS.find((f) => f.key === k)?.name ?? k}: at least 1 worker is needed`);
   return E.right(c);
 }
