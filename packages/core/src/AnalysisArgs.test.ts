@@ -6,9 +6,14 @@ import {
   argumentsWithSecretPlaceholders,
   argumentsWithSecretValues,
   metricJson,
+  redactSecretForms,
   redactSecrets,
   resolveMetricArgs,
   resolveMetricsArgs,
+  screenSecrets,
+  secretArgumentsIn,
+  secretArgumentsOf,
+  secretScreen,
   substituteTags,
 } from './AnalysisArgs';
 
@@ -147,5 +152,61 @@ describe('redactSecrets', () => {
     ['no secrets', 'plain', [], 'plain'],
   ])('%s', (_name, message, secrets, expected) => {
     expect(redactSecrets(message, secrets)).toBe(expected);
+  });
+});
+
+describe('secret screening (issue #15: no secret in any message, whole or in part)', () => {
+  const token = 'S3CR3T-TOKEN-q7Zx9';
+  const screen = secretScreen([{ name: 'token', value: token }]);
+  const withheld = (names: string) => `withheld (${names})`;
+
+  it.each<[string, string, string]>([
+    ['a message without the secret is kept', 'unknown name result at position 0', 'unknown name result at position 0'],
+    ['the whole secret is redacted, as upstream', `GET https://api?key=${token}: 401`, `GET https://api?key=${REDACTED}: 401`],
+    ['a parser quoting a part of it is withheld whole, naming the argument', 'unknown name S3CR3T at position 10', 'withheld (the secret argument "token")'],
+    ['any 4 characters of it are enough', 'unexpected token q7Zx at position 24', 'withheld (the secret argument "token")'],
+    ['3 characters are not', 'the S3C building', 'the S3C building'],
+    ['the JSON-escaped form counts', 'body {"k":"S3CR3T"}', 'withheld (the secret argument "token")'],
+  ])('%s', (_name, text, expected) => {
+    expect(screenSecrets(text, screen, withheld)).toBe(expected);
+  });
+
+  it('finds the URL-encoded and JSON-escaped forms of a secret with special characters', () => {
+    const odd = secretScreen([{ name: 'pw', value: 'a b"c/d&e' }]);
+    expect(screenSecrets('GET /x?pw=a%20b%22c%2Fd%26e failed', odd, withheld)).toBe(`GET /x?pw=${REDACTED} failed`);
+    expect(screenSecrets('body {"pw":"a b\\"c/d&e"}', odd, withheld)).toBe(`body {"pw":"${REDACTED}"}`);
+    expect(screenSecrets('near b%22c%2F', odd, withheld)).toBe('withheld (the secret argument "pw")');
+  });
+
+  it('names every argument that shows, in the order of the args', () => {
+    const two = secretScreen([
+      { name: 'user', value: 'alice-in-chains' },
+      { name: 'pass', value: 'correct-horse' },
+    ]);
+    expect(secretArgumentsIn('horse and chains', two)).toEqual(['user', 'pass']);
+    expect(screenSecrets('horse and chains', two, withheld)).toBe('withheld (the secret arguments "user", "pass")');
+  });
+
+  it('a common word shared with the secret is withheld too (the safe side: a false positive)', () => {
+    const weak = secretScreen([{ name: 'key', value: 'hunter2' }]);
+    expect(screenSecrets('invalid interval', weak, withheld)).toBe('withheld (the secret argument "key")');
+    // Text composed from parts already screened is only redacted, so our own words survive.
+    expect(redactSecretForms('invalid interval; key hunter2', weak)).toBe(`invalid interval; key ${REDACTED}`);
+  });
+
+  it('without secrets nothing changes', () => {
+    expect(screenSecrets('anything at all', secretScreen([]), withheld)).toBe('anything at all');
+    expect(secretArgumentsIn('anything', secretScreen([]))).toEqual([]);
+  });
+
+  it('secretArgumentsOf lists the secret arguments whose Secrets could be read, whatever else is missing', () => {
+    const args: Argument[] = [
+      { name: 'plain', value: 'p' },
+      { name: 'token', valueFrom: { secretKeyRef: { name: 'creds', key: 'token' } } },
+      { name: 'gone', valueFrom: { secretKeyRef: { name: 'missing', key: 'k' } } },
+    ];
+    expect(secretArgumentsOf(args, { creds: { token } })).toEqual([{ name: 'token', value: token }]);
+    expect(secretArgumentsOf(args, undefined)).toEqual([]);
+    expect(value(argumentsWithSecretValues(args.slice(0, 2), { creds: { token } })).secrets).toEqual([{ name: 'token', value: token }]);
   });
 });

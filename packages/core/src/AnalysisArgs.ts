@@ -120,10 +120,18 @@ export function argumentsWithSecretPlaceholders(args: ReadonlyArray<Argument> | 
   return (args ?? []).map((a) => (isSecretArgument(a) ? { name: a.name, value: SECRET_ARGUMENT_PLACEHOLDER } : { name: a.name, value: a.value ?? null }));
 }
 
+/** A secret argument: its name and the value the controller read from the Secret. */
+export interface SecretArgument {
+  readonly name: string;
+  readonly value: string;
+}
+
 /** The run's arguments with secret values filled in, and those values (for redaction). */
 export interface ArgumentsWithSecrets {
   readonly args: ResolvedArgument[];
   readonly secretValues: string[];
+  /** The secret arguments by name, for messages that must name an argument instead of quoting it. */
+  readonly secrets: SecretArgument[];
 }
 
 /**
@@ -134,6 +142,7 @@ export interface ArgumentsWithSecrets {
 export function argumentsWithSecretValues(args: ReadonlyArray<Argument> | null | undefined, secrets: SecretData | undefined): E.Either<string, ArgumentsWithSecrets> {
   const out: ResolvedArgument[] = [];
   const secretValues = new Set<string>();
+  const named: SecretArgument[] = [];
   for (const a of args ?? []) {
     const ref = a.valueFrom?.secretKeyRef;
     if (ref == null) {
@@ -145,10 +154,125 @@ export function argumentsWithSecretValues(args: ReadonlyArray<Argument> | null |
     const value = Object.prototype.hasOwnProperty.call(secret, ref.key) ? secret[ref.key] : undefined;
     if (value === undefined) return E.left(`key '${ref.key}' does not exist in secret '${ref.name}'`);
     secretValues.add(value);
+    named.push({ name: a.name, value });
     out.push({ name: a.name, value });
   }
-  return E.right({ args: out, secretValues: [...secretValues] });
+  return E.right({ args: out, secretValues: [...secretValues], secrets: named });
 }
+
+/**
+ * The secret arguments whose Secrets could be read (`secrets`), whatever else is wrong with the run's arguments:
+ * what every message of the run is screened against (see {@link screenSecrets}).
+ */
+export function secretArgumentsOf(args: ReadonlyArray<Argument> | null | undefined, secrets: SecretData | undefined): SecretArgument[] {
+  const out: SecretArgument[] = [];
+  for (const a of args ?? []) {
+    const ref = a.valueFrom?.secretKeyRef;
+    if (ref == null) continue;
+    const secret = secrets?.[ref.name];
+    const value = secret !== undefined && Object.prototype.hasOwnProperty.call(secret, ref.key) ? secret[ref.key] : undefined;
+    if (value !== undefined && value !== '') out.push({ name: a.name, value });
+  }
+  return out;
+}
+
+/**
+ * The shortest part of a secret value that counts as showing the secret: a message holding any
+ * {@link SECRET_FRAGMENT_LENGTH} consecutive characters of a secret value (as written, JSON-escaped or
+ * URL-encoded) is withheld whole. Text that happens to share 4 characters with a secret (a common word in a
+ * secret such as `password123`) is withheld too: a false positive is the safe side.
+ */
+export const SECRET_FRAGMENT_LENGTH = 4;
+
+/** The forms in which a secret value may be quoted: as it is, escaped in JSON, encoded in a URL. */
+function secretForms(value: string): string[] {
+  const forms = new Set<string>([value, jsonEscape(value)]);
+  try {
+    forms.add(encodeURIComponent(value));
+  } catch {
+    // a lone surrogate cannot be URL-encoded: nothing can show it in that form either
+  }
+  return [...forms].filter((f) => f !== '');
+}
+
+/**
+ * A precomputed check of texts against a run's secret arguments: the names of the arguments a text shows
+ * (whole or any part of {@link SECRET_FRAGMENT_LENGTH}+ characters).
+ */
+export interface SecretScreen {
+  readonly secrets: ReadonlyArray<SecretArgument>;
+  /** Every secret value and its escaped forms, longest first (for exact redaction). */
+  readonly forms: ReadonlyArray<string>;
+  /** Every window of {@link SECRET_FRAGMENT_LENGTH} characters of every form, with the arguments it belongs to. */
+  readonly windows: ReadonlyMap<string, ReadonlyArray<string>>;
+}
+
+/** Build the screen once per reconcile: the cost is proportional to the total length of the secret values. */
+export function secretScreen(secrets: ReadonlyArray<SecretArgument>): SecretScreen {
+  const windows = new Map<string, string[]>();
+  const forms = new Set<string>();
+  for (const s of secrets) {
+    for (const form of secretForms(s.value)) {
+      forms.add(form);
+      const n = Math.min(SECRET_FRAGMENT_LENGTH, form.length);
+      for (let i = 0; i + n <= form.length; i++) {
+        const w = form.slice(i, i + n);
+        const names = windows.get(w) ?? [];
+        if (!names.includes(s.name)) names.push(s.name);
+        windows.set(w, names);
+      }
+    }
+  }
+  return { secrets, forms: [...forms].sort((a, b) => b.length - a.length), windows };
+}
+
+/** The names of the secret arguments `text` shows, whole or in part; empty when it shows none. */
+export function secretArgumentsIn(text: string, screen: SecretScreen): string[] {
+  if (screen.windows.size === 0 || text === '') return [];
+  const found = new Set<string>();
+  const lengths = new Set([...screen.windows.keys()].map((w) => w.length));
+  for (const n of lengths) {
+    for (let i = 0; i + n <= text.length; i++) {
+      const names = screen.windows.get(text.slice(i, i + n));
+      if (names !== undefined) for (const name of names) found.add(name);
+    }
+  }
+  return screen.secrets.map((s) => s.name).filter((name, i, all) => found.has(name) && all.indexOf(name) === i);
+}
+
+/** `the secret argument "token"` or `the secret arguments "a", "b"`. */
+export function secretArgumentNames(names: ReadonlyArray<string>): string {
+  return `the secret argument${names.length === 1 ? '' : 's'} ${names.map((n) => JSON.stringify(n)).join(', ')}`;
+}
+
+/**
+ * Foreign `text` (from a parser, an evaluator, a provider, the API server, after a secret was substituted into
+ * what they worked on) as it may be shown: every whole secret value replaced with `*****` (as upstream), and then, if any part
+ * of a secret value of {@link SECRET_FRAGMENT_LENGTH}+ characters is still there (a parser quoting a piece of
+ * the secret, a provider quoting a URL), the whole text replaced with `withheld(names)`, which must name the
+ * arguments and never quote them.
+ */
+export function screenSecrets(text: string, screen: SecretScreen, withheld: (names: string) => string): string {
+  if (screen.forms.length === 0 || text === '') return text;
+  const out = redactSecretForms(text, screen);
+  const names = secretArgumentsIn(out, screen);
+  return names.length === 0 ? out : withheld(secretArgumentNames(names));
+}
+
+/**
+ * `text` with every whole secret value (as written, JSON-escaped or URL-encoded) replaced with `*****`, and
+ * nothing else changed: for text composed here from parts already screened (a run's message built from its
+ * measurements' messages, events), where a fragment check would only find our own words (`interval` shares
+ * `nter` with `hunter2`).
+ */
+export function redactSecretForms(text: string, screen: SecretScreen): string {
+  let out = text;
+  for (const f of screen.forms) if (out.includes(f)) out = out.split(f).join(REDACTED);
+  return out;
+}
+
+/** The generic replacement of a message that would show a secret (events, logs, the run's message). */
+export const withheldMessage = (names: string): string => `message withheld: it contains part of ${names}, which must stay out of status, events and logs`;
 
 /**
  * Replace every occurrence of each secret value in `message` with `*****`. Empty values are skipped. Longer

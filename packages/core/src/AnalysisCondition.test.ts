@@ -483,3 +483,40 @@ describe('fuzz', () => {
     );
   });
 });
+
+describe('values of any depth (issue #15: never a stack overflow)', () => {
+  /** An array (or a map) nested `depth` levels deep, built without recursion. */
+  const deep = (depth: number, kind: 'array' | 'map' = 'array'): unknown => {
+    let v: unknown = 1;
+    for (let i = 0; i < depth; i++) v = kind === 'array' ? [v] : { a: v };
+    return v;
+  };
+  const tooDeep = /value nests deeper than 256 levels at position \d+$/;
+
+  it.each<[string, string, 'array' | 'map']>([
+    ['printing it (string())', 'string(result) != ""', 'array'],
+    ['comparing it with itself', 'result == result', 'array'],
+    ['comparing maps', 'result == result', 'map'],
+    ['looking for it in a list', 'result in [result]', 'array'],
+    ['builtins that walk nested arrays (max)', 'max(result) > 0', 'array'],
+  ])('%s: a ConditionEvalError, not a RangeError', (_name, condition, kind) => {
+    const e = left(evaluateCondition(condition, deep(200_000, kind)));
+    expect(e._tag).toBe('ConditionEvalError');
+    expect(e.message).not.toMatch(/call stack|internal error/);
+    expect(e.message).toMatch(tooDeep);
+  });
+
+  it('reading near the top of a deep value works', () => {
+    expect(right(evaluateCondition('len(result) == 1 && type(result[0]) == "array"', deep(200_000)))).toBe(true);
+  });
+
+  it('evaluateExpression refuses to hand back a value too deep to copy', () => {
+    const e = left(evaluateExpression('result', { result: deep(200_000) }));
+    expect(e.message).toMatch(tooDeep);
+  });
+
+  it('assessMeasurementResult names the condition that failed', () => {
+    expect(left(assessMeasurementResult(1, 'result + 1')).condition).toBe('successCondition');
+    expect(left(assessMeasurementResult(1, 'result > 0', 'nope')).condition).toBe('failureCondition');
+  });
+});

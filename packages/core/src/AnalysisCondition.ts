@@ -44,6 +44,8 @@ export interface ConditionError {
   readonly message: string;
   readonly position: number;
   readonly retryable: false;
+  /** Which of the metric's conditions failed, when {@link assessMeasurementResult} evaluated it. */
+  readonly condition?: 'successCondition' | 'failureCondition';
 }
 
 /** The outcome of one measurement judged by its metric's conditions. */
@@ -140,12 +142,12 @@ export function assessMeasurementResult(
   let failure = false;
   if (hasSuccess) {
     const r = evaluateCondition(successCondition, result);
-    if (E.isLeft(r)) return r;
+    if (E.isLeft(r)) return E.left({ ...r.left, condition: 'successCondition' });
     success = r.right;
   }
   if (hasFailure) {
     const r = evaluateCondition(failureCondition, result);
-    if (E.isLeft(r)) return r;
+    if (E.isLeft(r)) return E.left({ ...r.left, condition: 'failureCondition' });
     failure = r.right;
   }
   if (!hasSuccess && !hasFailure) return E.right('Successful');

@@ -4,6 +4,8 @@ import {
   DEFAULT_CONSECUTIVE_ERROR_LIMIT,
   DEFAULT_ERROR_RETRY_INTERVAL_MS,
   DEFAULT_MEASUREMENT_HISTORY_LIMIT,
+  MAX_RUN_MESSAGE_BYTES,
+  analysisRunStatusRefused,
   assessMetricLimits,
   assessMetricPhase,
   effectiveCount,
@@ -926,5 +928,79 @@ describe('reconcileAnalysisRun: a metric that ends badly terminates its siblings
     expect(all.filter((i) => i._tag === 'TakeMeasurement').map((i) => (i as MeasurementIntent).metricName)).toEqual(['forever']);
     expect(r.status.phase).toBe('Running');
     expect(resultOf(r, 'forever')).toMatchObject({ phase: 'Running', count: 2 });
+  });
+});
+
+// ---------------------------------------------------------------------------------------------------------
+// Hostile input (issue #15)
+
+describe('reconcileAnalysisRun: secrets never shown, whole or in part', () => {
+  const token = 'S3CR3T-TOKEN-q7Zx9';
+  const webMetric = metric('auth', { successCondition: 'result == {{args.token}}', provider: { web: { url: 'http://svc/check' } } });
+  const ar = run([webMetric], { args: [{ name: 'token', valueFrom: { secretKeyRef: { name: 'creds', key: 'token' } } }] });
+  const fragments = (text: string): string[] => Array.from({ length: token.length - 3 }, (_, i) => token.slice(i, i + 4)).filter((f) => text.includes(f));
+
+  it('the condition is evaluated with the secret; its parse error names the argument; nothing of it reaches status or events', () => {
+    const { result: r, all } = drive(ar, T0, (i) => {
+      expect(i.metric.successCondition).toBe(`result == ${token}`);
+      return { _tag: 'Value', value: 'ok' };
+    }, { creds: { token } });
+    expect(resultOf(r, 'auth')?.measurements?.[0]).toMatchObject({
+      phase: 'Error',
+      message: 'successCondition could not be evaluated: it uses the secret argument "token"; the error message is withheld to keep the secret out of status',
+    });
+    const shown = JSON.stringify([r.status, all.filter((i) => i._tag === 'RecordEvent' || i._tag === 'UpdateStatus')]);
+    expect(fragments(shown)).toEqual([]);
+  });
+
+  it('once the errors exceed the limit the run is Error with the argument named in its message', () => {
+    let current = ar;
+    let r = reconcileAnalysisRun({ run: current, now: T0, secrets: { creds: { token } } });
+    for (let k = 0; k < 6 && !['Error', 'Failed'].includes(r.status.phase); k++) {
+      const now = T0 + k * 11 * S;
+      r = reconcileAnalysisRun({ run: current, now, secrets: { creds: { token } } });
+      const reports = measurementIntents(r).map((intent): MeasurementReport => ({ intent, observation: { _tag: 'Value', value: 'ok' } }));
+      current = { ...current, status: r.status };
+      if (reports.length > 0) r = reconcileAnalysisRun({ run: current, now, reports, secrets: { creds: { token } } });
+      current = { ...current, status: r.status };
+    }
+    expect(r.status.phase).toBe('Error');
+    expect(r.status.message).toContain('it uses the secret argument \"token\"');
+    expect(fragments(JSON.stringify(r))).toEqual([]);
+  });
+
+  it('the run message is capped', () => {
+    const long = 'x'.repeat(20_000);
+    const { result: r } = drive(run([metric('a')]), T0, () => ({ _tag: 'Verdict', phase: 'Failed', message: long }));
+    expect(r.status.phase).toBe('Failed');
+    expect(new TextEncoder().encode(r.status.message ?? '').length).toBeLessThanOrEqual(MAX_RUN_MESSAGE_BYTES);
+  });
+});
+
+describe('analysisRunStatusRefused: a status the API server will not store ends the run in Error', () => {
+  const big: AnalysisRunStatus = running([{ ...result('a', ['Successful', 'Successful']), measurements: [m('Successful', 0, { value: 'v'.repeat(4000) })] }], {
+    runSummary: { count: 1 },
+  });
+  const ar = run([metric('a', { count: 5, interval: '1m' })], { args: [{ name: 'token', valueFrom: { secretKeyRef: { name: 'creds', key: 'token' } } }] }, running([]));
+
+  it('writes a small status: phase Error, the reason, counters kept, measurements dropped, and says so in a Warning event', () => {
+    const r = analysisRunStatusRefused({ run: ar, refused: big, reason: 'update analysisruns "x": RequestEntityTooLarge: the request body is larger than 3145728 bytes', now: T0 + 60 * S });
+    expect(r.status).toEqual({
+      phase: 'Error',
+      message:
+        'the API server refused to store this AnalysisRun\'s status (update analysisruns "x": RequestEntityTooLarge: the request body is larger than 3145728 bytes); the run ends in Error without its measurements, which are not stored',
+      startedAt: at(0),
+      runSummary: { count: 1 },
+      metricResults: [{ name: 'a', phase: 'Running', count: 2, successful: 2, consecutiveSuccess: 2 }],
+      completedAt: at(60),
+    });
+    expect(events(r)).toEqual([`Warning AnalysisRunStatusRefused: ${r.status.message}`, 'Warning AnalysisRunError: Analysis Completed. Result: Error']);
+    expect(tags(r)).toContain('UpdateStatus');
+  });
+
+  it('an answer quoting part of a secret is withheld, naming the argument', () => {
+    const r = analysisRunStatusRefused({ run: ar, refused: big, reason: 'Invalid value: "q7Zx9"', now: T0, secrets: { creds: { token: 'S3CR3T-TOKEN-q7Zx9' } } });
+    expect(r.status.message).toContain('message withheld: it contains part of the secret argument "token"');
+    expect(r.status.message).not.toContain('q7Zx');
   });
 });

@@ -64,13 +64,18 @@ import type {
 import {
   argumentsWithSecretPlaceholders,
   argumentsWithSecretValues,
-  redactSecrets,
   resolveMetricArgs,
   resolveMetricsArgs,
+  redactSecretForms,
+  screenSecrets,
+  secretArgumentsOf,
+  secretScreen,
+  withheldMessage,
   type ResolvedArgument,
   type SecretData,
+  type SecretScreen,
 } from './AnalysisArgs';
-import { measurementFromObservation } from './Measurement';
+import { capText, measurementFromObservation, storedMetadata, utf8Head } from './Measurement';
 import { fromRfc3339, toRfc3339 } from './Time';
 
 /** Measurements kept per metric unless a `measurementRetention` rule says otherwise. */
@@ -79,6 +84,12 @@ export const DEFAULT_MEASUREMENT_HISTORY_LIMIT = 10;
 export const DEFAULT_CONSECUTIVE_ERROR_LIMIT = 4;
 /** How long after an Error measurement the next one is taken, whatever the interval. */
 export const DEFAULT_ERROR_RETRY_INTERVAL_MS = 10_000;
+/** The most the run's `message` (and each metric result's) takes in status, in UTF-8 bytes (4 KiB), truncation note included. */
+export const MAX_RUN_MESSAGE_BYTES = 4096;
+/** The most of the last measured value quoted in a run's message as evidence, in UTF-8 bytes. */
+export const MAX_EVIDENCE_VALUE_BYTES = 256;
+/** The most of the API server's answer quoted when it refused the run's status, in UTF-8 bytes. */
+export const MAX_REFUSAL_REASON_BYTES = 1024;
 
 export interface AnalysisRunReconcileInput {
   readonly run: AnalysisRun;
@@ -217,7 +228,8 @@ interface Context {
   readonly dryRun: ReadonlySet<string>;
   readonly retention: ReadonlyMap<string, MeasurementRetention>;
   readonly providerArgs: ReadonlyArray<ResolvedArgument>;
-  readonly secretValues: ReadonlyArray<string>;
+  /** The run's secret arguments: every message, value and event is screened against them. */
+  readonly screen: SecretScreen;
 }
 
 interface Work {
@@ -281,28 +293,24 @@ function recordReport(ctx: Context, w: Work, report: MeasurementReport): void {
   let measurements: Measurement[];
   if (report.intent._tag === 'TakeMeasurement') {
     if (inFlight) return; // stale: a measurement is already in flight
-    measurement = measurementFromObservation(report.observation, report.intent.metric, at);
+    measurement = measurementFromObservation(report.observation, report.intent.metric, at, undefined, { secrets: ctx.screen });
     measurements = [...(existing?.measurements ?? []), measurement];
   } else {
     if (!inFlight || last === undefined) return; // stale: nothing in flight to resume or terminate
-    measurement = measurementFromObservation(report.observation, report.intent.metric, at, last);
+    measurement = measurementFromObservation(report.observation, report.intent.metric, at, last, { secrets: ctx.screen });
     if (report.intent._tag === 'TerminateMeasurement' && (measurement.phase === 'Successful' || measurement.phase === 'Inconclusive')) {
       measurement = { ...measurement, message: 'Metric Terminated' };
     }
     measurements = [...(existing?.measurements ?? []).slice(0, -1), measurement];
   }
-  if (measurement.message != null) {
-    const redacted = redactSecrets(measurement.message, ctx.secretValues);
-    measurement = redacted === '' ? withoutMessage(measurement) : { ...measurement, message: redacted };
-    measurements[measurements.length - 1] = measurement;
-  }
+  const metricMetadata = storedMetadata(report.metricMetadata, { secrets: ctx.screen });
   const base: MetricResult =
     existing ??
     ({
       name,
       phase: 'Running',
       ...(ctx.dryRun.has(name) ? { dryRun: true } : {}),
-      ...(report.metricMetadata !== undefined && Object.keys(report.metricMetadata).length > 0 ? { metadata: { ...report.metricMetadata } } : {}),
+      ...(metricMetadata !== undefined && Object.keys(metricMetadata).length > 0 ? { metadata: metricMetadata } : {}),
     } as MetricResult);
   const r = { ...base, measurements };
   const n = (k: (typeof COUNTERS)[number]): number => r[k] ?? 0;
@@ -324,11 +332,6 @@ function recordReport(ctx: Context, w: Work, report: MeasurementReport): void {
   }
   if (index >= 0) w.results[index] = r;
   else w.results.push(r);
-}
-
-function withoutMessage(m: Measurement): Measurement {
-  const { message: _m, ...rest } = m;
-  return rest;
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -378,7 +381,7 @@ function assess(ctx: Context, w: Work): void {
         );
       }
       const last = lastOf(result);
-      result = { ...result, phase, ...(last !== undefined ? { message: last.message ?? '' } : {}) };
+      result = { ...result, phase, ...(last !== undefined ? { message: runMessage(ctx.screen, last.message ?? '') } : {}) };
     }
     if (!phaseCompleted(phase)) {
       everythingCompleted = false;
@@ -412,10 +415,21 @@ function assess(ctx: Context, w: Work): void {
   w.status = { ...w.status, runSummary: compactSummary(summary), dryRunSummary: compactSummary(drySummary) };
   if (next.phase !== w.status.phase) {
     const from = w.status.phase === '' ? '""' : w.status.phase;
-    w.status = { ...w.status, phase: next.phase, message: redactSecrets(next.message, ctx.secretValues) };
+    w.status = { ...w.status, phase: next.phase, message: runMessage(ctx.screen, next.message) };
     if (phaseCompleted(next.phase)) completeRun(w, next.phase, now, `run went from ${from} to ${next.phase}`);
   }
 }
+
+/**
+ * A run or metric message as stored, at most {@link MAX_RUN_MESSAGE_BYTES}: whole secret values redacted. It is
+ * composed of parts already screened for fragments (measurement messages and values) and of the metric spec
+ * resolved with the secret placeholder, so it is not checked for fragments again (see `redactSecretForms`).
+ */
+const runMessage = (screen: SecretScreen, message: string): string => capText(redactSecretForms(message, screen), MAX_RUN_MESSAGE_BYTES, 'message');
+
+/** Events as recorded: their messages screened like the run's. */
+const screenedEvents = (screen: SecretScreen, events: ReadonlyArray<RecordAnalysisEvent>): RecordAnalysisEvent[] =>
+  events.map((e) => ({ ...e, message: runMessage(screen, e.message) }));
 
 function completeRun(w: Work, phase: AnalysisPhase, now: number, reason: string): void {
   w.events.push(event(failing(phase) ? 'Warning' : 'Normal', `AnalysisRun${phase}`, `Analysis Completed. Result: ${phase}`, reason));
@@ -646,12 +660,13 @@ function result(
 }
 
 /** The run in `Error` for a problem found before measuring (§7.3): event, message, and `completedAt`. */
-function errorRun(run: AnalysisRun, original: AnalysisRunStatus, message: string, now: number): AnalysisRunReconcileResult {
+function errorRun(run: AnalysisRun, original: AnalysisRunStatus, text: string, now: number, screen: SecretScreen): AnalysisRunReconcileResult {
+  const message = runMessage(screen, text);
   const w: Work = { status: { ...original, phase: 'Error', message }, results: [...(original.metricResults ?? [])], events: [], gc: [] };
   completeRun(w, 'Error', now, message);
   const status = finishStatus(w);
   const ttl = ttlOutcome(run, status, now);
-  return result(run.status, status, [...w.events, ...(ttl.intent !== undefined ? [ttl.intent] : [])], ttl.requeueAfterMs, `run is invalid: ${message}`);
+  return result(run.status, status, [...screenedEvents(screen, w.events), ...(ttl.intent !== undefined ? [ttl.intent] : [])], ttl.requeueAfterMs, `run is invalid: ${message}`);
 }
 
 /**
@@ -667,12 +682,13 @@ export function reconcileAnalysisRun(input: AnalysisRunReconcileInput): Analysis
     return { status: original, intents: ttl.intent !== undefined ? [ttl.intent] : [], ...(ttl.requeueAfterMs !== undefined ? { requeueAfterMs: ttl.requeueAfterMs } : {}) };
   }
 
+  const screen = secretScreen(secretArgumentsOf(run.spec.args, input.secrets));
   const resolved = resolveMetricsArgs(run.spec.metrics ?? [], argumentsWithSecretPlaceholders(run.spec.args));
-  if (E.isLeft(resolved)) return errorRun(run, original, `Unable to resolve metric arguments: ${resolved.left}`, now);
+  if (E.isLeft(resolved)) return errorRun(run, original, `Unable to resolve metric arguments: ${resolved.left}`, now, screen);
   const rules = analysisSpecProblem(run, resolved.right);
-  if (E.isLeft(rules)) return errorRun(run, original, `Analysis spec invalid: ${rules.left}`, now);
+  if (E.isLeft(rules)) return errorRun(run, original, `Analysis spec invalid: ${rules.left}`, now, screen);
   const withSecrets = argumentsWithSecretValues(run.spec.args, input.secrets);
-  if (E.isLeft(withSecrets)) return errorRun(run, original, `Unable to resolve metric arguments: ${withSecrets.left}`, now);
+  if (E.isLeft(withSecrets)) return errorRun(run, original, `Unable to resolve metric arguments: ${withSecrets.left}`, now, screen);
 
   const ctx: Context = {
     run,
@@ -681,7 +697,7 @@ export function reconcileAnalysisRun(input: AnalysisRunReconcileInput): Analysis
     dryRun: rules.right.dryRun,
     retention: rules.right.retention,
     providerArgs: withSecrets.right.args,
-    secretValues: withSecrets.right.secretValues,
+    screen,
   };
   const w: Work = { status: original, results: [...(original.metricResults ?? [])], events: [], gc: [] };
   const reasons: string[] = [];
@@ -704,7 +720,7 @@ export function reconcileAnalysisRun(input: AnalysisRunReconcileInput): Analysis
       const source = run.spec.metrics[t.index];
       if (source === undefined) continue;
       const metric = resolveMetricArgs(source, ctx.providerArgs);
-      if (E.isLeft(metric)) return errorRun(run, original, `Unable to resolve metric arguments: ${metric.left}`, now);
+      if (E.isLeft(metric)) return errorRun(run, original, `Unable to resolve metric arguments: ${metric.left}`, now, screen);
       const name = source.name;
       if (t.kind === 'TakeMeasurement') intents.push({ _tag: 'TakeMeasurement', metricName: name, metric: metric.right, reason: t.reason });
       else if (t.kind === 'ResumeMeasurement') intents.push({ _tag: 'ResumeMeasurement', metricName: name, metric: metric.right, measurement: t.measurement as Measurement, reason: t.reason });
@@ -723,7 +739,7 @@ export function reconcileAnalysisRun(input: AnalysisRunReconcileInput): Analysis
 
 function finish(ctx: Context, w: Work, measurements: MeasurementIntent[], reasons: string[], inFlight: ReadonlySet<string> = new Set()): AnalysisRunReconcileResult {
   const status = finishStatus(w);
-  const intents: AnalysisIntent[] = [...measurements, ...w.gc, ...w.events];
+  const intents: AnalysisIntent[] = [...measurements, ...w.gc, ...screenedEvents(ctx.screen, w.events)];
   let requeue: number | undefined;
   if (phaseCompleted(status.phase)) {
     const ttl = ttlOutcome(ctx.run, status, ctx.now);
@@ -743,8 +759,62 @@ function finish(ctx: Context, w: Work, measurements: MeasurementIntent[], reason
  */
 function evidence(metric: Metric, last: Measurement | undefined): string {
   const parts: string[] = [];
-  if (last?.value != null && last.value !== '') parts.push(`last value ${last.value}`);
+  if (last?.value != null && last.value !== '') {
+    const head = utf8Head(last.value, MAX_EVIDENCE_VALUE_BYTES);
+    parts.push(`last value ${head}${head.length < last.value.length ? '…' : ''}`);
+  }
   if (hasText(metric.successCondition)) parts.push(`successCondition "${metric.successCondition}"`);
   if (hasText(metric.failureCondition)) parts.push(`failureCondition "${metric.failureCondition}"`);
   return parts.length > 0 ? ` (${parts.join(', ')})` : '';
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// A status the API server refused
+
+/** What {@link analysisRunStatusRefused} needs: the run as stored, the status that was refused, and why. */
+export interface AnalysisRunStatusRefusal {
+  readonly run: AnalysisRun;
+  /** The status the API server refused to store. */
+  readonly refused: AnalysisRunStatus;
+  /** The API server's answer (it is screened for secrets and cut to {@link MAX_REFUSAL_REASON_BYTES}). */
+  readonly reason: string;
+  /** Epoch milliseconds. */
+  readonly now: number;
+  readonly secrets?: SecretData;
+}
+
+/**
+ * The run ends in `Error` because the API server refused to store its status (too large for it, or invalid):
+ * a small status instead of the refused one, so that the run finishes (and the Rollout waiting for it decides)
+ * instead of trying the same write forever. It keeps the run's start, summaries, and each metric's name,
+ * phase and counters; measurements, values and messages are left out. The message says why, and a Warning
+ * event `AnalysisRunStatusRefused` carries it too, besides the usual `AnalysisRunError` completion event.
+ */
+export function analysisRunStatusRefused(input: AnalysisRunStatusRefusal): AnalysisRunReconcileResult {
+  const { run, refused, now } = input;
+  const screen = secretScreen(secretArgumentsOf(run.spec.args, input.secrets));
+  const reason = capText(screenSecrets(input.reason, screen, withheldMessage), MAX_REFUSAL_REASON_BYTES, 'answer');
+  const message = runMessage(
+    screen,
+    `the API server refused to store this AnalysisRun's status (${reason}); the run ends in Error without its measurements, which are not stored`,
+  );
+  const results = (refused.metricResults ?? []).map((r): MetricResult => {
+    const { measurements: _m, message: _msg, metadata: _md, ...rest } = r;
+    return compactResult(rest as MetricResult);
+  });
+  const status: AnalysisRunStatus = {
+    phase: 'Error',
+    message,
+    ...(refused.startedAt != null ? { startedAt: refused.startedAt } : { startedAt: toRfc3339(now) }),
+    ...(refused.runSummary != null ? { runSummary: refused.runSummary } : {}),
+    ...(refused.dryRunSummary != null ? { dryRunSummary: refused.dryRunSummary } : {}),
+    ...(results.length > 0 ? { metricResults: results } : {}),
+    completedAt: toRfc3339(now),
+  };
+  const events: RecordAnalysisEvent[] = [
+    event('Warning', 'AnalysisRunStatusRefused', message, 'the API server refused the run status'),
+    event('Warning', 'AnalysisRunError', 'Analysis Completed. Result: Error', 'the run status could not be stored'),
+  ];
+  const ttl = ttlOutcome(run, status, now);
+  return result(run.status, status, [...events, ...(ttl.intent !== undefined ? [ttl.intent] : [])], ttl.requeueAfterMs, message);
 }

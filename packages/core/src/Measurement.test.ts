@@ -1,5 +1,18 @@
 import type { Measurement, Metric } from '@rollouts/api';
-import { formatMeasurementValue, measurementFromObservation, type ProviderObservation } from './Measurement';
+import { secretScreen } from './AnalysisArgs';
+import {
+  MAX_COUNTED_VALUE_BYTES,
+  MAX_MEASUREMENT_MESSAGE_BYTES,
+  MAX_MEASUREMENT_METADATA_ENTRIES,
+  MAX_MEASUREMENT_METADATA_VALUE_BYTES,
+  MAX_MEASUREMENT_VALUE_BYTES,
+  capText,
+  formatMeasurementValue,
+  measurementFromObservation,
+  utf8Head,
+  utf8Length,
+  type ProviderObservation,
+} from './Measurement';
 import { toRfc3339 } from './Time';
 
 const T0 = Date.UTC(2026, 0, 1, 12, 0, 0);
@@ -107,5 +120,113 @@ describe('measurementFromObservation', () => {
     ])('%s', (_name, obs, expected) => {
       expect(measurementFromObservation(obs, metric('result > 0.9'), T0 + 30_000, inFlight)).toEqual(expected);
     });
+  });
+});
+
+/** An array nested `depth` levels deep around `inner`, built without recursion. */
+const nested = (depth: number, inner: unknown = 1): unknown => {
+  let v: unknown = inner;
+  for (let i = 0; i < depth; i++) v = [v];
+  return v;
+};
+
+describe('size limits (issue #15: a large or deep measurement never blocks a run)', () => {
+  it('utf8Length and utf8Head count UTF-8 bytes and never split a character', () => {
+    expect(utf8Length('aé€😀')).toBe(1 + 2 + 3 + 4);
+    expect(utf8Head('aé€😀', 9)).toBe('aé€');
+    expect(utf8Head('aé€😀', 10)).toBe('aé€😀');
+    expect(utf8Head('😀😀', 5)).toBe('😀');
+  });
+
+  it('capText keeps short text and cuts long text to its head with a note of what was dropped, within the limit', () => {
+    expect(capText('short', 10, 'value')).toBe('short');
+    const cut = capText('x'.repeat(1000), 100, 'value');
+    expect(utf8Length(cut)).toBeLessThanOrEqual(100);
+    expect(cut).toMatch(/^x+…\[value truncated: \d+ more bytes\]$/);
+    const kept = cut.indexOf('…');
+    expect(cut).toContain(`${1000 - kept} more bytes`);
+  });
+
+  it.each<[string, unknown, number]>([
+    ['a 1 MB string', 'y'.repeat(1024 * 1024), 1024 * 1024],
+    ['a 5 MB JSON document', { items: Array.from({ length: 50_000 }, (_, i) => ({ id: i, name: `item-${i}`, pad: 'z'.repeat(80) })) }, -1],
+  ])('%s is stored as its head, with the number of bytes dropped', (_name, value, size) => {
+    const text = formatMeasurementValue(value);
+    expect(utf8Length(text)).toBeLessThanOrEqual(MAX_MEASUREMENT_VALUE_BYTES);
+    const dropped = Number(/…\[value truncated: (\d+) more bytes\]$/.exec(text)?.[1]);
+    const total = size >= 0 ? size : utf8Length(JSON.stringify(value));
+    expect(dropped + utf8Length(text.slice(0, text.indexOf('…[')))).toBe(total);
+  });
+
+  it('a value nested 200,000 levels deep is printed without recursion (and cut)', () => {
+    const text = formatMeasurementValue(nested(200_000));
+    expect(text.startsWith('[[[[')).toBe(true);
+    expect(text).toMatch(/…\[value truncated: 39\d{4} more bytes\]$/);
+  });
+
+  it('a cycle is printed as <cycle>; a value larger than MAX_COUNTED_VALUE_BYTES is counted only that far', () => {
+    const cyclic: unknown[] = ['abc'];
+    cyclic.push(cyclic);
+    expect(formatMeasurementValue(cyclic)).toBe('["abc","<cycle>"]');
+    const megabyte = Array.from({ length: 1024 }, () => 'm'.repeat(1024));
+    const shared = Array.from({ length: 20 }, () => megabyte); // 20 MiB when printed
+    expect(formatMeasurementValue(shared)).toMatch(/…\[value truncated: more than \d+ more bytes\]$/);
+    expect(MAX_COUNTED_VALUE_BYTES).toBe(16 * 1024 * 1024);
+  });
+
+  it('a large value is judged whole by the conditions, and stored capped', () => {
+    const body = { ok: true, pad: 'p'.repeat(2 * 1024 * 1024) };
+    const r = measurementFromObservation({ _tag: 'Value', value: body }, metric('result.ok == true && len(result.pad) > 1000000'), T0);
+    expect(r.phase).toBe('Successful');
+    expect(utf8Length(r.value ?? '')).toBeLessThanOrEqual(MAX_MEASUREMENT_VALUE_BYTES);
+    expect(r.value).toMatch(/^\{"ok":true,"pad":"ppp/);
+  });
+
+  it('a deep value under a condition is an Error measurement with a clear message, not a stack overflow', () => {
+    const r = measurementFromObservation({ _tag: 'Value', value: nested(200_000) }, metric('string(result) != ""'), T0);
+    expect(r).toMatchObject({ phase: 'Error', message: expect.stringContaining('value nests deeper than 256 levels') });
+    expect(r.value).toBeUndefined();
+  });
+
+  it('messages and metadata are capped', () => {
+    const long = 'e'.repeat(100_000);
+    const metadata = Object.fromEntries(Array.from({ length: 40 }, (_, i) => [`k${i}`, long]));
+    const r = measurementFromObservation({ _tag: 'ProviderError', message: long, metadata }, metric(), T0);
+    expect(utf8Length(r.message ?? '')).toBeLessThanOrEqual(MAX_MEASUREMENT_MESSAGE_BYTES);
+    expect(r.message).toMatch(/…\[message truncated: \d+ more bytes\]$/);
+    expect(Object.keys(r.metadata ?? {})).toHaveLength(MAX_MEASUREMENT_METADATA_ENTRIES);
+    for (const v of Object.values(r.metadata ?? {})) expect(utf8Length(v)).toBeLessThanOrEqual(MAX_MEASUREMENT_METADATA_VALUE_BYTES);
+  });
+});
+
+describe('secret arguments in measurements (issue #15)', () => {
+  const token = 'S3CR3T-TOKEN-q7Zx9';
+  const secrets = secretScreen([{ name: 'token', value: token }]);
+
+  it('a condition error quoting part of a secret names the argument instead', () => {
+    // The metric as the provider got it: the secret substituted, unquoted, into the condition.
+    const r = measurementFromObservation({ _tag: 'Value', value: 'x' }, metric(`result == ${token}`), T0, undefined, { secrets });
+    expect(r.phase).toBe('Error');
+    expect(r.message).toBe(
+      'successCondition could not be evaluated: it uses the secret argument "token"; the error message is withheld to keep the secret out of status',
+    );
+  });
+
+  it('a failureCondition is named as such', () => {
+    const r = measurementFromObservation({ _tag: 'Value', value: 1 }, metric(undefined, `result == ${token}`), T0, undefined, { secrets });
+    expect(r.message).toMatch(/^failureCondition could not be evaluated: it uses the secret argument "token"/);
+  });
+
+  it('a provider message quoting part of a secret is withheld; the whole secret is redacted', () => {
+    const part = measurementFromObservation({ _tag: 'ProviderError', message: 'bad header S3CR3T-TOK' }, metric(), T0, undefined, { secrets });
+    expect(part.message).toBe('the metric provider\'s message is withheld: it contains part of the secret argument "token", which must stay out of status');
+    const whole = measurementFromObservation({ _tag: 'ProviderError', message: `GET /?t=${token}: 401` }, metric(), T0, undefined, { secrets });
+    expect(whole.message).toBe('GET /?t=*****: 401');
+  });
+
+  it('a value or metadata showing a secret is withheld', () => {
+    const r = measurementFromObservation({ _tag: 'Value', value: { echo: token.slice(0, 8) }, metadata: { query: `q?t=${token.slice(2)}` } }, metric(), T0, undefined, { secrets });
+    expect(r.value).toBe('(withheld: the value contains part of the secret argument "token")');
+    expect(r.metadata).toEqual({ query: '(withheld: the value contains part of the secret argument "token")' });
   });
 });
