@@ -1,22 +1,19 @@
 // End-to-end on the controller *process* (src/main.ts run by node, compiled on load): flags, endpoints, a kill -9
 // mid-rollout and a restart that continues from status alone, and two replicas with leader election where the
 // leader is killed and the other takes over. One kube-sim for the file; every process is killed at the end.
-import { spawn, type ChildProcess } from 'node:child_process';
-import { createServer, type AddressInfo } from 'node:net';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { customResourceDefinitions } from '@rollouts/api';
 import { resourcePath, Resources } from '@rollouts/k8s';
 import { startKubeSim, type KubeObject, type KubeSim } from '@rollouts/kube-sim';
+import { freePort, killAll, logged, startController, waitFor } from './ControllerProcess';
 
 jest.setTimeout(90_000);
 
 const NS = 'default';
-const app = path.resolve(__dirname, '..');
 let sim: KubeSim;
 let dir: string;
-const children: ChildProcess[] = [];
 
 beforeAll(async () => {
   sim = await startKubeSim({ objects: customResourceDefinitions() as unknown as KubeObject[], workloads: { readinessDelayMs: 50 } });
@@ -24,69 +21,13 @@ beforeAll(async () => {
   sim.writeKubeConfig(path.join(dir, 'kubeconfig'));
 });
 afterAll(async () => {
-  for (const c of children) if (c.exitCode === null) c.kill('SIGKILL');
+  killAll();
   await sim?.stop();
   if (dir !== undefined) fs.rmSync(dir, { recursive: true, force: true });
 });
 
-interface Proc {
-  readonly child: ChildProcess;
-  /** JSON log lines so far. */
-  readonly lines: Array<Record<string, unknown>>;
-  readonly exited: Promise<number | null>;
-}
-
 /** Start `rollouts-controller` with `args` (JSON logs on stderr). */
-function startProcess(args: string[], env: Record<string, string> = {}): Proc {
-  const child = spawn(process.execPath, ['-r', path.join(app, 'test/register-ts.js'), path.join(app, 'test/run-main.ts'), '--kubeconfig', path.join(dir, 'kubeconfig'), '--log-format', 'json', ...args], {
-    cwd: app,
-    env: { ...process.env, ...env, NODE_NO_WARNINGS: '1' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  children.push(child);
-  const lines: Array<Record<string, unknown>> = [];
-  let buf = '';
-  child.stderr!.on('data', (d: Buffer) => {
-    buf += d.toString();
-    let i;
-    while ((i = buf.indexOf('\n')) >= 0) {
-      const line = buf.slice(0, i);
-      buf = buf.slice(i + 1);
-      try {
-        lines.push(JSON.parse(line) as Record<string, unknown>);
-      } catch {
-        lines.push({ msg: line });
-      }
-      if (process.env['ROLLOUTS_TEST_LOG'] !== undefined) process.stderr.write(`[${child.pid}] ${line}\n`);
-    }
-  });
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  return { child, lines, exited };
-}
-
-async function waitFor<T>(what: string, check: () => T | undefined | false, timeoutMs = 20_000): Promise<T> {
-  const until = Date.now() + timeoutMs;
-  for (;;) {
-    const v = check();
-    if (v !== undefined && v !== false) return v;
-    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
-
-/** A port free right now (port 0 means "off" to the controller). */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as AddressInfo).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
-
-const logged = (p: Proc, msg: string) => p.lines.find((l) => l['msg'] === msg);
+const startProcess = (args: string[], env: Record<string, string> = {}) => startController(path.join(dir, 'kubeconfig'), args, env);
 
 async function user(method: string, p: string, body: unknown): Promise<void> {
   const res = await fetch(`${sim.url}${p}`, {
@@ -127,9 +68,9 @@ const promote = (name: string) => user('PATCH', resourcePath(Resources.rollouts,
 
 test('bad flags exit 2 with the flag named; --help and --version exit 0', async () => {
   const bad = startProcess(['--rollout-threads', 'many']);
-  expect(await bad.exited).toBe(2);
+  expect((await bad.exited).code).toBe(2);
   const help = startProcess(['--help']);
-  expect(await help.exited).toBe(0);
+  expect((await help.exited).code).toBe(0);
 });
 
 test('endpoints, kill -9 mid-rollout, and a restart that continues from status alone', async () => {
@@ -165,7 +106,7 @@ test('endpoints, kill -9 mid-rollout, and a restart that continues from status a
 
   // A graceful stop: SIGTERM, exit 0.
   second.child.kill('SIGTERM');
-  expect(await second.exited).toBe(0);
+  expect((await second.exited).code).toBe(0);
   expect(logged(second, 'controller stopped')).toBeDefined();
 });
 
@@ -194,5 +135,5 @@ test('two replicas with leader election: the leader is killed, the other takes o
   const lease = sim.objects.get('coordination.k8s.io/v1', 'Lease', 'process-test', NS) as unknown as { spec: { holderIdentity: string } };
   expect(lease.spec.holderIdentity.startsWith('replica-b_')).toBe(true);
   b.child.kill('SIGTERM');
-  expect(await b.exited).toBe(0);
+  expect((await b.exited).code).toBe(0);
 });
