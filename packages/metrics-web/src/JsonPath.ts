@@ -83,10 +83,15 @@ export function parseJsonPath(source: string): E.Either<string, JsonPath> {
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
+/** `v` and everything inside it, in document order, without recursion (any depth). */
 function descendants(v: unknown, out: unknown[]): void {
-  out.push(v);
-  if (Array.isArray(v)) for (const x of v) descendants(x, out);
-  else if (isObject(v)) for (const x of Object.values(v)) descendants(x, out);
+  const stack: unknown[] = [v];
+  while (stack.length > 0) {
+    const x = stack.pop();
+    out.push(x);
+    const children = Array.isArray(x) ? x : isObject(x) ? Object.values(x) : [];
+    for (let i = children.length - 1; i >= 0; i--) stack.push(children[i]);
+  }
 }
 
 /** Every value `path` selects in `doc`, in document order; an error when a key or index is missing. */

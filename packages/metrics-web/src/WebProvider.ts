@@ -25,6 +25,18 @@ import { evaluateJsonPath, parseJsonPath, type JsonPath } from './JsonPath';
 export const DEFAULT_WEB_TIMEOUT_SECONDS = 10;
 /** The path used when `jsonPath` is not set: the whole JSON document. */
 export const DEFAULT_JSON_PATH = '{$}';
+/**
+ * The largest response body the web provider reads (10 MiB): a larger one is an `Error` measurement
+ * ("the response of web metric at <origin> is larger than 10485760 bytes"). What is stored of a value is
+ * capped much lower by the controller (4 KiB); this bounds the memory one measurement takes.
+ */
+export const MAX_WEB_RESPONSE_BYTES = 10 * 1024 * 1024;
+/**
+ * The deepest nesting of arrays and objects read in a JSON answer (512 levels; Go's decoder stops at 10,000): a
+ * deeper document is an `Error` measurement saying how deep it goes, never a stack overflow. The condition
+ * language works on values up to 256 levels deep.
+ */
+export const MAX_WEB_JSON_DEPTH = 512;
 
 const PATH = 'provider.web';
 
@@ -82,13 +94,49 @@ function plan(config: WebMetric): E.Either<PluginError, Plan> {
   });
 }
 
-/** The result users' conditions see: the first JSONPath match, or the raw body when it is not JSON. */
+/**
+ * How deep arrays and objects nest in a JSON text (0 for a scalar), read without recursion; strings are
+ * skipped. Stops counting once `limit` is passed.
+ */
+export function jsonDepth(text: string, limit = Infinity): number {
+  let depth = 0;
+  let max = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 0x5c) i++; // backslash: skip the escaped character
+      else if (c === 0x22) inString = false;
+    } else if (c === 0x22) inString = true;
+    else if (c === 0x5b || c === 0x7b) {
+      depth++;
+      if (depth > max) {
+        max = depth;
+        if (max > limit) return max;
+      }
+    } else if (c === 0x5d || c === 0x7d) depth--;
+  }
+  return max;
+}
+
+/**
+ * The result users' conditions see: the first JSONPath match, or the raw body when it is not JSON. A JSON
+ * document nested deeper than {@link MAX_WEB_JSON_DEPTH} levels is refused with a `ProviderResponseInvalid`.
+ */
 export function readWebBody(body: string, jsonPath: JsonPath): E.Either<PluginError, unknown> {
   let doc: unknown;
   try {
     doc = JSON.parse(body);
   } catch {
     return E.right(body);
+  }
+  const depth = jsonDepth(body, MAX_WEB_JSON_DEPTH);
+  if (depth > MAX_WEB_JSON_DEPTH) {
+    return E.left(
+      PluginErrors.providerResponseInvalid({
+        message: `the JSON answer nests arrays and objects more than ${MAX_WEB_JSON_DEPTH} levels deep; the web provider reads at most ${MAX_WEB_JSON_DEPTH} levels`,
+      }),
+    );
   }
   const matches = evaluateJsonPath(jsonPath, doc);
   if (E.isLeft(matches)) return E.left(PluginErrors.providerResponseInvalid({ message: `Could not find JSONPath in body: ${jsonPath.source}: ${matches.left}` }));
@@ -103,7 +151,7 @@ async function measure(p: Plan, ctx: MeasurementContext, tokens: OAuth2TokenSour
     if (E.isLeft(token)) return token;
     headers['Authorization'] = `Bearer ${token.right}`;
   }
-  const res = await sendHttp('web metric', { ...p.request, headers, signal: ctx.signal })();
+  const res = await sendHttp('web metric', { ...p.request, headers, signal: ctx.signal, maxBodyBytes: MAX_WEB_RESPONSE_BYTES })();
   if (E.isLeft(res)) return res;
   const { status, body } = res.right;
   if (status < 200 || status > 299) {

@@ -11,6 +11,7 @@ import type { AddressInfo } from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { closedPort, startHttpServer, type RecordedRequest, type RecordingHttpServer } from '@rollouts/plugin-http/testing';
+import { MAX_WEB_JSON_DEPTH, MAX_WEB_RESPONSE_BYTES, jsonDepth } from '../src';
 import { errorOf, measure, valueOf } from './ProviderHarness';
 
 const json = (res: http.ServerResponse, status: number, body: unknown) => {
@@ -47,6 +48,15 @@ function site(req: RecordedRequest, res: http.ServerResponse) {
       return void setTimeout(() => json(res, 200, DOC), 1500);
     case '/token':
       return json(res, 200, { access_token: 'web-token', expires_in: 60 });
+    case '/deep':
+      res.writeHead(200, { 'Content-Type': 'application/json' });
+      return res.end(`${'['.repeat(200_000)}${']'.repeat(200_000)}`);
+    case '/deep-enough':
+      res.writeHead(200, { 'Content-Type': 'application/json' });
+      return res.end(`${'{"a":'.repeat(MAX_WEB_JSON_DEPTH - 1)}{"leaf":1}${'}'.repeat(MAX_WEB_JSON_DEPTH - 1)}`);
+    case '/huge':
+      res.writeHead(200, { 'Content-Type': 'application/json' });
+      return res.end(JSON.stringify({ pad: 'h'.repeat(MAX_WEB_RESPONSE_BYTES) }));
     case '/protected':
       return req.headers['authorization'] === 'Bearer web-token' ? json(res, 200, { granted: 1 }) : json(res, 401, {});
     default:
@@ -95,6 +105,33 @@ describe('web provider: results', () => {
     const e = errorOf(await measure({ url: `${server.url}/loop` }));
     expect(e._tag).toBe('ProviderResponseInvalid');
     expect(e.message).toContain('redirected too many times');
+  });
+});
+
+describe('web provider: hostile answers (issue #15)', () => {
+  it('a JSON body nested 200,000 levels deep is an error saying so, not a stack overflow', async () => {
+    const e = errorOf(await measure({ url: `${server.url}/deep`, jsonPath: '{$..x}' }));
+    expect(e).toMatchObject({ _tag: 'ProviderResponseInvalid', retryable: false });
+    expect(e.message).toBe(`the JSON answer nests arrays and objects more than ${MAX_WEB_JSON_DEPTH} levels deep; the web provider reads at most ${MAX_WEB_JSON_DEPTH} levels`);
+  });
+
+  it(`a body ${MAX_WEB_JSON_DEPTH} levels deep is read, recursive descent included`, async () => {
+    expect(valueOf(await measure({ url: `${server.url}/deep-enough`, jsonPath: '{$..leaf}' }))).toBe(1);
+  });
+
+  it(`a body larger than ${MAX_WEB_RESPONSE_BYTES} bytes is an error`, async () => {
+    const e = errorOf(await measure({ url: `${server.url}/huge`, timeoutSeconds: 20 }));
+    expect(e).toMatchObject({ _tag: 'ProviderResponseInvalid' });
+    expect(e.message).toMatch(new RegExp(`^the response of web metric at http://127\\.0\\.0\\.1:\\d+ is larger than ${MAX_WEB_RESPONSE_BYTES} bytes$`));
+  });
+
+  it.each<[string, string, number]>([
+    ['a scalar', '3', 0],
+    ['brackets inside strings do not count', '["[[[{{{", {"a": "]]]"}]', 2],
+    ['escaped quotes inside strings', '["\\"[[[", [1]]', 2],
+    ['objects and arrays', '{"a":[{"b":[]}]}', 4],
+  ])('jsonDepth: %s', (_name, text, depth) => {
+    expect(jsonDepth(text)).toBe(depth);
   });
 });
 

@@ -20,6 +20,8 @@ export interface HttpRequest {
   readonly insecure: boolean;
   /** Cancels the exchange (the controller's own bound, shutdown). */
   readonly signal: AbortSignal;
+  /** The largest response body read, in bytes ({@link MAX_BODY_BYTES} when absent): a larger one is a `ProviderResponseInvalid`. */
+  readonly maxBodyBytes?: number;
 }
 
 /** What came back: any status; the body as text. */
@@ -28,8 +30,8 @@ export interface HttpResponse {
   readonly body: string;
 }
 
-/** Largest body read from a backend. */
-const MAX_BODY_BYTES = 16 * 1024 * 1024;
+/** Largest body read from a backend unless the request says less (16 MiB). */
+export const MAX_BODY_BYTES = 16 * 1024 * 1024;
 
 const insecureAgent = new https.Agent({ rejectUnauthorized: false });
 
@@ -84,7 +86,7 @@ function classify(label: string, req: HttpRequest, e: unknown, timedOut: boolean
   }
   if (code === 'ERR_FR_TOO_MANY_REDIRECTS') return PluginErrors.providerResponseInvalid({ message: `${label} at ${where} redirected too many times`, cause: e });
   if (code === 'ERR_FR_MAX_BODY_LENGTH_EXCEEDED' || /maxContentLength/.test(errorText(e))) {
-    return PluginErrors.providerResponseInvalid({ message: `the response of ${label} at ${where} is larger than ${MAX_BODY_BYTES} bytes`, cause: e });
+    return PluginErrors.providerResponseInvalid({ message: `the response of ${label} at ${where} is larger than ${req.maxBodyBytes ?? MAX_BODY_BYTES} bytes`, cause: e });
   }
   return PluginErrors.providerUnavailable({ message: `could not reach ${label} at ${where}: ${code !== undefined ? `${code}: ` : ''}${errorText(e)}`, cause: e });
 }
@@ -112,7 +114,7 @@ export function sendHttp(label: string, req: HttpRequest): TaskEither<PluginErro
         transformResponse: [(d: unknown) => d],
         validateStatus: () => true,
         maxRedirects: 5,
-        maxContentLength: MAX_BODY_BYTES,
+        maxContentLength: req.maxBodyBytes ?? MAX_BODY_BYTES,
         ...(req.insecure ? { httpsAgent: insecureAgent } : {}),
       });
       const body = typeof res.data === 'string' ? res.data : res.data == null ? '' : String(res.data);
