@@ -3,6 +3,7 @@ export * from './Kubernetes';
 export * from './Common';
 export * from './Rollout';
 export * from './Duration';
+export * from './GoRegExp';
 export * from './Validation';
 export * from './Analysis';
 export * from './Experiment';

@@ -242,7 +242,11 @@ describe('reconcileAnalysisRun: spec errors (AR1–AR6)', () => {
       'Analysis spec invalid: metrics[0]: interval must be specified when count > 1',
     ],
     ['AR5 a dryRun rule that matches nothing', run([metric('a')], { dryRun: [{ metricName: 'a' }, { metricName: 'zzz' }] }), "Analysis spec invalid: dryRun[1]: Rule didn't match any metric name(s)"],
-    ['AR5 a bare * is an invalid regexp and matches nothing', run([metric('a')], { dryRun: [{ metricName: '*' }] }), "Analysis spec invalid: dryRun[0]: Rule didn't match any metric name(s)"],
+    [
+      'AR5 a bare * is an invalid regexp and matches nothing, and the message says why',
+      run([metric('a')], { dryRun: [{ metricName: '*' }] }),
+      "Analysis spec invalid: dryRun[0]: Rule didn't match any metric name(s): error parsing regexp: missing argument to repetition operator: `*`",
+    ],
     [
       'AR6 a retention rule that matches nothing',
       run([metric('a')], { measurementRetention: [{ metricName: 'b', limit: 2 }] }),

@@ -38,7 +38,8 @@
  */
 import * as E from 'fp-ts/lib/Either';
 import {
-  metricNameRuleMatches,
+  compileMetricNameRule,
+  unmatchedRuleMessage,
   parseGoDuration,
   readCount,
   validateMetric,
@@ -616,17 +617,23 @@ export function analysisSpecProblem(run: AnalysisRun, metrics: ReadonlyArray<Met
     const first = validateMetric(withIntegerLimits(m), `spec.metrics[${i}]`)[0];
     if (first !== undefined) return E.left(`metrics[${i}]: ${first.message}`);
   }
+  // Rules are Go regexps, matched in linear time; an invalid one matches nothing, as upstream, and says why.
+  const selected = (rule: { readonly metricName: string }, at: string): E.Either<string, Metric[]> => {
+    const compiled = compileMetricNameRule(rule.metricName);
+    const matched = E.isRight(compiled) ? metrics.filter((m) => compiled.right(m.name)) : [];
+    return matched.length > 0 ? E.right(matched) : E.left(`${at}: ${unmatchedRuleMessage(E.isLeft(compiled) ? compiled.left : undefined)}`);
+  };
   const dryRun = new Set<string>();
   for (const [k, rule] of (run.spec.dryRun ?? []).entries()) {
-    const matched = metrics.filter((m) => metricNameRuleMatches(rule.metricName, m.name));
-    if (matched.length === 0) return E.left(`dryRun[${k}]: Rule didn't match any metric name(s)`);
-    for (const m of matched) dryRun.add(m.name);
+    const matched = selected(rule, `dryRun[${k}]`);
+    if (E.isLeft(matched)) return matched;
+    for (const m of matched.right) dryRun.add(m.name);
   }
   const retention = new Map<string, MeasurementRetention>();
   for (const [k, rule] of (run.spec.measurementRetention ?? []).entries()) {
-    const matched = metrics.filter((m) => metricNameRuleMatches(rule.metricName, m.name));
-    if (matched.length === 0) return E.left(`measurementRetention[${k}]: Rule didn't match any metric name(s)`);
-    for (const m of matched) retention.set(m.name, rule);
+    const matched = selected(rule, `measurementRetention[${k}]`);
+    if (E.isLeft(matched)) return matched;
+    for (const m of matched.right) retention.set(m.name, rule);
   }
   return E.right({ dryRun, retention });
 }

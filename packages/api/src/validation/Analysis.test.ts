@@ -7,7 +7,7 @@ import {
   AnalysisTemplate,
   ClusterAnalysisTemplate,
   decode,
-  goRegExp,
+  compileMetricNameRule,
   indefiniteMetrics,
   metricNameRuleMatches,
   readCount,
@@ -124,8 +124,18 @@ describe('metric name rules', () => {
     expect(metricNameRuleMatches(rule, name)).toBe(expected);
   });
 
-  test('goRegExp keeps Go flag groups as JS flags', () => {
-    expect(goRegExp('(?is)a.b')?.flags).toBe('is');
+  test('Go flag groups apply', () => {
+    expect(metricNameRuleMatches('(?is)A.B', 'a\nb')).toBe(true);
+  });
+
+  test('a pattern that backtracks exponentially in JavaScript answers at once', () => {
+    expect(metricNameRuleMatches('(a+)+$', `${'a'.repeat(10_000)}b`)).toBe(false);
+    expect(metricNameRuleMatches('(a+)+b$', `${'a'.repeat(10_000)}b`)).toBe(true);
+  });
+
+  test('compileMetricNameRule says why Go refuses a pattern', () => {
+    const r = compileMetricNameRule('(a+');
+    expect(E.isLeft(r) && r.left.message).toBe('error parsing regexp: missing closing ): `(a+`');
   });
 });
 
@@ -143,7 +153,21 @@ describe('validateAnalysisRun', () => {
       run({ metrics: [metric({ name: 'a' }), metric({ name: 'b', failureLimit: -2 })] }),
       [{ rule: 'M2', path: 'spec.metrics[1].failureLimit', message: 'failureLimit must be >= 0, or -1 to be disabled' }],
     ],
-    ['AR5 the wildcard * matches nothing', run({ dryRun: [{ metricName: '*' }] }), [{ rule: 'AR5', path: 'spec.dryRun[0].metricName', message: "Rule didn't match any metric name(s)" }]],
+    [
+      'AR5 the wildcard * matches nothing, and says why',
+      run({ dryRun: [{ metricName: '*' }] }),
+      [{ rule: 'AR5', path: 'spec.dryRun[0].metricName', message: "Rule didn't match any metric name(s): error parsing regexp: missing argument to repetition operator: `*`" }],
+    ],
+    [
+      'AR5 a pattern that backtracks exponentially in JavaScript, on a metric it does not match',
+      run({ metrics: [metric({ name: `${'a'.repeat(40)}b` })], dryRun: [{ metricName: '(a+)+$' }] }),
+      [{ rule: 'AR5', path: 'spec.dryRun[0].metricName', message: "Rule didn't match any metric name(s)" }],
+    ],
+    [
+      'AR6 an invalid retention pattern',
+      run({ measurementRetention: [{ metricName: '(a+', limit: 1 }] }),
+      [{ rule: 'AR6', path: 'spec.measurementRetention[0].metricName', message: "Rule didn't match any metric name(s): error parsing regexp: missing closing ): `(a+`" }],
+    ],
     ['AR5 rules are unanchored', run({ metrics: [metric({ name: 'p99-latency' })], dryRun: [{ metricName: 'latency' }] }), []],
     [
       'AR6 a retention rule that matches no metric',

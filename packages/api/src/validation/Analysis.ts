@@ -8,7 +8,9 @@
  *   `TA2` the same placeholder check for a template (skipped when the template composes others).
  * - `AR2` (run) no metrics. `AR3` duplicate metric names. `M1`–`M10` ValidateMetric, `M11` (ours) an
  *   IntOrString count or limit that is neither an integer nor an `{{args.x}}` placeholder.
- * - `AR5` / `AR6` a dryRun / measurementRetention rule that matches no metric name.
+ * - `AR5` / `AR6` a dryRun / measurementRetention rule that matches no metric name; when the pattern is not a
+ *   valid Go regexp, the message adds Go's reason (`error parsing regexp: …`), and it is reported even where
+ *   the metrics are not all known. Upstream silently treats such a pattern as matching nothing.
  * - `TA1` an arg with both value and valueFrom. `TA3` a metric that runs indefinitely (`indefiniteMetrics`).
  * - Ours: `AN1` duplicate arg names, `AN2` empty arg name, `AN3` a template with neither metrics nor
  *   templates, `AN4` / `AN5` two dryRun / measurementRetention rules for the same metric name (upstream
@@ -20,6 +22,7 @@ import { parseGoDuration } from '../Duration';
 import type { Argument, DryRun, MeasurementRetention } from '../Common';
 import type { AnalysisRun, AnalysisTemplate, AnalysisTemplateSpec, ClusterAnalysisTemplate, Metric, MetricProvider } from '../Analysis';
 import type { ValidationError } from '../Validation';
+import { compileGoRegExp, type GoRegExp, type GoRegExpError } from '../GoRegExp';
 
 // ---------------------------------------------------------------------------------------------------------
 // Reading IntOrString counts and limits
@@ -151,24 +154,12 @@ export function validateMetric(metric: Metric, path: string): ValidationError[] 
 // dryRun / measurementRetention rules
 
 /**
- * Go's regexp syntax (RE2) read into a JavaScript RegExp, or undefined where Go would reject the pattern.
- * A leading `(?i)`, `(?s)`, `(?m)` flag group becomes the JS flag; lookaround and back-references, which
- * RE2 does not have, are rejected. Other corners of the two syntaxes agree for the patterns metric rules use.
+ * A dryRun or measurementRetention `metricName` rule, compiled: an unanchored Go regexp (`.*` selects all,
+ * `web` selects `web-latency`), matched in linear time whatever the pattern. `Left` when Go would refuse the
+ * pattern (upstream then silently selects no metric).
  */
-export function goRegExp(pattern: string): RegExp | undefined {
-  let source = pattern;
-  let flags = '';
-  const flagGroup = /^\(\?([ims]+)\)/.exec(source);
-  if (flagGroup) {
-    flags = [...new Set(flagGroup[1])].join('');
-    source = source.slice(flagGroup[0].length);
-  }
-  if (/\(\?<?[=!]/.test(source) || /\\[1-9]/.test(source) || /\\k</.test(source)) return undefined;
-  try {
-    return new RegExp(source, flags);
-  } catch {
-    return undefined;
-  }
+export function compileMetricNameRule(rule: string): E.Either<GoRegExpError, (metricName: string) => boolean> {
+  return E.map((re: GoRegExp) => (metricName: string) => re.test(metricName))(compileGoRegExp(rule));
 }
 
 /**
@@ -176,7 +167,13 @@ export function goRegExp(pattern: string): RegExp | undefined {
  * regexp (`.*` selects all, `web` selects `web-latency`); an invalid pattern, such as a bare `*`, selects none.
  */
 export function metricNameRuleMatches(rule: string, metricName: string): boolean {
-  return goRegExp(rule)?.test(metricName) ?? false;
+  const compiled = compileMetricNameRule(rule);
+  return E.isRight(compiled) && compiled.right(metricName);
+}
+
+/** Upstream's message for a rule that selects no metric, with Go's reason when the pattern is invalid. */
+export function unmatchedRuleMessage(error?: GoRegExpError): string {
+  return `Rule didn't match any metric name(s)${error === undefined ? '' : `: ${error.message}`}`;
 }
 
 function checkRules(
@@ -193,9 +190,10 @@ function checkRules(
     const first = seen.get(r.metricName);
     if (first !== undefined) errors.push(invalid(ids.duplicate, at, r.metricName, `two ${duplicateLabel} metric rules have the same name '${r.metricName}'`));
     else seen.set(r.metricName, k);
-    if (metricNames !== undefined && !metricNames.some((n) => metricNameRuleMatches(r.metricName, n))) {
-      errors.push(invalid(ids.unmatched, at, r.metricName, "Rule didn't match any metric name(s)"));
-    }
+    // An invalid pattern is reported even when the metrics are not all known (a composing template).
+    const compiled = compileMetricNameRule(r.metricName);
+    if (E.isLeft(compiled)) errors.push(invalid(ids.unmatched, at, r.metricName, unmatchedRuleMessage(compiled.left)));
+    else if (metricNames !== undefined && !metricNames.some(compiled.right)) errors.push(invalid(ids.unmatched, at, r.metricName, unmatchedRuleMessage()));
   });
   return errors;
 }
