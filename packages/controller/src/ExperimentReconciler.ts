@@ -8,7 +8,7 @@ import * as E from 'fp-ts/lib/Either';
 import type { Experiment, Service } from '@rollouts/api';
 import { reconcileExperiment, type ExperimentIntent, type ExperimentObservation } from '@rollouts/core';
 import { Resources, type Clock, type EventRecorder, type KubeWriter, type Logger } from '@rollouts/k8s';
-import type { PluginError } from '@rollouts/plugin-sdk';
+import type { KubeObjectClient, PluginError } from '@rollouts/plugin-sdk';
 import type { ClusterCache } from './ClusterCache';
 import type { ControllerMetrics } from './ControllerMetrics';
 import { decodeAnalysisRun, decodedAll, decodeExperiment, describeDecodeErrors } from './Decoding';
@@ -25,6 +25,8 @@ export interface ExperimentReconcilerDeps {
   readonly log: Logger;
   readonly metrics: ControllerMetrics;
   readonly track: (p: Promise<void>) => void;
+  /** Reads an AnalysisRun whose create found the name taken (409 AlreadyExists), to adopt it when it is ours. */
+  readonly objects?: KubeObjectClient;
 }
 
 /** What `reconcileExperiment` needs about `experiment`, from the caches. */
@@ -56,8 +58,11 @@ export async function reconcileExperimentKey(key: string, deps: ExperimentReconc
   const result = reconcileExperiment(observeExperiment(experiment, deps.cache, deps.clock.now(), deps.log));
   const involved = { apiVersion: 'argoproj.io/v1alpha1', kind: 'Experiment', metadata: { name, namespace, uid: raw.metadata?.uid ?? null } };
 
+  // AnalysisRuns created under another name than core chose (the name was taken by a run that is not ours).
+  const renames = new Map<string, string>();
+  const objectDeps = { writer: deps.writer, cache: deps.cache, log: deps.log, ...(deps.objects !== undefined ? { objects: deps.objects } : {}), renamed: (from: string, to: string) => void renames.set(from, to) };
   const apply = async (intent: ExperimentIntent): Promise<E.Either<PluginError, void>> => {
-    if (isObjectIntent(intent)) return applyObjectIntent(namespace, intent, deps);
+    if (isObjectIntent(intent)) return applyObjectIntent(namespace, intent, objectDeps);
     switch (intent._tag) {
       case 'CreateService': {
         const r = await deps.writer.create<Service>(Resources.services, namespace, intent.service);
@@ -75,7 +80,11 @@ export async function reconcileExperimentKey(key: string, deps: ExperimentReconc
         deps.track(deps.events.record(involved, intent.type, intent.eventReason, intent.message));
         return E.right(undefined);
       case 'UpdateExperimentStatus': {
-        const r = await deps.writer.replace<Experiment>(Resources.experiments, namespace, { ...raw, status: intent.status });
+        const status =
+          renames.size > 0 && intent.status.analysisRuns != null
+            ? { ...intent.status, analysisRuns: intent.status.analysisRuns.map((a) => (renames.has(a.analysisRun) ? { ...a, analysisRun: renames.get(a.analysisRun)! } : a)) }
+            : intent.status;
+        const r = await deps.writer.replace<Experiment>(Resources.experiments, namespace, { ...raw, status });
         if (E.isRight(r)) deps.cache.experiments.wrote(r.right, raw);
         return E.map(() => undefined)(r);
       }

@@ -158,3 +158,78 @@ test('run history: deleting an AnalysisRun that is already gone succeeds; an Exp
   expect(w.calls.map((c) => `${c.verb} ${c.kind} ${c.name ?? ''}`)).toEqual(['delete AnalysisRun old', 'delete Experiment old-x']);
   expect(E.isLeft(r)).toBe(true);
 });
+
+describe('a create answered 409 AlreadyExists (create with collision counter)', () => {
+  const owner = { apiVersion: 'argoproj.io/v1alpha1', kind: 'Rollout', name: 'web', uid: 'u1', controller: true, blockOwnerDeletion: true };
+  const desired = { apiVersion: 'argoproj.io/v1alpha1', kind: 'AnalysisRun', metadata: { name: 'web-new-2-1', namespace: 'prod', ownerReferences: [owner] }, spec: { metrics: [{ name: 'm', provider: { web: { url: 'http://x' } } }] } } as AnalysisRun;
+  const create: Intent = { _tag: 'CreateAnalysisRun', analysisRun: desired, reason: 'r' };
+  const withRun: RolloutStatus = { ...status, canary: { currentStepAnalysisRunStatus: { name: 'web-new-2-1', status: 'Pending' } } };
+  const exists = (name: string) => PluginErrors.kubeConflict({ message: `analysisruns "${name}" already exists` });
+
+  /** An object client that answers GETs from `existing` (by name) and records them. */
+  function objects(existing: Record<string, unknown>) {
+    const gets: string[] = [];
+    const client = {
+      gets,
+      get: (ref: { name: string }) => async () => (gets.push(ref.name), E.right(existing[ref.name] as never)),
+      list: () => async () => E.right([]),
+      create: () => async () => E.left(PluginErrors.pluginUnsupported({ message: 'no' })),
+      update: () => async () => E.left(PluginErrors.pluginUnsupported({ message: 'no' })),
+      patch: () => async () => E.left(PluginErrors.pluginUnsupported({ message: 'no' })),
+      delete: () => async () => E.right(undefined),
+    };
+    return client;
+  }
+
+  function exec(intents: Intent[], writer: KubeWriter, client?: ReturnType<typeof objects>) {
+    const c = cache();
+    const r = executeRolloutIntents(rollout, { status: withRun, intents }, [], {
+      writer,
+      events: { record: () => Promise.resolve() },
+      cache: c,
+      log: silentLogger,
+      signal: new AbortController().signal,
+      routerTimeoutMs: 50,
+      ...(client !== undefined ? { objects: client as never } : {}),
+    });
+    return { r, cache: c };
+  }
+
+  test('our own unfinished run with the same spec is adopted: into the cache, and the status naming it is written in the same reconcile', async () => {
+    const w = fakeWriter((c) => (c.verb === 'create' ? exists(c.name ?? '') : undefined));
+    const client = objects({ 'web-new-2-1': { ...desired, metadata: { ...desired.metadata, resourceVersion: '7' }, status: { phase: 'Running' } } });
+    const { r, cache: c } = exec([create, { _tag: 'UpdateStatus', status: withRun, reason: 'r' }], w, client);
+    const out = await r;
+    expect(E.isRight(out)).toBe(true);
+    expect(client.gets).toEqual(['web-new-2-1']);
+    expect(w.calls.map((x) => `${x.verb} ${x.kind} ${x.name}`)).toEqual(['create AnalysisRun web-new-2-1', 'replaceStatus Rollout web']);
+    expect((w.calls[1]!.body as Rollout).status?.canary?.currentStepAnalysisRunStatus?.name).toBe('web-new-2-1');
+    expect(c.analysisRuns.get('prod', 'web-new-2-1')?.metadata?.resourceVersion).toBe('7');
+  });
+
+  test('a run of that name that is not ours keeps its name: the next name is created, and the status names it', async () => {
+    const w = fakeWriter((c) => (c.verb === 'create' && c.name === 'web-new-2-1' ? exists('web-new-2-1') : undefined));
+    const foreign = { ...desired, metadata: { ...desired.metadata, ownerReferences: [{ ...owner, uid: 'an-older-rollout' }] }, status: { phase: 'Running' } };
+    const { r } = exec([create, { _tag: 'UpdateStatus', status: withRun, reason: 'r' }], w, objects({ 'web-new-2-1': foreign }));
+    expect(E.isRight(await r)).toBe(true);
+    expect(w.calls.map((x) => `${x.verb} ${x.kind} ${x.name}`)).toEqual(['create AnalysisRun web-new-2-1', 'create AnalysisRun web-new-2-1.1', 'replaceStatus Rollout web']);
+    expect((w.calls[2]!.body as Rollout).status?.canary?.currentStepAnalysisRunStatus).toEqual({ name: 'web-new-2-1.1', status: 'Pending' });
+  });
+
+  test('finished, or another spec: not adopted either; names are tried a bounded number of times', async () => {
+    const w = fakeWriter((c) => (c.verb === 'create' ? exists(c.name ?? '') : undefined));
+    const finished = { ...desired, status: { phase: 'Successful' } };
+    const { r } = exec([create], w, objects(new Proxy({}, { get: () => finished })));
+    const out = await r;
+    expect(E.isLeft(out) && out.left.error).toMatchObject({ _tag: 'KubeRejected' });
+    expect(E.isLeft(out) && out.left.error.message).toContain('web-new-2-1, web-new-2-1.1');
+    expect(w.calls.length).toBe(6);
+  });
+
+  test('without an object client the create fails as before (the reconcile is retried)', async () => {
+    const w = fakeWriter((c) => (c.verb === 'create' ? exists(c.name ?? '') : undefined));
+    const { r } = exec([create], w);
+    const out = await r;
+    expect(E.isLeft(out) && out.left.error._tag).toBe('KubeConflict');
+  });
+});

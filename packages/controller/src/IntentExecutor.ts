@@ -10,7 +10,7 @@
  * | `DeleteReplicaSet` | DELETE |
  * | `PatchServiceSelector` | merge patch of `spec.selector[rollouts-pod-template-hash]` plus the managed-by annotation |
  * | `SetWeight`, `SetHeaderRoute`, `SetMirrorRoute`, `RemoveManagedRoutes` | the configured routers, in order |
- * | `CreateAnalysisRun`, `CreateExperiment` | POST |
+ * | `CreateAnalysisRun`, `CreateExperiment` | POST; a name already taken: adopt the object when it is ours, else the next name (below) |
  * | `TerminateAnalysisRun`, `TerminateExperiment` | merge patch `spec.terminate: true` |
  * | `ScaleWorkload` | merge patch of the `workloadRef` Deployment's `spec.replicas` |
  * | `EvictPod` | POST of an Eviction to `pods/<name>/eviction` (PodDisruptionBudgets apply; never a delete instead) |
@@ -18,12 +18,19 @@
  * | `UpdateStatus` | PUT of the status subresource with the observed `resourceVersion` |
  *
  * Every successful write is remembered in the cache views, so the next reconcile does not repeat it.
+ *
+ * A create of an AnalysisRun or Experiment answered 409 AlreadyExists does not lose the object (upstream's
+ * create-with-collision-counter): the object of that name is read, and when it is one this controller may take over
+ * (the same controller uid, unfinished, a semantically equal spec: core's `adoptable`) it is remembered as if just
+ * created and execution goes on, so the status write that names it is still made in this reconcile. An object that
+ * is not ours (left behind by an earlier Rollout of the same name, say) keeps its name; the next one (`<base>.N`) is
+ * tried instead, and the status written in this reconcile names what was created.
  */
 import * as E from 'fp-ts/lib/Either';
 import { MANAGED_BY_ROLLOUTS_ANNOTATION, POD_TEMPLATE_HASH_LABEL, type AnalysisRun, type Experiment, type ReplicaSet, type Rollout, type RolloutStatus, type Service } from '@rollouts/api';
-import { serviceRolesOf, type Intent, type ReconcileResult } from '@rollouts/core';
+import { adoptable, serviceRolesOf, type Intent, type ReconcileResult } from '@rollouts/core';
 import { Resources, type EventRecorder, type KubeWriter, type Logger, type ResourceKind } from '@rollouts/k8s';
-import { PluginErrors, type AdditionalDestination, type PluginError, type RoutingContext, type TrafficRouter } from '@rollouts/plugin-sdk';
+import { PluginErrors, type AdditionalDestination, type KubeObjectClient, type PluginError, type RoutingContext, type TrafficRouter } from '@rollouts/plugin-sdk';
 import type { ClusterCache } from './ClusterCache';
 import type { ConfiguredRouter } from './TrafficRouters';
 
@@ -54,6 +61,19 @@ export interface ExecutorDeps {
   readonly routerTimeoutMs: number;
   /** Called for each event so callers can await them on shutdown. */
   readonly track?: (p: Promise<void>) => void;
+  /** Reads the object a create found taken (409 AlreadyExists); without it, such a create fails the reconcile. */
+  readonly objects?: KubeObjectClient;
+}
+
+/** What {@link applyObjectIntent} needs. */
+export interface ObjectIntentDeps {
+  readonly writer: KubeWriter;
+  readonly cache: ClusterCache;
+  /** Reads the object a create found taken (409 AlreadyExists); without it, such a create fails. */
+  readonly objects?: KubeObjectClient;
+  readonly log?: Logger;
+  /** Told when a create used another name than the intent's, because that name was taken by an object not ours. */
+  readonly renamed?: (from: string, to: string) => void;
 }
 
 const ROLLOUT_API_VERSION = 'argoproj.io/v1alpha1';
@@ -125,8 +145,53 @@ const OBJECT_INTENTS: ReadonlySet<string> = new Set([
 /** Whether `intent` is one {@link applyObjectIntent} applies. */
 export const isObjectIntent = (intent: { readonly _tag: string }): intent is ObjectIntent => OBJECT_INTENTS.has(intent._tag);
 
+/** Names tried after the intent's own when they are taken by objects that are not ours. */
+const MAX_COLLISIONS = 5;
+
+/** `<base>.<n>` -> [`<base>`, n]; any other name -> [name, 0]. */
+function collisionFamily(name: string): [string, number] {
+  const m = /^(.+)\.(\d+)$/.exec(name);
+  return m === null ? [name, 0] : [m[1]!, Number(m[2])];
+}
+
+/** See the module comment: create `desired`, or adopt the object of its name, or take the next name. */
+async function createWithCollisionCounter<T extends AnalysisRun | Experiment>(
+  kind: 'AnalysisRun' | 'Experiment',
+  ns: string,
+  desired: T,
+  deps: ObjectIntentDeps,
+): Promise<E.Either<PluginError, void>> {
+  const resource = kind === 'AnalysisRun' ? Resources.analysisRuns : Resources.experiments;
+  const view = (kind === 'AnalysisRun' ? deps.cache.analysisRuns : deps.cache.experiments) as unknown as { wrote(o: T): void };
+  const first = desired.metadata?.name ?? '';
+  const [family, start] = collisionFamily(first);
+  const taken: string[] = [];
+  for (let n = start; ; n++) {
+    const name = n === start ? first : `${family}.${n}`;
+    const body = name === first ? desired : ({ ...desired, metadata: { ...desired.metadata, name } } as T);
+    const took = (object: T, how: string): E.Either<PluginError, void> => {
+      view.wrote(object);
+      if (name !== first) deps.renamed?.(first, name);
+      if (how !== 'created' || name !== first) deps.log?.info(`${kind} ${how}`, { [kind === 'AnalysisRun' ? 'analysisRun' : 'experiment']: `${ns}/${name}`, ...(name !== first ? { instead: first, taken } : {}) });
+      return E.right(undefined);
+    };
+    const r = await deps.writer.create<T>(resource, ns, body);
+    if (E.isRight(r)) return took(r.right, 'created');
+    if (r.left._tag !== 'KubeConflict' || deps.objects === undefined) return r;
+    const got = await deps.objects.get({ apiVersion: 'argoproj.io/v1alpha1', kind, namespace: ns, name })();
+    if (E.isLeft(got)) return E.left({ ...got.left, message: `${kind} "${name}" already exists and cannot be read: ${got.left.message}` });
+    // Gone again in between: the next reconcile decides anew.
+    if (got.right === undefined) return r;
+    const existing = got.right as unknown as T;
+    if (adoptable(existing, body)) return took(existing, 'already existed and is adopted (a create answered AlreadyExists)');
+    taken.push(name);
+    if (taken.length > MAX_COLLISIONS)
+      return E.left(PluginErrors.kubeRejected({ message: `${kind} names ${taken.join(', ')} are all taken by objects this controller may not adopt (another owner, finished, or another spec)`, status: 409 }));
+  }
+}
+
 /** Apply one intent on a ReplicaSet, AnalysisRun or Experiment of namespace `ns`; remembers the result in the cache. */
-export async function applyObjectIntent(ns: string, intent: ObjectIntent, deps: Pick<ExecutorDeps, 'writer' | 'cache'>): Promise<E.Either<PluginError, void>> {
+export async function applyObjectIntent(ns: string, intent: ObjectIntent, deps: ObjectIntentDeps): Promise<E.Either<PluginError, void>> {
   switch (intent._tag) {
     case 'CreateReplicaSet': {
       const r = await deps.writer.create<ReplicaSet>(Resources.replicaSets, ns, intent.replicaSet);
@@ -152,22 +217,16 @@ export async function applyObjectIntent(ns: string, intent: ObjectIntent, deps: 
       if (E.isRight(r)) deps.cache.replicaSets.deleted(ns, intent.name, old);
       return r;
     }
-    case 'CreateAnalysisRun': {
-      const r = await deps.writer.create<AnalysisRun>(Resources.analysisRuns, ns, intent.analysisRun);
-      if (E.isRight(r)) deps.cache.analysisRuns.wrote(r.right);
-      return E.map(() => undefined)(r);
-    }
+    case 'CreateAnalysisRun':
+      return createWithCollisionCounter('AnalysisRun', ns, intent.analysisRun, deps);
     case 'TerminateAnalysisRun': {
       const old = deps.cache.analysisRuns.get(ns, intent.name);
       const r = await deps.writer.patch<AnalysisRun>(Resources.analysisRuns, ns, intent.name, { type: 'merge', body: { spec: { terminate: true } } });
       if (E.isRight(r)) deps.cache.analysisRuns.wrote(r.right, old);
       return E.map(() => undefined)(r);
     }
-    case 'CreateExperiment': {
-      const r = await deps.writer.create<Experiment>(Resources.experiments, ns, intent.experiment);
-      if (E.isRight(r)) deps.cache.experiments.wrote(r.right);
-      return E.map(() => undefined)(r);
-    }
+    case 'CreateExperiment':
+      return createWithCollisionCounter('Experiment', ns, intent.experiment, deps);
     case 'TerminateExperiment': {
       const old = deps.cache.experiments.get(ns, intent.name);
       const r = await deps.writer.patch<Experiment>(Resources.experiments, ns, intent.name, { type: 'merge', body: { spec: { terminate: true } } });
@@ -192,6 +251,35 @@ export async function applyObjectIntent(ns: string, intent: ObjectIntent, deps: 
   }
 }
 
+/** `status` naming the AnalysisRuns and Experiment that were created under another name (see the module comment). */
+export function withRenamedObjects(status: RolloutStatus, renames: ReadonlyMap<string, string>): RolloutStatus {
+  const run = <R extends { readonly name: string } | null | undefined>(r: R): R => (r != null && renames.has(r.name) ? ({ ...r, name: renames.get(r.name)! } as R) : r);
+  const canary = status.canary;
+  const blueGreen = status.blueGreen;
+  return {
+    ...status,
+    ...(canary != null
+      ? {
+          canary: {
+            ...canary,
+            ...(canary.currentStepAnalysisRunStatus != null ? { currentStepAnalysisRunStatus: run(canary.currentStepAnalysisRunStatus) } : {}),
+            ...(canary.currentBackgroundAnalysisRunStatus != null ? { currentBackgroundAnalysisRunStatus: run(canary.currentBackgroundAnalysisRunStatus) } : {}),
+            ...(canary.currentExperiment != null && renames.has(canary.currentExperiment) ? { currentExperiment: renames.get(canary.currentExperiment)! } : {}),
+          },
+        }
+      : {}),
+    ...(blueGreen != null
+      ? {
+          blueGreen: {
+            ...blueGreen,
+            ...(blueGreen.prePromotionAnalysisRunStatus != null ? { prePromotionAnalysisRunStatus: run(blueGreen.prePromotionAnalysisRunStatus) } : {}),
+            ...(blueGreen.postPromotionAnalysisRunStatus != null ? { postPromotionAnalysisRunStatus: run(blueGreen.postPromotionAnalysisRunStatus) } : {}),
+          },
+        }
+      : {}),
+  };
+}
+
 /** Apply `result.intents` for `rollout` (as observed), in order, stopping at the first failure. */
 export async function executeRolloutIntents(
   rollout: Rollout,
@@ -205,6 +293,9 @@ export async function executeRolloutIntents(
   let writes = 0;
   let written: Rollout | undefined;
   const involved = { apiVersion: ROLLOUT_API_VERSION, kind: 'Rollout', metadata: { name, namespace: ns, uid: rollout.metadata?.uid ?? null } };
+  /** Runs and Experiments created under another name than core chose (the name was taken by an object not ours). */
+  const renames = new Map<string, string>();
+  const objectDeps: ObjectIntentDeps = { writer, cache, log: deps.log, ...(deps.objects !== undefined ? { objects: deps.objects } : {}), renamed: (from, to) => renames.set(from, to) };
 
   const routing = (): RoutingContext => routingContext(rollout, result.status, deps.signal);
   const eachRouter = async (what: string, call: (r: TrafficRouter, ctx: RoutingContext, kind: string) => Promise<E.Either<PluginError, void>> | undefined): Promise<E.Either<PluginError, void>> => {
@@ -271,7 +362,7 @@ export async function executeRolloutIntents(
         return E.right(undefined);
       }
       case 'UpdateStatus': {
-        const body: Rollout = { ...rollout, status: intent.status };
+        const body: Rollout = { ...rollout, status: renames.size > 0 ? withRenamedObjects(intent.status, renames) : intent.status };
         const r = await writer.replaceStatus<Rollout>(Resources.rollouts, ns, body);
         if (E.isRight(r)) {
           cache.rollouts.wrote(r.right, rollout);
@@ -287,7 +378,7 @@ export async function executeRolloutIntents(
         return E.map(() => undefined)(r);
       }
       default:
-        return applyObjectIntent(ns, intent, deps);
+        return applyObjectIntent(ns, intent, objectDeps);
     }
   };
 

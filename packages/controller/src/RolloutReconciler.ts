@@ -111,6 +111,7 @@ export async function reconcileRolloutKey(key: string, deps: RolloutReconcilerDe
     signal: deps.signal,
     routerTimeoutMs: deps.routerTimeoutMs,
     track: deps.track,
+    objects: deps.objects,
   });
   if (E.isLeft(outcome)) {
     const { intent, error } = outcome.left;

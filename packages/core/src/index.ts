@@ -33,6 +33,8 @@ export type { TemplateEqualityOptions } from './TemplateEquality';
 export { reconcileRollout, environmentProblems } from './ReconcileRollout';
 export { canaryScaleAtStep, describeStep, reconcileCanary, stepsHash, weightAtStep } from './CanaryReconcile';
 export { buildAnalysisRun, fieldOf } from './AnalysisRunBuilder';
+export { adoptable, controllerUid, sameSpec } from './RolloutAnalysisRuns';
+export type { Adoptable } from './RolloutAnalysisRuns';
 export type { AnalysisRunRequest } from './AnalysisRunBuilder';
 export type { ObservedWorkload, RolloutObservation, TrafficRoutingObservation } from './Observation';
 export type {
