@@ -1,5 +1,5 @@
 import * as E from 'fp-ts/lib/Either';
-import type { Rollout, RolloutStatus } from '@rollouts/api';
+import type { AnalysisRun, Rollout, RolloutStatus } from '@rollouts/api';
 import type { Intent, ReconcileResult } from '@rollouts/core';
 import { loadKubeConfig, systemClock, type KubePatch, type KubeWriter, type ResourceKind } from '@rollouts/k8s';
 import { PluginErrors, type PluginError, type TrafficRouter } from '@rollouts/plugin-sdk';
