@@ -52,9 +52,18 @@ export interface ControllerApp {
   stop(): Promise<void>;
 }
 
-/** `Rollout (list Rollout: Forbidden: ...), ReplicaSet`. */
-function describeUnsynced(unsynced: ReadonlyArray<{ readonly kind: string; readonly lastError?: string }>): string {
-  return unsynced.map((u) => (u.lastError !== undefined ? `${u.kind} (${u.lastError})` : u.kind)).join(', ');
+/**
+ * `Rollout (Forbidden: rollouts.argoproj.io is forbidden: ...); ReplicaSet, Service (no answer yet)`: the
+ * caches still waiting, grouped by their last error (without the request's verb, kind and URL, which differ
+ * for the same cause), so an unreachable server reads as one error and not eight.
+ */
+export function describeUnsynced(unsynced: ReadonlyArray<{ readonly kind: string; readonly lastError?: string }>): string {
+  const groups = new Map<string, string[]>();
+  for (const u of unsynced) {
+    const cause = u.lastError === undefined ? 'no answer yet' : u.lastError.replace(/^(list|watch) \S+( in \S+)?: /, '').replace(/request to \S+ failed, reason: /, '');
+    groups.set(cause, [...(groups.get(cause) ?? []), u.kind]);
+  }
+  return [...groups].map(([cause, kinds]) => `${kinds.join(', ')} (${cause})`).join('; ');
 }
 
 /** Load the kubeconfig, compose, listen, and start (resolves once the caches are synced). Throws on a start-up error. */
@@ -168,8 +177,10 @@ export async function openControllerApp(o: ControllerAppOptions): Promise<Contro
 
   // Is the API server there at all? Said within apiCheckTimeoutMs, not after the first list times out (30 s).
   let lastCheck: ApiServerCheck | undefined;
+  let checking = false;
   const checkServer = async (): Promise<ApiServerCheck> => {
-    const r = await checkApiServer(kubeConfig, { timeoutMs: o.apiCheckTimeoutMs ?? 5_000 });
+    checking = true;
+    const r = await checkApiServer(kubeConfig, { timeoutMs: o.apiCheckTimeoutMs ?? 5_000 }).finally(() => (checking = false));
     const changed = lastCheck === undefined || lastCheck._tag !== r._tag;
     lastCheck = r;
     if (stopping || !changed) return r;
@@ -184,21 +195,23 @@ export async function openControllerApp(o: ControllerAppOptions): Promise<Contro
   const intervalMs = o.waitingLogIntervalMs ?? 10_000;
   const startedAt = Date.now();
   let waitingTimer: NodeJS.Timeout | undefined;
-  const reportWaiting = async (): Promise<void> => {
+  const reportWaiting = (): void => {
     waitingTimer = undefined;
     if (stopping || ctl.hasSynced()) return;
-    const check = lastCheck?._tag === 'Reachable' ? lastCheck : await checkServer();
+    const check = lastCheck;
+    // check again for the next line (not awaited: a hanging server would delay this one by the check's timeout)
+    if (check?._tag !== 'Reachable' && !checking) void checkServer();
     const unsynced = ctl.status().unsynced;
-    if (stopping || unsynced.length === 0) return;
+    if (unsynced.length === 0) return;
     log.warn('waiting for caches to sync', {
       waitingFor: describeUnsynced(unsynced),
       apiServer: server,
-      ...(check._tag !== 'Reachable' ? { apiServerError: check.error } : {}),
+      ...(check !== undefined && check._tag !== 'Reachable' ? { apiServerError: check.error } : {}),
       waitedMs: Date.now() - startedAt,
     });
-    waitingTimer = setTimeout(() => void reportWaiting(), intervalMs);
+    waitingTimer = setTimeout(reportWaiting, intervalMs);
   };
-  waitingTimer = setTimeout(() => void reportWaiting(), intervalMs);
+  waitingTimer = setTimeout(reportWaiting, intervalMs);
 
   const started = ctl.start().finally(() => {
     if (waitingTimer !== undefined) clearTimeout(waitingTimer);

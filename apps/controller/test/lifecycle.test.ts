@@ -299,11 +299,11 @@ test('RBAC refuses to list Rollouts (403): the periodic "waiting for caches to s
   const app = await openControllerApp({ config: config.right, log, env: {}, kubeConfig: loadKubeConfig({ options: sim.kubeConfig }), host: '127.0.0.1', waitingLogIntervalMs: 300 });
   try {
     const waiting = await waitFor('the waiting line', () => lines.find((l) => l['msg'] === 'waiting for caches to sync'), 10_000);
-    expect(waiting['waitingFor']).toMatch(/^Rollout \(list Rollout: .*cannot list resource "rollouts" in API group "argoproj.io"/);
+    expect(waiting['waitingFor']).toMatch(/^Rollout \(\w+: rollouts.argoproj.io is forbidden: .*cannot list resource "rollouts" in API group "argoproj.io"/);
     expect(waiting['apiServer']).toBe(sim.url);
     const ready = await get(healthzPort, '/readyz');
     expect(ready.status).toBe(503);
-    expect(ready.body).toContain('waiting for caches to sync: Rollout (list Rollout:');
+    expect(ready.body).toMatch(/^waiting for caches to sync: Rollout \(\w+: rollouts.argoproj.io is forbidden/);
     expect(app.waitingFor()[0]).toContain('caches not synced: Rollout');
     forbidden.remove();
     await app.started;
