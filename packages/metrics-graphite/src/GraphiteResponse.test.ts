@@ -1,5 +1,5 @@
 import * as E from 'fp-ts/lib/Either';
-import { parseGraphiteNumber, readGraphiteResponse, summarizeErrorBody } from './GraphiteResponse';
+import { MAX_ERROR_BODY_SCAN, parseGraphiteNumber, readGraphiteResponse, summarizeErrorBody } from './GraphiteResponse';
 
 const series = (datapoints: unknown, target = 'sumSeries(app.http.*.*.count)') => ({ target, tags: { name: target }, datapoints });
 
@@ -87,5 +87,17 @@ describe('parseGraphiteNumber', () => {
 
   it.each(['', ' 1', '0x10', '1,5', '+NaN', 'one'])('refuses %j', (text) => {
     expect(E.isLeft(parseGraphiteNumber(text))).toBe(true);
+  });
+});
+
+describe('summarizeErrorBody on a hostile body (issue #15)', () => {
+  it('reads only the head and the tail of a body of megabytes, quickly, and keeps a traceback\'s last line', () => {
+    const body = `<html><body>${'<script>'.repeat(1_000_000)}\nTraceback (most recent call last)\nValueError: bad</body></html>`;
+    const started = Date.now();
+    const summary = summarizeErrorBody(body);
+    expect(Date.now() - started).toBeLessThan(2_000);
+    expect(summary).toContain('ValueError: bad');
+    expect(summary.length).toBeLessThanOrEqual(401);
+    expect(MAX_ERROR_BODY_SCAN).toBe(16 * 1024);
   });
 });

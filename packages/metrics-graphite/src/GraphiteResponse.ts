@@ -23,6 +23,8 @@ export interface GraphiteResult {
 
 /** Longest piece of an error body quoted in a message. */
 const MAX_QUOTED = 400;
+/** Characters read from each end of an error body to summarize it (16 Ki): a larger body is read only there. */
+export const MAX_ERROR_BODY_SCAN = 16 * 1024;
 
 const invalid = (message: string): E.Either<PluginError, never> => E.left(PluginErrors.providerResponseInvalid({ message }));
 
@@ -42,7 +44,9 @@ export function parseGraphiteNumber(text: string): E.Either<string, number> {
  * (`Invalid parameters (…)`) and 500 with an HTML page around a Python traceback, whose last line names the error.
  */
 export function summarizeErrorBody(body: string): string {
-  let text = body;
+  // Only the head and the tail are read (a traceback's last line names the error): the clean-up below is not
+  // linear on hostile markup, so it must never see a body of megabytes.
+  let text = body.length > 2 * MAX_ERROR_BODY_SCAN ? `${body.slice(0, MAX_ERROR_BODY_SCAN)}\n${body.slice(-MAX_ERROR_BODY_SCAN)}` : body;
   if (/<[a-z!/][^>]*>/i.test(text)) {
     text = text
       .replace(/<(script|style)[^>]*>[\s\S]*?<\/\1>/gi, ' ')

@@ -2,5 +2,5 @@ export { createGraphiteMetricProvider, graphiteMetricProvider, DEFAULT_GRAPHITE_
 export type { GraphiteProviderOptions } from './GraphiteProvider';
 export { graphiteRenderQuery, escapeQueryComponent, unescapeQueryComponent } from './GraphiteQuery';
 export type { GraphiteRenderQuery } from './GraphiteQuery';
-export { readGraphiteResponse, parseGraphiteNumber, summarizeErrorBody } from './GraphiteResponse';
+export { readGraphiteResponse, parseGraphiteNumber, summarizeErrorBody, MAX_ERROR_BODY_SCAN } from './GraphiteResponse';
 export type { GraphiteResult } from './GraphiteResponse';
