@@ -61,3 +61,17 @@ describe('JSONPath: what is refused', () => {
     expect(E.isLeft(p) && p.left).toContain(why);
   });
 });
+
+describe('JSONPath: hostile documents (issue #15)', () => {
+  it('a wildcard over an array of a million elements', () => {
+    const items = Array.from({ length: 1_000_000 }, (_, i) => i);
+    const r = run('{$.items[*]}', { items });
+    expect(E.isRight(r) && r.right.length).toBe(1_000_000);
+  });
+
+  it('recursive descent through a document 100,000 levels deep', () => {
+    let doc: unknown = { leaf: 7 };
+    for (let i = 0; i < 100_000; i++) doc = { a: doc };
+    expect(run('{$..leaf}', doc)).toEqual(E.right([7]));
+  });
+});

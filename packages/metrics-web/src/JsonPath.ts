@@ -113,8 +113,9 @@ export function evaluateJsonPath(path: JsonPath, doc: unknown): E.Either<string,
           break;
         }
         case 'Wildcard':
-          if (Array.isArray(v)) next.push(...v);
-          else if (isObject(v)) next.push(...Object.values(v));
+          // A loop, not `push(...v)`: spreading an array of a million elements overflows the call stack.
+          if (Array.isArray(v)) for (const x of v) next.push(x);
+          else if (isObject(v)) for (const x of Object.values(v)) next.push(x);
           break;
         case 'Descend': {
           const all: unknown[] = [];
