@@ -10,7 +10,7 @@ import { rolloutFieldRefValue } from './AnalysisRunBuilder';
 import { atDesiredCounts, canaryCarries, countsFor, findRun, stableCarries, type CanaryUpdate } from './CanaryUpdate';
 import * as L from './Labels';
 import { mergedMaps } from './internal/Records';
-import { TERMINAL_RUN_PHASES as TERMINAL, controllerUid, followOrCreateRun, freeName, inFamily, revisionObjectName, runAbortMessage, runVerdict, sameSpec, unfinished } from './RolloutAnalysisRuns';
+import { TERMINAL_RUN_PHASES as TERMINAL, followable, followOrCreateRun, freeName, inFamily, ownerVersionAnnotation, revisionObjectName, runAbortMessage, runVerdict, sameSpec } from './RolloutAnalysisRuns';
 import { analysisRunPhaseEvent } from './RolloutStatusPhase';
 import { fromRfc3339 } from './Time';
 
@@ -251,11 +251,13 @@ function experimentOutcome(u: CanaryUpdate, x: NonNullable<CanaryStep['experimen
   let built: E.Either<string, Experiment> | undefined;
   if (existing === undefined) {
     // One made for this step that the status does not name (its status write failed) is followed, not duplicated,
-    // when it is this Rollout's (controller uid), still runs, and is what would be created now (the same spec).
-    // Rare, so the desired Experiment is only built when there is such a candidate.
+    // when it is this Rollout's (controller uid), still runs or was made on the decision this Rollout version is
+    // reconciled on again (OWNER_VERSION_ANNOTATION), and is what would be created now (the same spec). Rare, so the
+    // desired Experiment is only built when there is such a candidate.
     const uid = u.ro.metadata?.uid ?? undefined;
+    const version = u.ro.metadata?.resourceVersion;
     for (const e of experiments) {
-      if (!inFamily(e.metadata?.name ?? '', base) || !unfinished(e) || controllerUid(e) !== uid) continue;
+      if (!inFamily(e.metadata?.name ?? '', base) || !followable(e, uid, version)) continue;
       built ??= buildExperiment(u, x, index, template);
       if (E.isRight(built) && sameSpec(e.spec, built.right.spec)) {
         existing = e;
@@ -335,7 +337,7 @@ function buildExperiment(u: CanaryUpdate, x: NonNullable<CanaryStep['experiment'
       name: expName,
       namespace: ro.metadata?.namespace ?? undefined,
       labels: L.stepExperimentLabels(ro, u.newHash),
-      annotations: { [L.REVISION]: String(u.newRevision) },
+      annotations: { [L.REVISION]: String(u.newRevision), ...ownerVersionAnnotation(ro.metadata?.resourceVersion) },
       ownerReferences: ro.metadata?.uid != null ? [{ apiVersion: 'argoproj.io/v1alpha1', kind: 'Rollout', name, uid: ro.metadata.uid, controller: true, blockOwnerDeletion: true }] : undefined,
     },
     spec: {

@@ -88,7 +88,7 @@ import { jsonEqual } from './internal/DeepEqual';
 import { podTemplateHash } from './PodTemplateHash';
 import { rsAvailable, rsHash, rsName, rsReady, rsScaleDownDeadline, rsSpecReplicas, rsStatusReplicas } from './ReplicaSetView';
 import { SCALE_DOWN_DEADLINE, withInstanceIdOf } from './Labels';
-import { controllerUid, freeName, inFamily, sameSpec, unfinished } from './RolloutAnalysisRuns';
+import { followable, freeName, inFamily, ownerVersionAnnotation, sameSpec } from './RolloutAnalysisRuns';
 import { fromRfc3339, toRfc3339 } from './Time';
 import { mergedMaps, withEntry } from './internal/Records';
 
@@ -569,7 +569,7 @@ function buildExperimentRun(c: Context, a: ExperimentAnalysisTemplateRef, runNam
     },
     name: runName,
     labels: withInstanceIdOf(c.exp, {}),
-    annotations: {},
+    annotations: ownerVersionAnnotation(c.exp.metadata?.resourceVersion),
     templates: c.obs.analysisTemplates,
     clusterTemplates: c.obs.clusterAnalysisTemplates,
     stablePodHash: '',
@@ -607,12 +607,14 @@ function reconcileAnalysis(c: Context, a: ExperimentAnalysisTemplateRef): Experi
   } else if (next.analysisRun === '') {
     if (!c.terminating) {
       // A run of this analysis that the status does not name (the status write that named it failed) is followed,
-      // not duplicated, when it is this Experiment's (controller uid), still going, and what would be created now.
+      // not duplicated, when it is this Experiment's (controller uid), still going or made on the decision this
+      // Experiment version is reconciled on again (OWNER_VERSION_ANNOTATION), and what would be created now.
       const uid = c.exp.metadata?.uid ?? undefined;
+      const version = c.exp.metadata?.resourceVersion;
       let desired: E.Either<string, AnalysisRun> | undefined;
       let orphan: AnalysisRun | undefined;
       for (const r of c.obs.analysisRuns) {
-        if (!inFamily(r.metadata?.name ?? '', base) || !unfinished(r) || controllerUid(r) !== uid) continue;
+        if (!inFamily(r.metadata?.name ?? '', base) || !followable(r, uid, version)) continue;
         desired ??= buildExperimentRun(c, a, base);
         if (E.isRight(desired) && sameSpec(r.spec, desired.right.spec)) {
           orphan = r;

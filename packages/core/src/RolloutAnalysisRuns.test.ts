@@ -123,3 +123,39 @@ describe('sameSpec and inFamily', () => {
     ['x-1.a', false],
   ])('inFamily(%s, x-1) = %s', (name, want) => expect(inFamily(name, 'x-1')).toBe(want));
 });
+
+describe('a finished run made on the decision the Rollout is reconciled on again (its status write failed)', () => {
+  const at = (rv: string): RunRequest => {
+    const r = request([]);
+    return { ...r, obs: { ...r.obs, rollout: { ...rollout, metadata: { ...rollout.metadata, resourceVersion: rv } } } };
+  };
+  const madeAt = (rv: string): AnalysisRun => {
+    const r = followOrCreateRun(at(rv));
+    if (E.isLeft(r) || r.right.create === undefined) throw new Error('expected a run to create');
+    return r.right.create;
+  };
+
+  it('carries the Rollout version it was decided on', () => {
+    expect(madeAt('5').metadata?.annotations).toEqual({ 'rollout.argoproj.io/revision': '2', 'rollouts.argoproj.io/owner-resource-version': '5' });
+  });
+
+  it('is followed while the Rollout still has that version, also when it already finished', () => {
+    const req = at('5');
+    for (const phase of ['Successful', 'Failed']) {
+      const r = followOrCreateRun({ ...req, obs: { ...req.obs, analysisRuns: [named(madeAt('5'), 'shop-new-2-1', phase)] } });
+      expect(E.isRight(r) && [r.right.status, r.right.create]).toEqual([{ name: 'shop-new-2-1', status: phase }, undefined]);
+    }
+  });
+
+  it('once the Rollout was written since (a retry, a change of steps), a finished one is left and a new run made', () => {
+    const req = at('6');
+    const r = followOrCreateRun({ ...req, obs: { ...req.obs, analysisRuns: [named(madeAt('5'), 'shop-new-2-1', 'Successful')] } });
+    expect(E.isRight(r) && r.right.create?.metadata?.name).toBe('shop-new-2-1.1');
+  });
+
+  it('adoptable after AlreadyExists: finished is fine when both carry the same owner version', () => {
+    expect(adoptable(named(madeAt('5'), 'x', 'Successful'), madeAt('5'))).toBe(true);
+    expect(adoptable(named(madeAt('5'), 'x', 'Successful'), madeAt('6'))).toBe(false);
+    expect(adoptable(named(madeAt('5'), 'x', 'Running'), madeAt('6'))).toBe(true);
+  });
+});

@@ -78,9 +78,23 @@ export function sameSpec(a: unknown, b: unknown): boolean {
   return true;
 }
 
+/**
+ * Annotation of the AnalysisRuns and Experiments a Rollout or Experiment creates: the owner's `resourceVersion` in
+ * the observation the creation was decided on. Ours, not Argo's. While the owner still has that version, nothing
+ * was written to it since, in particular not the status that would name the new object: so an object carrying the
+ * owner's current version was made by the very decision the owner is being reconciled on again, and is followed
+ * even when it has already finished (a run that answers at once can finish before the owner's status write is
+ * retried). After a retry, a change of steps or any other write to the owner, the version differs, and a finished
+ * object is left alone (upstream creates a new one then).
+ */
+export const OWNER_VERSION_ANNOTATION = 'rollouts.argoproj.io/owner-resource-version';
+
 /** An AnalysisRun or Experiment, as far as adopting one goes. */
 export interface Adoptable {
-  readonly metadata?: { readonly ownerReferences?: ReadonlyArray<{ readonly uid: string; readonly controller?: boolean | null }> | null } | null;
+  readonly metadata?: {
+    readonly ownerReferences?: ReadonlyArray<{ readonly uid: string; readonly controller?: boolean | null }> | null;
+    readonly annotations?: Readonly<Record<string, string>> | null;
+  } | null;
   readonly spec?: unknown;
   readonly status?: { readonly phase?: string | null } | null;
 }
@@ -88,14 +102,31 @@ export interface Adoptable {
 /** Not finished: not terminated and no terminal phase. */
 export const unfinished = (o: Adoptable): boolean => (o.spec as { terminate?: boolean | null } | undefined)?.terminate !== true && !TERMINAL_RUN_PHASES.has(o.status?.phase ?? '');
 
+/** `o` was created on a decision taken while its owner had `ownerVersion` (see {@link OWNER_VERSION_ANNOTATION}). */
+export const decidedAt = (o: Adoptable, ownerVersion: string | null | undefined): boolean =>
+  ownerVersion != null && ownerVersion !== '' && o.metadata?.annotations?.[OWNER_VERSION_ANNOTATION] === ownerVersion;
+
+/** The owner-version annotation for an owner at `version` (none when the version is unknown). */
+export const ownerVersionAnnotation = (version: string | null | undefined): Record<string, string> =>
+  version != null && version !== '' ? { [OWNER_VERSION_ANNOTATION]: version } : {};
+
 /**
- * Whether `existing`, an object found under the name of `desired` (or of its family: `<base>`, `<base>.N`), is the
- * one `desired` describes and can be followed instead of creating another, as upstream's create-with-collision-counter
- * decides: it is not finished, it has the same controller (owner uid), and its spec is semantically equal.
+ * Whether `candidate`, an object of the name family of what would be created now, is to be followed instead:
+ * this owner's (controller uid `ownerUid`), and either unfinished or made on the decision at the owner's current
+ * version `ownerVersion` (see {@link OWNER_VERSION_ANNOTATION}). The spec is compared by the caller.
+ */
+export const followable = (candidate: Adoptable, ownerUid: string | undefined, ownerVersion: string | null | undefined): boolean =>
+  controllerUid(candidate) === ownerUid && (unfinished(candidate) || decidedAt(candidate, ownerVersion));
+
+/**
+ * Whether `existing`, an object found under the name of `desired` (a create answered AlreadyExists), is the one
+ * `desired` describes and can be taken instead of creating another, as upstream's create-with-collision-counter
+ * decides: the same controller (owner uid), a semantically equal spec, and not finished, unless it was made on the
+ * same decision as `desired` (both carry the same owner version).
  */
 export function adoptable(existing: Adoptable, desired: Adoptable): boolean {
   const owner = controllerUid(desired);
-  return unfinished(existing) && owner !== undefined && controllerUid(existing) === owner && sameSpec(existing.spec, desired.spec);
+  return owner !== undefined && followable(existing, owner, desired.metadata?.annotations?.[OWNER_VERSION_ANNOTATION]) && sameSpec(existing.spec, desired.spec);
 }
 
 /** `name` is `base` or `base.N`. */
@@ -111,7 +142,7 @@ function buildRun(req: RunRequest, name: string, stepIndex: string | undefined):
     analysis: req.analysis,
     name,
     labels: runLabels,
-    annotations: { [L.REVISION]: String(req.revision) },
+    annotations: { [L.REVISION]: String(req.revision), ...ownerVersionAnnotation(req.obs.rollout.metadata?.resourceVersion) },
     templates: req.obs.analysisTemplates,
     clusterTemplates: req.obs.clusterAnalysisTemplates,
     stablePodHash: req.stableHash,
@@ -136,14 +167,16 @@ export function followOrCreateRun(req: RunRequest): E.Either<string, RunFollowed
   if (current !== undefined && madeFor(current)) return E.right(followed(current, baseName(req)));
 
   // A run made for this revision and purpose that the status does not name (the status write that named it failed,
-  // e.g. on a conflict) is followed, not duplicated, when it is this Rollout's (controller uid), still going, and
-  // what would be created now (the same spec: templates and arguments unchanged). Rare, so the desired run is only
-  // built when there is such a candidate.
+  // e.g. on a conflict) is followed, not duplicated, when it is this Rollout's (controller uid), still going or made
+  // on the decision this Rollout version is reconciled on again (see OWNER_VERSION_ANNOTATION), and what would be
+  // created now (the same spec: templates and arguments unchanged). Rare, so the desired run is only built when
+  // there is such a candidate.
   const base = baseName(req);
   const uid = req.obs.rollout.metadata?.uid ?? undefined;
+  const version = req.obs.rollout.metadata?.resourceVersion;
   let desired: E.Either<string, AnalysisRun> | undefined;
   for (const r of req.obs.analysisRuns) {
-    if (!inFamily(r.metadata?.name ?? '', base) || !madeFor(r) || !unfinished(r) || controllerUid(r) !== uid) continue;
+    if (!inFamily(r.metadata?.name ?? '', base) || !madeFor(r) || !followable(r, uid, version)) continue;
     desired ??= buildRun(req, base, stepIndex);
     if (E.isLeft(desired)) return desired;
     if (sameSpec(r.spec, desired.right.spec)) return E.right(followed(r, base));
