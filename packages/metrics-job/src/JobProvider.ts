@@ -6,7 +6,10 @@
  * - `run` creates the Job (`MetricJob.ts`, named as in `JobNaming.ts`) and answers Pending with the Job's name
  *   and namespace as measurement metadata (`job-name`, `job-namespace`). When a Job of that name already
  *   exists and is this measurement's own (an earlier attempt created it but the controller stopped before
- *   recording it), it is adopted; a Job that is someone else's is an error naming it.
+ *   recording it, or the AnalysisRun status write recording it failed, e.g. on a conflict), it is adopted; a Job
+ *   that is someone else's is an error naming it. The name is a function of the run's uid, the metric and the
+ *   measurement's number, so the create itself is the lookup: the usual case costs one request, and the Job of a
+ *   measurement taken again is found by the 409 it answers.
  * - `resume` reads the Job; a Job that no longer exists is an error naming it, never a pass.
  * - `terminate` deletes the Job (the controller's client deletes with propagation Background, so its pods
  *   go too) and answers Inconclusive, as current Argo Rollouts does.

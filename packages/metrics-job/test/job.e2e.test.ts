@@ -196,3 +196,28 @@ describe('controller restarts', () => {
     expect(jobs.map((j) => j.metadata.uid)).toEqual([orphan.metadata.uid]);
   });
 });
+
+describe('AnalysisRun status writes answered 409 Conflict', () => {
+  afterEach(async () => {
+    await Promise.all(controllers.splice(0).map((c) => c.stop()));
+  });
+
+  test('a measurement whose recording failed follows its Job: one Job per measurement', async () => {
+    await startController();
+    const since = sim.requestLog.mark();
+    // The run's status writes (which record each measurement and the Job it started) fail several times in a row.
+    const fault = sim.inject.conflict({ resource: 'analysisruns', times: 6 });
+    try {
+      sim.objects.create(analysisRun('job-409', jobMetric('checker:ok', { count: 2, interval: '1s' })) as unknown as KubeObject);
+      const run = await waitPhase('job-409', ['Successful', 'Failed', 'Error', 'Inconclusive'], 30_000);
+      expect(run.status!.phase).toBe('Successful');
+      expect(run.status!.metricResults![0]!.count).toBe(2);
+      expect(jobsOf(run.metadata.uid).map((j) => j.metadata.name).sort()).toEqual([`${run.metadata.uid}.smoke.1`, `${run.metadata.uid}.smoke.2`]);
+    } finally {
+      fault.remove();
+    }
+    expect(sim.requestLog.count({ since, code: 409, resource: 'analysisruns' })).toBeGreaterThanOrEqual(6);
+    // the measurement was taken again after its recording failed: its Job's name was taken, and the Job adopted
+    expect(sim.requestLog.count({ since, code: 409, resource: 'jobs' })).toBeGreaterThanOrEqual(1);
+  });
+});
