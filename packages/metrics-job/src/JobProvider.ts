@@ -71,13 +71,33 @@ function startOf(job: KubeObject): number | undefined {
   return started ?? timeOf(job.metadata['creationTimestamp']);
 }
 
-/** The Job a measurement's metadata names: its name, and namespace (older measurements may lack it). */
+/**
+ * The Job a measurement's metadata names. The metadata lives in the AnalysisRun's status, which whoever may
+ * edit the run can write (AnalysisRuns have no status subresource): it is a claim, not a fact. The Job must be
+ * in a namespace this run's Jobs can be made in: the run's own, or the operator's Job namespace
+ * (ARGO_ROLLOUTS_ANALYSIS_JOB_NAMESPACE); older measurements without a namespace mean the current one. So a forged
+ * `job-namespace` can never make the controller read or delete a Job of a namespace the tenant does not own.
+ */
 function jobOf(ctx: MeasurementContext, metadata: MeasurementMetadata, deps: ProviderDeps): E.Either<PluginError, { name: string; namespace: string }> {
   const name = metadata[JOB_NAME_KEY] ?? '';
   if (name === '') return E.left(PluginErrors.providerResponseInvalid({ message: `metric "${ctx.metric.name}": the measurement has no "${JOB_NAME_KEY}" metadata, so its Job cannot be found` }));
+  const current = jobNamespaceFor(ctx.run, deps.env);
+  if (E.isLeft(current)) return current;
   const recorded = metadata[JOB_NAMESPACE_KEY] ?? '';
-  if (recorded !== '') return E.right({ name, namespace: recorded });
-  return E.map((namespace: string) => ({ name, namespace }))(jobNamespaceFor(ctx.run, deps.env));
+  if (recorded === '' || recorded === current.right || recorded === ctx.run.metadata?.namespace) return E.right({ name, namespace: recorded === '' ? current.right : recorded });
+  return E.left(
+    PluginErrors.providerResponseInvalid({
+      message: `metric "${ctx.metric.name}": the measurement names Job "${recorded}/${name}", but this run's Jobs are made in namespace "${current.right}"; it is left alone`,
+    }),
+  );
+}
+
+/** Whether `job` is this run's Job for the metric; Left names why not (the Job is then neither judged nor deleted). */
+function ownJob(ctx: MeasurementContext, job: KubeObject, where: string): E.Either<PluginError, KubeObject> {
+  const run = runIdentityOf(ctx.run);
+  if (E.isLeft(run)) return run;
+  const foreign = foreignJobReason(job, run.right, ctx.metric.name);
+  return foreign === undefined ? E.right(job) : E.left(PluginErrors.providerResponseInvalid({ message: `${where} is not a Job of this measurement (${foreign}); it is left alone` }));
 }
 
 const pending = (now: number, elapsedMs: number, name: string, namespace: string): ProviderObservation => ({
@@ -122,8 +142,10 @@ async function resumeJob(deps: ProviderDeps, ctx: MeasurementContext, metadata: 
   const where = `Job "${namespace}/${name}"`;
   const got = await deps.kube.get({ ...JOB, namespace, name })();
   if (E.isLeft(got)) return E.left(withContext(got.left, `cannot read ${where}`));
-  const job = got.right;
-  if (job === undefined) return E.left(PluginErrors.kubeNotFound({ message: `${where} of metric "${ctx.metric.name}" no longer exists: it was deleted before it finished` }));
+  if (got.right === undefined) return E.left(PluginErrors.kubeNotFound({ message: `${where} of metric "${ctx.metric.name}" no longer exists: it was deleted before it finished` }));
+  const owned = ownJob(ctx, got.right, where);
+  if (E.isLeft(owned)) return owned;
+  const job = owned.right;
   let pods: ReadonlyArray<KubeObject> = [];
   if (readJobOutcome(job)._tag === 'Running') {
     const uid = job.metadata.labels?.[ANALYSIS_RUN_UID_LABEL] ?? '';
@@ -155,7 +177,15 @@ async function terminateJob(deps: ProviderDeps, ctx: MeasurementContext, metadat
   const ref = jobOf(ctx, metadata, deps);
   if (E.isLeft(ref)) return ref;
   const { name, namespace } = ref.right;
-  const deleted = await deps.kube.delete({ ...JOB, namespace, name })();
+  const where = `Job "${namespace}/${name}"`;
+  // Only this run's own Job is deleted: read it first (a Job already gone needs no deleting).
+  const got = await deps.kube.get({ ...JOB, namespace, name })();
+  if (E.isLeft(got)) return E.left(withContext(got.left, `cannot read ${where}`));
+  if (got.right !== undefined) {
+    const owned = ownJob(ctx, got.right, where);
+    if (E.isLeft(owned)) return owned;
+  }
+  const deleted = got.right === undefined ? E.right(undefined) : await deps.kube.delete({ ...JOB, namespace, name })();
   if (E.isLeft(deleted)) return E.left(withContext(deleted.left, `cannot delete Job "${namespace}/${name}"`));
   deps.log.info('metric Job terminated', { job: name, namespace });
   return E.right({ _tag: 'Verdict', phase: 'Inconclusive', message: `Job "${namespace}/${name}" was deleted: the run is terminating` });

@@ -308,6 +308,32 @@ describe('terminate', () => {
   });
 });
 
+describe('a forged measurement (the run status is writable by whoever may edit the run)', () => {
+  const FORGED = { 'job-name': 'payments-migration', 'job-namespace': 'payments' };
+  const victim = (): KubeObject => storedJob('payments-migration', { namespace: 'payments', uid: 'someone-else', conditions: [{ type: 'Complete', status: 'True' }] });
+
+  it('resume never reads a Job in another namespace', async () => {
+    const w = world({ objects: [victim()] });
+    const e = failed(await w.resume(FORGED));
+    expect(e.message).toBe('metric "smoke": the measurement names Job "payments/payments-migration", but this run\'s Jobs are made in namespace "shop"; it is left alone');
+  });
+
+  it('terminate never deletes a Job in another namespace', async () => {
+    const w = world({ objects: [victim()] });
+    expect(failed(await w.terminate(FORGED)).message).toContain('it is left alone');
+    expect(w.jobs().map((j) => `${j.metadata.namespace}/${j.metadata.name}`)).toEqual(['payments/payments-migration']);
+  });
+
+  it("a Job of the run's namespace that is not this run's is neither judged nor deleted", async () => {
+    const other = storedJob('release-job', { uid: 'another-run', conditions: [{ type: 'Complete', status: 'True' }] });
+    const w = world({ objects: [other] });
+    const meta = { 'job-name': 'release-job', 'job-namespace': 'shop' };
+    expect(failed(await w.resume(meta)).message).toBe(`Job "shop/release-job" is not a Job of this measurement (its analysisrun.argoproj.io/uid label is "another-run", not this run's "${UID}"); it is left alone`);
+    expect(failed(await w.terminate(meta)).message).toContain('is not a Job of this measurement');
+    expect(w.jobs()).toHaveLength(1);
+  });
+});
+
 describe('garbageCollect', () => {
   const names = (w: ReturnType<typeof world>) => w.jobs().map((j) => `${j.metadata.namespace}/${j.metadata.name}`).sort();
 
