@@ -55,8 +55,8 @@ export function goDurationSeconds(input: string): E.Either<string, number> {
 }
 
 /**
- * Seconds of a canary `pause.duration`: an integer is seconds; a string of digits is seconds; any other
- * string is a Go duration (truncated to whole seconds). Unparsable gives -1, as upstream does, which
+ * Seconds of a canary `pause.duration`: an integer is seconds; a string of digits is seconds (when it fits
+ * 32 bits); any other string is a Go duration (truncated to whole seconds). Unparsable gives -1, as upstream does, which
  * validation reports as `Duration needs to be greater than 0`.
  */
 export function pauseDurationSeconds(duration: IntOrString): number {
@@ -64,7 +64,10 @@ export function pauseDurationSeconds(duration: IntOrString): number {
   // Asked on every reconcile of a paused canary: each distinct text is parsed once (a bounded cache).
   const known = pauseSeconds.get(duration);
   if (known !== undefined) return known;
-  const parsed = /^[+-]?\d+$/.test(duration) ? Number.parseInt(duration, 10) : E.getOrElse(() => -1)(goDurationSeconds(duration));
+  // Digits are seconds when they fit 32 bits (Go's ParseInt(s, 10, 32)); beyond that Go tries a duration,
+  // which fails for want of a unit: -1.
+  const digits = /^[+-]?\d+$/.test(duration) ? Number.parseInt(duration, 10) : undefined;
+  const parsed = digits !== undefined && digits >= -2147483648 && digits <= 2147483647 ? digits : E.getOrElse(() => -1)(goDurationSeconds(duration));
   if (pauseSeconds.size >= 1024) pauseSeconds.clear();
   pauseSeconds.set(duration, parsed);
   return parsed;

@@ -62,4 +62,10 @@ describe('parseQuantity', () => {
     expect(E.isLeft(parseQuantity(Number.NaN))).toBe(true);
     expect(E.isLeft(parseQuantity(Number.POSITIVE_INFINITY))).toBe(true);
   });
+
+  it('refuses, never throws on, a value that is neither a string nor a number (a resource list keeps anything)', () => {
+    expect(E.isLeft(parseQuantity([] as never))).toBe(true);
+    expect(E.isLeft(parseQuantity({ a: 1 } as never))).toBe(true);
+    expect(E.isLeft(parseQuantity(null as never))).toBe(true);
+  });
 });

@@ -25,9 +25,13 @@ const SUFFIX_CHARS = 'eEinumkKMGTP';
 
 const isDigit = (c: string | undefined): boolean => c !== undefined && c >= '0' && c <= '9';
 
-/** Parse a quantity. A JSON number is taken as it is; a string must follow the grammar above. */
+/**
+ * Parse a quantity. A JSON number is taken as it is; a string must follow the grammar above; anything else (an
+ * object or a list where a resource list keeps its values unchecked) is not a quantity.
+ */
 export function parseQuantity(q: string | number): E.Either<string, ParsedQuantity> {
   if (typeof q === 'number') return Number.isFinite(q) ? quantityOf(q) : E.left(QUANTITY_FORMAT_ERROR);
+  if (typeof q !== 'string') return E.left(QUANTITY_FORMAT_ERROR);
   const s = q.trim();
   if (s === '') return E.left(QUANTITY_FORMAT_ERROR);
 

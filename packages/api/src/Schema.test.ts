@@ -87,3 +87,27 @@ describe('schema walking', () => {
     expect(nodeAt(Rollout.node, 'spec.strategy.canary.nope')).toBeUndefined();
   });
 });
+
+describe('decode with lenientNumbers', () => {
+  const lenient = (value: unknown): string[] => {
+    const r = decode(Rollout, value, { lenientNumbers: true });
+    return E.isLeft(r) ? r.left.map((e) => e.message) : [];
+  };
+  it.each<[string, (r: any) => void]>([
+    ['an int32 overflow', (r) => (r.spec.replicas = 2 ** 31)],
+    ['a fraction', (r) => (r.spec.minReadySeconds = 0.5)],
+    ['an IntOrString number beyond 32 bits', (r) => (r.spec.strategy.canary.steps[1].pause = { duration: 3e9 })],
+    ['any value in a resource list', (r) => (r.spec.template.spec.containers[0].resources = { requests: { cpu: { a: 1 } } })],
+  ])('admits %s (validation reports it)', (_name, mutate) => {
+    const r = base();
+    mutate(r);
+    expect(lenient(r)).toEqual([]);
+    expect(messages(r)).not.toEqual([]);
+  });
+
+  it('still refuses a value of the wrong type', () => {
+    const r: any = base();
+    r.spec.replicas = '3';
+    expect(lenient(r)).toEqual(['spec.replicas: expected integer, got "3"']);
+  });
+});

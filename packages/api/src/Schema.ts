@@ -93,11 +93,18 @@ export interface DecodeOptions {
   readonly strict?: boolean;
   /** Path prefix for messages, e.g. `spec` when decoding a sub-object. */
   readonly path?: string;
+  /**
+   * Accept any number where an integer (or an IntOrString number) is expected: fractions, values beyond the
+   * field's range, infinities; and any value in a resource list (which the CRD leaves unchecked). For a controller reading objects the API server admitted, so that such values
+   * reach validation (`numericFieldProblems`), which reports each at its field path, instead of making the
+   * whole object unreadable. Default false.
+   */
+  readonly lenientNumbers?: boolean;
 }
 
 /** Decode with every error reported at its field path. */
 export function decode<A>(codec: Codec<A>, value: unknown, options: DecodeOptions = {}): E.Either<ReadonlyArray<FieldError>, A> {
-  const errors = collectErrors(codec.node, value, options.path ?? '', options.strict ?? false);
+  const errors = collectErrors(codec.node, value, options.path ?? '', options.strict ?? false, options.lenientNumbers ?? false);
   return errors.length === 0 ? E.right(value as A) : E.left(errors);
 }
 
@@ -234,14 +241,19 @@ function fail(errors: FieldError[], path: string, expected: string, found: unkno
   errors.push({ path: where, expected, found, detail, message: `${where}: ${detail}` });
 }
 
-/** Every error in `u` against `node`. `strict` also reports unknown fields. */
-export function collectErrors(node: SchemaNode, u: unknown, path: string, strict: boolean): FieldError[] {
+/** Every error in `u` against `node`. `strict` also reports unknown fields; `lenientNumbers` as in `DecodeOptions`. */
+export function collectErrors(node: SchemaNode, u: unknown, path: string, strict: boolean, lenientNumbers = false): FieldError[] {
   const errors: FieldError[] = [];
-  check(node, u, path, strict, errors);
+  check(node, u, path, { strict, lenientNumbers }, errors);
   return errors;
 }
 
-function check(node: SchemaNode, u: unknown, path: string, strict: boolean, errors: FieldError[]): void {
+interface CheckOptions {
+  readonly strict: boolean;
+  readonly lenientNumbers: boolean;
+}
+
+function check(node: SchemaNode, u: unknown, path: string, options: CheckOptions, errors: FieldError[]): void {
   switch (node.type) {
     case 'string':
       if (typeof u !== 'string') return fail(errors, path, describeNode(node), u);
@@ -249,6 +261,7 @@ function check(node: SchemaNode, u: unknown, path: string, strict: boolean, erro
       if (node.format === 'date-time' && !DATE_TIME.test(u)) return fail(errors, path, describeNode(node), u);
       return;
     case 'integer':
+      if (options.lenientNumbers && typeof u === 'number') return;
       if (typeof u !== 'number' || !Number.isInteger(u)) return fail(errors, path, 'integer', u);
       if (node.format === 'int32' && (u < INT32_MIN || u > INT32_MAX)) return fail(errors, path, '32-bit integer', u);
       if (!Number.isSafeInteger(u)) return fail(errors, path, '64-bit integer within 2^53', u);
@@ -260,7 +273,7 @@ function check(node: SchemaNode, u: unknown, path: string, strict: boolean, erro
       if (typeof u !== 'boolean') return fail(errors, path, 'boolean', u);
       return;
     case 'int-or-string':
-      if (typeof u === 'string') return;
+      if (typeof u === 'string' || (options.lenientNumbers && typeof u === 'number')) return;
       if (typeof u === 'number' && Number.isInteger(u) && u >= INT32_MIN && u <= INT32_MAX) return;
       return fail(errors, path, 'integer or string', u);
     case 'quantity':
@@ -270,11 +283,14 @@ function check(node: SchemaNode, u: unknown, path: string, strict: boolean, erro
       return;
     case 'array':
       if (!Array.isArray(u)) return fail(errors, path, 'array', u);
-      u.forEach((item, i) => check(node.items, item, childPath(path, i), strict, errors));
+      u.forEach((item, i) => check(node.items, item, childPath(path, i), options, errors));
       return;
     case 'map':
       if (!isPlainObject(u)) return fail(errors, path, 'object (map)', u);
-      for (const [k, v] of Object.entries(u)) check(node.values, v, childPath(path, k), strict, errors);
+      // A resource list keeps its values unchecked in the CRD (x-kubernetes-preserve-unknown-fields): what the
+      // API server admits there is the pod template's business (see the core's TemplateQuantities).
+      if (options.lenientNumbers && node.values.type === 'quantity') return;
+      for (const [k, v] of Object.entries(u)) check(node.values, v, childPath(path, k), options, errors);
       return;
     case 'object': {
       if (!isPlainObject(u)) return fail(errors, path, 'object', u);
@@ -288,9 +304,9 @@ function check(node: SchemaNode, u: unknown, path: string, strict: boolean, erro
           }
           continue;
         }
-        check(p.node, v, childPath(path, k), strict, errors);
+        check(p.node, v, childPath(path, k), options, errors);
       }
-      if (strict && !node.preserveUnknown) {
+      if (options.strict && !node.preserveUnknown) {
         for (const k of Object.keys(u)) {
           if (!(k in node.properties)) {
             const where = childPath(path, k);

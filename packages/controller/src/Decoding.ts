@@ -12,14 +12,19 @@ export interface CachedDecoder<A> {
   (u: unknown): E.Either<ReadonlyArray<FieldError>, A>;
 }
 
-/** Decode with `codec`, once per object identity. */
+/**
+ * Decode with `codec`, once per object identity. Numbers are read leniently (`lenientNumbers`): the API server
+ * admitted the object, so a fraction or an out-of-range integer in a spec is the user's to fix, and validation
+ * reports it at its field path (InvalidSpec, or the run's Error phase) instead of the object going unread.
+ */
 export function cachedDecoder<A>(codec: Codec<A>): CachedDecoder<A> {
   const seen = new WeakMap<object, E.Either<ReadonlyArray<FieldError>, A>>();
+  const options = { lenientNumbers: true } as const;
   return (u) => {
-    if (u === null || typeof u !== 'object') return decode(codec, u);
+    if (u === null || typeof u !== 'object') return decode(codec, u, options);
     const hit = seen.get(u);
     if (hit !== undefined) return hit;
-    const r = decode(codec, u);
+    const r = decode(codec, u, options);
     seen.set(u, r);
     return r;
   };

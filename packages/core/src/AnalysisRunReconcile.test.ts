@@ -225,6 +225,12 @@ describe('reconcileAnalysisRun: spec errors (AR1–AR6)', () => {
       'Unable to resolve metric arguments: argument "svc" was not supplied',
     ],
     ['AR2 no metrics', run([]), 'Analysis spec invalid: no metrics specified'],
+    [
+      'N1 a count beyond 32 bits (read leniently), at its path, before anything else',
+      run([metric('a', { count: 3e9, interval: '1s' })]),
+      'Analysis spec invalid: spec.metrics[0].count: Invalid value: 3000000000: must be a 32-bit integer (from -2147483648 to 2147483647) or a string',
+    ],
+    ['N2 a negative TTL', run([metric('a')], { ttlStrategy: { secondsAfterSuccess: -5 } }), 'Analysis spec invalid: spec.ttlStrategy.secondsAfterSuccess: Invalid value: -5: must be greater than or equal to 0'],
     ['AR3 duplicate names', run([metric('a'), metric('b'), metric('a')]), "Analysis spec invalid: metrics[2]: duplicate name 'a'"],
     ['AR4 interval missing with count > 1', run([metric('a'), metric('b', { count: 3 })]), 'Analysis spec invalid: metrics[1]: interval must be specified when count > 1'],
     [

@@ -38,7 +38,9 @@
  */
 import * as E from 'fp-ts/lib/Either';
 import {
+  analysisSpecRanges,
   compileMetricNameRule,
+  formatValidationError,
   unmatchedRuleMessage,
   parseGoDuration,
   readCount,
@@ -690,6 +692,9 @@ export function reconcileAnalysisRun(input: AnalysisRunReconcileInput): Analysis
   }
 
   const screen = secretScreen(secretArgumentsOf(run.spec.args, input.secrets));
+  // Numbers first (ours): a run read leniently may hold a fraction or an out-of-range integer anywhere.
+  const badNumber = analysisSpecRanges(run.spec)[0];
+  if (badNumber !== undefined) return errorRun(run, original, `Analysis spec invalid: ${formatValidationError(badNumber)}`, now, screen);
   const resolved = resolveMetricsArgs(run.spec.metrics ?? [], argumentsWithSecretPlaceholders(run.spec.args));
   if (E.isLeft(resolved)) return errorRun(run, original, `Unable to resolve metric arguments: ${resolved.left}`, now, screen);
   const rules = analysisSpecProblem(run, resolved.right);

@@ -95,6 +95,8 @@ describe('measurementFromObservation', () => {
     ['a Verdict without value or message', { _tag: 'Verdict', phase: 'Inconclusive' }, { phase: 'Inconclusive', startedAt: at(0), finishedAt: at(0) }],
     ['Pending is a Running measurement without finishedAt', { _tag: 'Pending', resumeAt: T0 + 30_000 }, { phase: 'Running', startedAt: at(0), resumeAt: at(30) }],
     ['Pending without resumeAt', { _tag: 'Pending' }, { phase: 'Running', startedAt: at(0) }],
+    ['Pending far beyond the year 9999: resumeAt at the last writable second', { _tag: 'Pending', resumeAt: 1e20 }, { phase: 'Running', startedAt: at(0), resumeAt: '9999-12-31T23:59:59Z' }],
+    ['Pending with a resumeAt that is no time: none', { _tag: 'Pending', resumeAt: Number.NaN }, { phase: 'Running', startedAt: at(0) }],
     ['a provider error', { _tag: 'ProviderError', message: 'dial tcp: connection refused' }, { phase: 'Error', message: 'dial tcp: connection refused', startedAt: at(0), finishedAt: at(0) }],
   ])('%s', (_name, obs, expected) => {
     // The conditions would fail the value: a verdict must not consult them.

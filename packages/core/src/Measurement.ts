@@ -8,7 +8,7 @@ import * as E from 'fp-ts/lib/Either';
 import type { Measurement, Metric } from '@rollouts/api';
 import { assessMeasurementResult } from './AnalysisCondition';
 import { screenSecrets, type SecretScreen } from './AnalysisArgs';
-import { toRfc3339 } from './Time';
+import { toRfc3339, writableTime } from './Time';
 
 /** Provider-supplied details kept on the measurement (`metadata`), such as a Job name or a resolved query. */
 export type MeasurementMetadata = Readonly<Record<string, string>>;
@@ -334,7 +334,9 @@ export function measurementFromObservation(obs: ProviderObservation, metric: Met
     }
     case 'Pending': {
       const { resumeAt: _oldResume, finishedAt: _notFinished, ...rest } = base;
-      const m: Measurement = { ...rest, phase: 'Running', ...(obs.resumeAt !== undefined ? { resumeAt: toRfc3339(obs.resumeAt) } : {}) };
+      // A provider's resumeAt is brought into the years a timestamp can hold (or dropped when it is no time).
+      const resumeAt = obs.resumeAt !== undefined ? writableTime(obs.resumeAt) : undefined;
+      const m: Measurement = { ...rest, phase: 'Running', ...(resumeAt !== undefined ? { resumeAt: toRfc3339(resumeAt) } : {}) };
       return withMetadata(m, previous?.metadata, metadata);
     }
     case 'ProviderError':

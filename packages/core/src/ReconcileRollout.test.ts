@@ -502,3 +502,30 @@ describe('reconcileRollout: the ReconciliationError condition the controller set
     expect(r.status.conditions?.map((c) => c.type)).toEqual(['InvalidSpec']);
   });
 });
+
+describe('reconcileRollout: hostile numbers (issue 15) are InvalidSpec at their field, never a throw', () => {
+  const CANARY_PATH = 'spec.strategy.canary';
+  const nginx = { stableService: 'stable', canaryService: 'canary', trafficRouting: { nginx: { stableIngress: 'ing' } } };
+  it.each<[string, Record<string, unknown>, { replicas?: number }, string]>([
+    ['maxSurge "NaN%"', { maxSurge: 'NaN%', steps: [{ setWeight: 50 }] }, {}, `${CANARY_PATH}.maxSurge: Invalid value: "NaN%": a valid percent string`],
+    ['setCanaryScale.weight -50', { ...nginx, steps: [{ setCanaryScale: { weight: -50 } }] }, {}, `${CANARY_PATH}.steps[0].setCanaryScale.weight: Invalid value: -50: must be between 0 and 100`],
+    ['maxTrafficWeight 0', { ...nginx, trafficRouting: { ...nginx.trafficRouting, maxTrafficWeight: 0 }, steps: [{ pause: {} }] }, {}, `${CANARY_PATH}.trafficRouting.maxTrafficWeight: Invalid value: 0: must be greater than 0`],
+    ['abortScaleDownDelaySeconds -5', { ...nginx, abortScaleDownDelaySeconds: -5, steps: [{ setWeight: 50 }] }, {}, `${CANARY_PATH}.abortScaleDownDelaySeconds: Invalid value: -5: must be greater than or equal to 0`],
+    ['replicas 2147483648', { steps: [{ setWeight: 50 }] }, { replicas: 2147483648 }, 'spec.replicas: Invalid value: 2147483648: must be a 32-bit integer (from -2147483648 to 2147483647)'],
+    [
+      'an integer pause duration 3e9',
+      { steps: [{ pause: { duration: 3e9 } }] },
+      {},
+      `${CANARY_PATH}.steps[0].pause.duration: Invalid value: 3000000000: must be a 32-bit integer (from -2147483648 to 2147483647) or a string`,
+    ],
+  ])('%s', (_name, canary, opts, message) => {
+    const services = [svc('stable'), svc('canary')];
+    for (const replicaSets of [[], [rs('shop:1', 1, 5)]]) {
+      const r = reconcileRollout(observe(rollout(canary, opts), replicaSets, { services }));
+      const condition = r.status.conditions?.find((c) => c.type === 'InvalidSpec');
+      expect(condition?.message).toContain(message);
+      expect(r.status.phase).toBe('Degraded');
+      expect(tags(r)).toEqual(['RecordEvent', 'UpdateStatus']);
+    }
+  });
+});

@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { fromRfc3339, toRfc3339 } from './Time';
+import { EARLIEST_RFC3339_MS, LATEST_RFC3339_MS, writableTime, fromRfc3339, toRfc3339 } from './Time';
 
 const GO_ZERO = -62_135_596_800_000; // 0001-01-01T00:00:00Z
 const T = Date.UTC(2026, 0, 2, 3, 4, 5); // 2026-01-02T03:04:05Z
@@ -78,5 +78,20 @@ describe('fromRfc3339', () => {
         expect(fromRfc3339(toRfc3339(ms))).toBe(Math.floor(ms / 1000) * 1000);
       }),
     );
+  });
+});
+
+describe('writableTime', () => {
+  it('brings any time into the years toRfc3339 can write', () => {
+    expect(toRfc3339(writableTime(1e20)!)).toBe('9999-12-31T23:59:59Z');
+    expect(toRfc3339(writableTime(-1e20)!)).toBe('0000-01-01T00:00:00Z');
+    expect(writableTime(Number.POSITIVE_INFINITY)).toBe(LATEST_RFC3339_MS);
+    expect(writableTime(Number.NEGATIVE_INFINITY)).toBe(EARLIEST_RFC3339_MS);
+    expect(writableTime(1_700_000_000_000)).toBe(1_700_000_000_000);
+  });
+
+  it('is undefined for what is no time at all', () => {
+    expect(writableTime(Number.NaN)).toBeUndefined();
+    expect(writableTime('soon' as never)).toBeUndefined();
   });
 });

@@ -44,6 +44,19 @@ function formatRfc3339(ms: number): string {
   );
 }
 
+/** The first and last instants `toRfc3339` can write (0000-01-01T00:00:00Z, 9999-12-31T23:59:59Z). */
+export const EARLIEST_RFC3339_MS = Date.UTC(2000, 0, 1) - 730485 * 86_400_000;
+export const LATEST_RFC3339_MS = Date.UTC(9999, 11, 31, 23, 59, 59);
+
+/**
+ * A time from outside the core (a provider's `resumeAt`, a deadline far in the future) brought into the range
+ * `toRfc3339` can write; undefined when it is no time at all (NaN, not a number).
+ */
+export function writableTime(ms: number): number | undefined {
+  if (typeof ms !== 'number' || Number.isNaN(ms)) return undefined;
+  return Math.min(LATEST_RFC3339_MS, Math.max(EARLIEST_RFC3339_MS, ms));
+}
+
 /**
  * Parse an RFC 3339 timestamp (as Go's `time.RFC3339` layout accepts it: optional `.fraction` of any length,
  * `Z` or a `±hh:mm` offset) into epoch milliseconds. Fractions finer than a millisecond are truncated.

@@ -164,6 +164,21 @@ describe('validateAnalysisRun', () => {
       [{ rule: 'AR5', path: 'spec.dryRun[0].metricName', message: "Rule didn't match any metric name(s)" }],
     ],
     [
+      'N1 numbers that do not fit their type; N2 negative limits, TTLs and timeouts',
+      run({
+        metrics: [metric({ provider: { web: { url: 'http://x', timeoutSeconds: -1 } }, count: 3e9, interval: '1s' })],
+        measurementRetention: [{ metricName: 'm', limit: -2 }],
+        ttlStrategy: { secondsAfterCompletion: -1, secondsAfterFailure: 0.5 },
+      }),
+      [
+        { rule: 'N1', path: 'spec.metrics[0].count', message: 'must be a 32-bit integer (from -2147483648 to 2147483647) or a string' },
+        { rule: 'N1', path: 'spec.ttlStrategy.secondsAfterFailure', message: 'must be a 32-bit integer (from -2147483648 to 2147483647)' },
+        { rule: 'N2', path: 'spec.measurementRetention[0].limit', message: 'must be greater than or equal to 0' },
+        { rule: 'N2', path: 'spec.ttlStrategy.secondsAfterCompletion', message: 'must be greater than or equal to 0' },
+        { rule: 'N2', path: 'spec.metrics[0].provider.web.timeoutSeconds', message: 'must be greater than or equal to 0' },
+      ],
+    ],
+    [
       'AR6 an invalid retention pattern',
       run({ measurementRetention: [{ metricName: '(a+', limit: 1 }] }),
       [{ rule: 'AR6', path: 'spec.measurementRetention[0].metricName', message: "Rule didn't match any metric name(s): error parsing regexp: missing closing ): `(a+`" }],

@@ -15,12 +15,16 @@
  * - Ours: `AN1` duplicate arg names, `AN2` empty arg name, `AN3` a template with neither metrics nor
  *   templates, `AN4` / `AN5` two dryRun / measurementRetention rules for the same metric name (upstream
  *   reports these when it builds a run from templates).
+ * - Ours, numbers (`analysisSpecRanges`): `N1` a number that does not fit its integer type, `N2` a negative
+ *   retention limit, TTL or provider timeout (upstream checks none of them).
  */
 import * as E from 'fp-ts/lib/Either';
 import { childPath, type IntOrString } from '../Schema';
 import { parseGoDuration } from '../Duration';
 import type { Argument, DryRun, MeasurementRetention } from '../Common';
+import { AnalysisRunSpec, AnalysisTemplateSpec as AnalysisTemplateSpecCodec } from '../Analysis';
 import type { AnalysisRun, AnalysisTemplate, AnalysisTemplateSpec, ClusterAnalysisTemplate, Metric, MetricProvider } from '../Analysis';
+import { numericFieldProblems } from './Numbers';
 import type { ValidationError } from '../Validation';
 import { compileGoRegExp, type GoRegExp, type GoRegExpError } from '../GoRegExp';
 
@@ -260,11 +264,33 @@ function checkMetrics(metrics: ReadonlyArray<Metric>, path: string, duplicateMes
   return errors;
 }
 
+/**
+ * The numbers of an AnalysisRun's or a template's spec (at `path`): `N1` every integer fits its type, `N2`
+ * retention limits, TTLs and provider timeouts are not negative. A controller reads the run leniently, so
+ * these come here rather than making the run unreadable.
+ */
+export function analysisSpecRanges(spec: AnalysisRun['spec'] | AnalysisTemplateSpec, path = 'spec', kind: 'run' | 'template' = 'run'): ValidationError[] {
+  const errors = numericFieldProblems(kind === 'run' ? AnalysisRunSpec.node : AnalysisTemplateSpecCodec.node, spec, path);
+  const atLeast0 = (at: string, v: number | null | undefined): void => {
+    if (v != null && Number.isSafeInteger(v) && v < 0) errors.push(invalid('N2', at, v, 'must be greater than or equal to 0'));
+  };
+  (spec.measurementRetention ?? []).forEach((r, k) => atLeast0(childPath(childPath(childPath(path, 'measurementRetention'), k), 'limit'), r.limit));
+  const ttl = (spec as AnalysisRun['spec']).ttlStrategy;
+  if (ttl != null) for (const f of ['secondsAfterCompletion', 'secondsAfterFailure', 'secondsAfterSuccess'] as const) atLeast0(childPath(childPath(path, 'ttlStrategy'), f), ttl[f]);
+  (spec.metrics ?? []).forEach((m, i) => {
+    const provider = childPath(childPath(childPath(path, 'metrics'), i), 'provider');
+    atLeast0(childPath(childPath(provider, 'prometheus'), 'timeout'), m.provider?.prometheus?.timeout);
+    atLeast0(childPath(childPath(provider, 'newRelic'), 'timeout'), m.provider?.newRelic?.timeout);
+    atLeast0(childPath(childPath(provider, 'web'), 'timeoutSeconds'), m.provider?.web?.timeoutSeconds);
+  });
+  return errors;
+}
+
 /** Validate an AnalysisRun's spec: every problem that would put the run in phase `Error` before measuring. */
 export function validateAnalysisRun(run: AnalysisRun): ValidationError[] {
   const spec = run.spec;
   const metrics = spec.metrics ?? [];
-  const errors: ValidationError[] = [];
+  const errors: ValidationError[] = analysisSpecRanges(spec);
   if (metrics.length === 0) errors.push(required('AR2', 'spec.metrics', 'no metrics specified'));
   errors.push(...checkArgs(spec.args, 'spec.args', ''));
   // The run controller fills secret args in; any other arg needs its value (fieldRefs are resolved by
@@ -283,7 +309,7 @@ export function validateAnalysisRun(run: AnalysisRun): ValidationError[] {
 function validateTemplateSpec(spec: AnalysisTemplateSpec, templateName: string, kind: string): ValidationError[] {
   const metrics = spec.metrics ?? [];
   const composes = (spec.templates ?? []).length > 0;
-  const errors: ValidationError[] = [];
+  const errors: ValidationError[] = analysisSpecRanges(spec, 'spec', 'template');
   if (metrics.length === 0 && !composes) {
     errors.push(required('AN3', 'spec.metrics', `${kind} needs at least one metric in spec.metrics or one template in spec.templates; found neither`));
   }

@@ -34,6 +34,24 @@ describe('validateExperiment', () => {
     ],
     ['E3 equal to the deadline is allowed', experiment({ templates: [tmpl({ minReadySeconds: 600 })] }), []],
     [
+      'N1/N2 numbers that do not fit, and negative counts and delays',
+      experiment({ progressDeadlineSeconds: 2147483648, scaleDownDelaySeconds: -5, templates: [tmpl({ replicas: -1, minReadySeconds: 1.5 })] }),
+      [
+        { rule: 'N1', path: 'spec.templates[0].minReadySeconds', message: 'must be a 32-bit integer (from -2147483648 to 2147483647)' },
+        { rule: 'N1', path: 'spec.progressDeadlineSeconds', message: 'must be a 32-bit integer (from -2147483648 to 2147483647)' },
+        { rule: 'N2', path: 'spec.scaleDownDelaySeconds', message: 'must be greater than or equal to 0' },
+        { rule: 'N2', path: 'spec.templates[0].replicas', message: 'must be greater than or equal to 0' },
+      ],
+    ],
+    [
+      'N8 an invalid dryRun pattern, N2 a negative retention limit',
+      experiment({ dryRun: [{ metricName: '(a+' }], measurementRetention: [{ metricName: '.*', limit: -1 }] }),
+      [
+        { rule: 'N8', path: 'spec.dryRun[0].metricName', message: 'error parsing regexp: missing closing ): `(a+`' },
+        { rule: 'N2', path: 'spec.measurementRetention[0].limit', message: 'must be greater than or equal to 0' },
+      ],
+    ],
+    [
       'E3 against an explicit deadline',
       experiment({ progressDeadlineSeconds: 30, templates: [tmpl({ name: 'a' }), tmpl({ name: 'b', minReadySeconds: 31 })] }),
       [{ rule: 'E3', path: 'spec.templates[1].minReadySeconds', message: 'MinReadySeconds cannot be longer than ProgressDeadlineSeconds. Check template index 1' }],

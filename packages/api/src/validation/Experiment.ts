@@ -5,12 +5,17 @@
  * Rule ids: `E1`–`E5` are upstream's (messages exact). Ours: `EX1` an empty or unparsable `spec.duration`
  * (upstream silently runs without a limit), `EX2` an analysis without name or templateName, `EX3` two
  * analyses with the same name (their AnalysisRuns would share the name `<experiment>-<analysis>`).
+ * Numbers (ours, as for Rollouts): `N1` a number that does not fit its integer type, `N2` a negative replica
+ * count, readiness, deadline, delay or retention limit, `N8` a dryRun / measurementRetention pattern that is
+ * not a valid Go regexp.
  */
 import * as E from 'fp-ts/lib/Either';
 import { childPath } from '../Schema';
 import { parseGoDuration } from '../Duration';
 import type { LabelSelector } from '../Kubernetes';
-import type { Experiment } from '../Experiment';
+import { ExperimentSpec, type Experiment } from '../Experiment';
+import { numericFieldProblems } from './Numbers';
+import { compileMetricNameRule } from './Analysis';
 import type { ValidationError } from '../Validation';
 
 /** Upstream's default `progressDeadlineSeconds` for experiments. */
@@ -27,9 +32,9 @@ function selectsAllPods(selector: LabelSelector): boolean {
 
 /** Validate an Experiment: every problem upstream's controller would stop at, and a few it lets through. */
 export function validateExperiment(exp: Experiment): ValidationError[] {
-  const errors: ValidationError[] = [];
   const name = exp.metadata?.name ?? '';
   const spec = exp.spec;
+  const errors: ValidationError[] = experimentRanges(spec);
   const deadline = spec.progressDeadlineSeconds ?? EXPERIMENT_DEFAULT_PROGRESS_DEADLINE_SECONDS;
   const seenTemplates = new Set<string>();
   (spec.templates ?? []).forEach((t, i) => {
@@ -99,5 +104,28 @@ export function validateExperiment(exp: Experiment): ValidationError[] {
       errors.push({ rule: 'EX2', path: childPath(at, 'templateName'), type: 'Required', message: `analysis '${a.name}' needs a templateName naming an AnalysisTemplate or ClusterAnalysisTemplate` });
     }
   });
+  return errors;
+}
+
+/** `N1`, `N2` and `N8` of an Experiment's spec. */
+function experimentRanges(spec: Experiment['spec']): ValidationError[] {
+  const errors = numericFieldProblems(ExperimentSpec.node, spec, 'spec');
+  const atLeast0 = (at: string, v: number | null | undefined): void => {
+    if (v != null && Number.isSafeInteger(v) && v < 0) errors.push({ rule: 'N2', path: at, type: 'Invalid', value: v, message: 'must be greater than or equal to 0' });
+  };
+  atLeast0('spec.progressDeadlineSeconds', spec.progressDeadlineSeconds);
+  atLeast0('spec.scaleDownDelaySeconds', spec.scaleDownDelaySeconds);
+  (spec.templates ?? []).forEach((t, i) => {
+    atLeast0(childPath(childPath('spec.templates', i), 'replicas'), t.replicas);
+    atLeast0(childPath(childPath('spec.templates', i), 'minReadySeconds'), t.minReadySeconds);
+  });
+  for (const field of ['dryRun', 'measurementRetention'] as const) {
+    (spec[field] ?? []).forEach((rule, k) => {
+      const compiled = compileMetricNameRule(rule.metricName);
+      const at = childPath(childPath(childPath('spec', field), k), 'metricName');
+      if (E.isLeft(compiled)) errors.push({ rule: 'N8', path: at, type: 'Invalid', value: rule.metricName, message: compiled.left.message });
+    });
+  }
+  (spec.measurementRetention ?? []).forEach((r, k) => atLeast0(childPath(childPath('spec.measurementRetention', k), 'limit'), r.limit));
   return errors;
 }

@@ -84,6 +84,9 @@ const AA_ONE = 'AntiAffinity must have exactly one strategy listed';
 const AA_WEIGHT = 'AntiAffinity weight must be between 1-100';
 
 type Expected = { path: string; message: string };
+const PERCENT_FORMAT = "a valid percent string must be a numeric string followed by an ending '%' (e.g. '1%',  or '93%', regex used for validation is '[0-9]+%')";
+const INT32 = 'must be a 32-bit integer (from -2147483648 to 2147483647)';
+
 const pm = (errors: ValidationError[]): Expected[] => errors.map(({ path, message }) => ({ path, message }));
 
 // ---------------------------------------------------------------------------------------------------------
@@ -248,9 +251,12 @@ const rows: Array<[string, Rollout, Expected[]]> = [
   ['C1 both limits 0', canary((c) => Object.assign(c, { maxSurge: 0, maxUnavailable: 0 })), [{ path: `${C}.maxSurge`, message: 'MaxSurge and MaxUnavailable both can not be zero' }]],
   ['C1 "0%" and "0"', canary((c) => Object.assign(c, { maxSurge: '0%', maxUnavailable: '0' })), [{ path: `${C}.maxSurge`, message: 'MaxSurge and MaxUnavailable both can not be zero' }]],
   [
-    'C1 a non-numeric string reads as 0',
+    'C1 a non-numeric string reads as 0 (and is not a percentage, N7)',
     canary((c) => Object.assign(c, { maxSurge: 'none', maxUnavailable: 0 })),
-    [{ path: `${C}.maxSurge`, message: 'MaxSurge and MaxUnavailable both can not be zero' }],
+    [
+      { path: `${C}.maxSurge`, message: 'MaxSurge and MaxUnavailable both can not be zero' },
+      { path: `${C}.maxSurge`, message: PERCENT_FORMAT },
+    ],
   ],
   [
     'C2 same canary and stable service',
@@ -374,6 +380,11 @@ const rows: Array<[string, Rollout, Expected[]]> = [
   ],
   ['ST4 negative pause', canary((c) => (c.steps[1].pause.duration = '-5s')), [{ path: `${C}.steps[1].pause.duration`, message: 'Duration needs to be greater than 0' }]],
   ['ST4 unparsable pause', canary((c) => (c.steps[1].pause.duration = 'soon')), [{ path: `${C}.steps[1].pause.duration`, message: 'Duration needs to be greater than 0' }]],
+  [
+    'ST4 digits beyond 32 bits are not seconds but a duration without a unit, as in Go',
+    canary((c) => (c.steps[1].pause.duration = '3000000000')),
+    [{ path: `${C}.steps[1].pause.duration`, message: 'Duration needs to be greater than 0' }],
+  ],
   [
     'ST5 setCanaryScale without traffic routing, once per step',
     canary((c) => c.steps.push({ setCanaryScale: { weight: 50 } }, { setCanaryScale: { matchTrafficWeight: true } })),
@@ -709,6 +720,86 @@ const rows: Array<[string, Rollout, Expected[]]> = [
       },
     ],
   ],
+  // Numbers and ranges (ours, N1–N8): what upstream leaves unchecked and our controller must not act on.
+  ['N1 replicas beyond 32 bits', spec((s) => (s.replicas = 2147483648)), [{ path: 'spec.replicas', message: INT32 }]],
+  ['N1 a fraction where an integer is required', spec((s) => (s.minReadySeconds = 1.5)), [{ path: 'spec.minReadySeconds', message: INT32 }]],
+  [
+    'N1 an integer pause duration beyond 32 bits',
+    canary((c) => (c.steps[1].pause.duration = 3e9)),
+    [{ path: `${C}.steps[1].pause.duration`, message: 'must be a 32-bit integer (from -2147483648 to 2147483647) or a string' }],
+  ],
+  [
+    'N1 deep in the pod template (next to the API server\'s own port check)',
+    spec((s) => (s.template.spec.containers[0].ports[0].containerPort = 80.5)),
+    [
+      { path: 'spec.template.spec.containers[0].ports[0].containerPort', message: INT32 },
+      { path: 'spec.template.spec.containers[0].ports[0].containerPort', message: 'must be between 1 and 65535, inclusive' },
+    ],
+  ],
+  [
+    'N2 negative delays, limits and counts',
+    canary((c, r) => {
+      Object.assign(c, { abortScaleDownDelaySeconds: -5, minPodsPerReplicaSet: -1, scaleDownDelayRevisionLimit: -1 });
+      r.spec.analysis = { successfulRunHistoryLimit: -1 };
+      r.spec.rollbackWindow = { revisions: -2 };
+    }),
+    [
+      { path: 'spec.analysis.successfulRunHistoryLimit', message: NON_NEGATIVE },
+      { path: 'spec.rollbackWindow.revisions', message: NON_NEGATIVE },
+      { path: `${C}.scaleDownDelayRevisionLimit`, message: NON_NEGATIVE },
+      { path: `${C}.abortScaleDownDelaySeconds`, message: NON_NEGATIVE },
+      { path: `${C}.minPodsPerReplicaSet`, message: NON_NEGATIVE },
+    ],
+  ],
+  [
+    'N2 negative blue-green counts and delays',
+    blueGreen((bg) => Object.assign(bg, { previewReplicaCount: -1, autoPromotionSeconds: -30, abortScaleDownDelaySeconds: -5 })),
+    [
+      { path: `${BG}.previewReplicaCount`, message: NON_NEGATIVE },
+      { path: `${BG}.autoPromotionSeconds`, message: NON_NEGATIVE },
+      { path: `${BG}.abortScaleDownDelaySeconds`, message: NON_NEGATIVE },
+    ],
+  ],
+  [
+    'N2/N3 setCanaryScale weight and replicas',
+    canary((c) => {
+      routed(c, ISTIO);
+      c.steps = [{ setCanaryScale: { weight: -50 } }, { setCanaryScale: { weight: 150 } }, { setCanaryScale: { replicas: -1 } }];
+    }),
+    [
+      { path: `${C}.steps[0].setCanaryScale.weight`, message: 'must be between 0 and 100' },
+      { path: `${C}.steps[1].setCanaryScale.weight`, message: 'must be between 0 and 100' },
+      { path: `${C}.steps[2].setCanaryScale.replicas`, message: NON_NEGATIVE },
+    ],
+  ],
+  [
+    'N3 a Percent progress threshold above 100',
+    canary((c) => (c.replicaProgressThreshold = { type: 'Percent', value: 101 })),
+    [{ path: `${C}.replicaProgressThreshold.value`, message: 'must be between 0 and 100' }],
+  ],
+  [
+    'N4 maxTrafficWeight 0',
+    canary((c) => {
+      routed(c, { ...NGINX, maxTrafficWeight: 0 });
+      c.steps = [{ setCanaryScale: { replicas: 1 } }];
+    }),
+    [{ path: `${C}.trafficRouting.maxTrafficWeight`, message: 'must be greater than 0' }],
+  ],
+  ['N5 an ALB service port out of range', canary((c) => routed(c, { alb: { ingress: 'web-ingress', servicePort: 70000 } })), [{ path: `${C}.trafficRouting.alb.servicePort`, message: 'must be between 1 and 65535, inclusive' }]],
+  [
+    'N6 ALB stickiness beyond a week',
+    canary((c) => routed(c, { alb: { ingress: 'web-ingress', servicePort: 80, stickinessConfig: { enabled: true, durationSeconds: 604801 } } })),
+    [{ path: `${C}.trafficRouting.alb.stickinessConfig.durationSeconds`, message: 'must be between 1 and 604800 (seconds, the ALB limit)' }],
+  ],
+  ['N7 maxSurge "NaN%"', canary((c) => (c.maxSurge = 'NaN%')), [{ path: `${C}.maxSurge`, message: PERCENT_FORMAT }]],
+  ['N7 maxSurge "-50%"', canary((c) => (c.maxSurge = '-50%')), [{ path: `${C}.maxSurge`, message: NON_NEGATIVE }]],
+  ['N7 maxUnavailable above 100%', canary((c) => (c.maxUnavailable = '101%')), [{ path: `${C}.maxUnavailable`, message: 'must not be greater than 100%' }]],
+  ['N7 maxUnavailable -1', blueGreen((bg) => (bg.maxUnavailable = -1)), [{ path: `${BG}.maxUnavailable`, message: NON_NEGATIVE }]],
+  [
+    'N8 an invalid dryRun pattern in a step analysis',
+    canary((c) => (c.steps = [{ analysis: { templates: [{ templateName: 't' }], dryRun: [{ metricName: '(a+' }] } }])),
+    [{ path: `${C}.steps[0].analysis.dryRun[0].metricName`, message: 'error parsing regexp: missing closing ): `(a+`' }],
+  ],
 ];
 
 describe('validateRollout: invalid Rollouts', () => {
@@ -729,6 +820,7 @@ describe('validateRollout: invalid Rollouts', () => {
       'B1',
       'B2',
       'W2',
+      ...Array.from({ length: 8 }, (_, i) => `N${i + 1}`),
     ];
     expect(catalogue.filter((id) => !seen.has(id))).toEqual([]);
     expect([...seen].filter((id) => !catalogue.includes(id))).toEqual([]);

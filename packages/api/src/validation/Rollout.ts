@@ -38,6 +38,10 @@ import type {
 import { pauseDurationSeconds } from '../Duration';
 import { DEFAULT_MAX_SURGE, DEFAULT_MAX_UNAVAILABLE, maxTrafficWeightOrDefault, progressDeadlineSecondsOrDefault, replicasOrDefault, revisionHistoryLimitOrDefault } from '../Defaults';
 import { parseLabelSelector, qualifiedNameProblems, validateLabelSelector, validatePodTemplateSpecForReplicaSet } from './Kubernetes';
+import { RolloutSpec } from '../Rollout';
+import type { RolloutAnalysis, RolloutAnalysisBackground } from '../Rollout';
+import { numericFieldProblems } from './Numbers';
+import { compileMetricNameRule } from './Analysis';
 
 /** How far the Rollout has been processed before validation. */
 export interface ValidateRolloutOptions {
@@ -70,6 +74,9 @@ export function validateRollout(rollout: Rollout, options: ValidateRolloutOption
   const spec = rollout.spec;
   const resolved = options.templateResolvedFromRef ?? false;
   const out: ValidationError[] = [];
+
+  // N1: every number fits its type (a controller decodes leniently, so that these reach validation).
+  out.push(...numericFieldProblems(RolloutSpec.node, spec, SPEC));
 
   // W2 (the controller checks the reference's kind before anything else).
   const ref = spec.workloadRef;
@@ -131,6 +138,7 @@ export function validateRollout(rollout: Rollout, options: ValidateRolloutOption
   } else if (canary != null) {
     out.push(...validateCanary(canary));
   }
+  out.push(...rolloutRanges(rollout));
   return out;
 }
 
@@ -435,4 +443,144 @@ function isDownwardApiFieldPath(fieldPath: string): boolean {
     }
   }
   return DOWNWARD_API_FIELDS.includes(fieldPath);
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Ranges (ours: upstream checks none of these, and its controller misbehaves or fails on each)
+
+/**
+ * The ranges upstream leaves unchecked, for every number and IntOrString of the spec that reaches arithmetic:
+ *  - `N2` a count, a delay or a limit below 0: `must be greater than or equal to 0`;
+ *  - `N3` a percentage outside 0–100 (`setCanaryScale.weight`, `setMirrorRoute.percentage`, an experiment
+ *    template's `weight`, a `Percent` progress threshold): `must be between 0 and 100`;
+ *  - `N4` `trafficRouting.maxTrafficWeight` 0 or less: `must be greater than 0`;
+ *  - `N5` ports: `alb.servicePort` 1–65535, Istio TLS/TCP route ports 0–65535 (0: any port);
+ *  - `N6` `alb.stickinessConfig.durationSeconds` outside ALB's 1–604800;
+ *  - `N7` `maxSurge` / `maxUnavailable` that are not a count or a percentage (Kubernetes' message), negative,
+ *    or (maxUnavailable) above 100%;
+ *  - `N8` a dryRun or measurementRetention `metricName` that is not a valid Go regexp (Go's message).
+ * A value that is not a 32-bit integer at all is `N1`'s, and is not reported again here.
+ */
+function rolloutRanges(rollout: Rollout): ValidationError[] {
+  const spec = rollout.spec;
+  const out: ValidationError[] = [];
+  const atLeast0 = (path: string, v: number | null | undefined): void => {
+    if (isInt32(v) && v < 0) out.push(invalid('N2', path, v, NON_NEGATIVE));
+  };
+  const percent = (path: string, v: number | null | undefined): void => {
+    if (isInt32(v) && (v < 0 || v > 100)) out.push(invalid('N3', path, v, 'must be between 0 and 100'));
+  };
+  const port = (path: string, v: number | null | undefined, min: number): void => {
+    if (v != null && Number.isSafeInteger(v) && (v < min || v > 65535)) out.push(invalid('N5', path, v, `must be between ${min} and 65535, inclusive`));
+  };
+
+  atLeast0(p(p(SPEC, 'analysis'), 'successfulRunHistoryLimit'), spec.analysis?.successfulRunHistoryLimit);
+  atLeast0(p(p(SPEC, 'analysis'), 'unsuccessfulRunHistoryLimit'), spec.analysis?.unsuccessfulRunHistoryLimit);
+  atLeast0(p(p(SPEC, 'rollbackWindow'), 'revisions'), spec.rollbackWindow?.revisions);
+
+  const canary = spec.strategy?.canary;
+  if (canary != null) {
+    out.push(...intOrPercentProblems(p(CANARY, 'maxSurge'), canary.maxSurge, false));
+    out.push(...intOrPercentProblems(p(CANARY, 'maxUnavailable'), canary.maxUnavailable, true));
+    for (const f of ['scaleDownDelaySeconds', 'scaleDownDelayRevisionLimit', 'abortScaleDownDelaySeconds', 'minPodsPerReplicaSet'] as const) atLeast0(p(CANARY, f), canary[f]);
+    const threshold = canary.replicaProgressThreshold;
+    if (threshold != null) {
+      const at = p(p(CANARY, 'replicaProgressThreshold'), 'value');
+      if (threshold.type === 'Percent') percent(at, threshold.value);
+      else atLeast0(at, threshold.value);
+    }
+    const tr = canary.trafficRouting;
+    if (tr != null) {
+      const trPath = p(CANARY, 'trafficRouting');
+      if (isInt32(tr.maxTrafficWeight) && tr.maxTrafficWeight <= 0) out.push(invalid('N4', p(trPath, 'maxTrafficWeight'), tr.maxTrafficWeight, 'must be greater than 0'));
+      if (tr.alb != null) {
+        port(p(p(trPath, 'alb'), 'servicePort'), tr.alb.servicePort, 1);
+        const seconds = tr.alb.stickinessConfig?.durationSeconds;
+        if (seconds != null && Number.isSafeInteger(seconds) && (seconds < 1 || seconds > 604800)) {
+          out.push(invalid('N6', p(p(p(trPath, 'alb'), 'stickinessConfig'), 'durationSeconds'), seconds, 'must be between 1 and 604800 (seconds, the ALB limit)'));
+        }
+      }
+      const istio = tr.istio;
+      const virtualServices = [
+        ...(istio?.virtualService != null ? [[p(p(trPath, 'istio'), 'virtualService'), istio.virtualService] as const] : []),
+        ...(istio?.virtualServices ?? []).map((vs, i) => [p(p(p(trPath, 'istio'), 'virtualServices'), i), vs] as const),
+      ];
+      for (const [at, vs] of virtualServices) {
+        (vs.tlsRoutes ?? []).forEach((r, i) => port(p(p(p(at, 'tlsRoutes'), i), 'port'), r.port, 0));
+        (vs.tcpRoutes ?? []).forEach((r, i) => port(p(p(p(at, 'tcpRoutes'), i), 'port'), r.port, 0));
+      }
+    }
+    if (canary.analysis != null) {
+      atLeast0(p(p(CANARY, 'analysis'), 'startingStep'), canary.analysis.startingStep);
+      out.push(...analysisRefRanges(canary.analysis, p(CANARY, 'analysis')));
+    }
+    (canary.steps ?? []).forEach((step, i) => {
+      const at = p(p(CANARY, 'steps'), i);
+      if (step.setCanaryScale != null) {
+        percent(p(p(at, 'setCanaryScale'), 'weight'), step.setCanaryScale.weight);
+        atLeast0(p(p(at, 'setCanaryScale'), 'replicas'), step.setCanaryScale.replicas);
+      }
+      if (step.setMirrorRoute != null) percent(p(p(at, 'setMirrorRoute'), 'percentage'), step.setMirrorRoute.percentage);
+      if (step.analysis != null) out.push(...analysisRefRanges(step.analysis, p(at, 'analysis')));
+      const experiment = step.experiment;
+      if (experiment != null) {
+        atLeast0(p(p(at, 'experiment'), 'scaleDownDelaySeconds'), experiment.scaleDownDelaySeconds);
+        (experiment.templates ?? []).forEach((t, k) => {
+          const tp = p(p(p(at, 'experiment'), 'templates'), k);
+          atLeast0(p(tp, 'replicas'), t.replicas);
+          percent(p(tp, 'weight'), t.weight);
+        });
+      }
+    });
+  }
+
+  const bg = spec.strategy?.blueGreen;
+  if (bg != null) {
+    out.push(...intOrPercentProblems(p(BLUE_GREEN, 'maxUnavailable'), bg.maxUnavailable, true));
+    for (const f of ['previewReplicaCount', 'autoPromotionSeconds', 'scaleDownDelaySeconds', 'scaleDownDelayRevisionLimit', 'abortScaleDownDelaySeconds'] as const) atLeast0(p(BLUE_GREEN, f), bg[f]);
+    if (bg.prePromotionAnalysis != null) out.push(...analysisRefRanges(bg.prePromotionAnalysis, p(BLUE_GREEN, 'prePromotionAnalysis')));
+    if (bg.postPromotionAnalysis != null) out.push(...analysisRefRanges(bg.postPromotionAnalysis, p(BLUE_GREEN, 'postPromotionAnalysis')));
+  }
+  return out;
+}
+
+const isInt32 = (v: number | null | undefined): v is number => v != null && Number.isInteger(v) && v >= -2147483648 && v <= 2147483647;
+
+/** A Rollout's analysis: retention limits (N2) and dryRun / retention patterns (N8). */
+function analysisRefRanges(analysis: RolloutAnalysis | RolloutAnalysisBackground, path: string): ValidationError[] {
+  const out: ValidationError[] = [];
+  const rules: Array<[string, ReadonlyArray<{ readonly metricName: string }> | null | undefined]> = [
+    ['dryRun', analysis.dryRun],
+    ['measurementRetention', analysis.measurementRetention],
+  ];
+  for (const [field, list] of rules) {
+    (list ?? []).forEach((rule, k) => {
+      const compiled = compileMetricNameRule(rule.metricName);
+      if (E.isLeft(compiled)) out.push(invalid('N8', p(p(p(path, field), k), 'metricName'), rule.metricName, compiled.left.message));
+    });
+  }
+  (analysis.measurementRetention ?? []).forEach((r, k) => {
+    if (isInt32(r.limit) && r.limit < 0) out.push(invalid('N2', p(p(p(path, 'measurementRetention'), k), 'limit'), r.limit, NON_NEGATIVE));
+  });
+  return out;
+}
+
+/** Kubernetes' message for a string that is not a percentage. */
+const PERCENT_FORMAT = "a valid percent string must be a numeric string followed by an ending '%' (e.g. '1%',  or '93%', regex used for validation is '[0-9]+%')";
+
+/**
+ * `N7`: maxSurge / maxUnavailable must be a count or a percentage, as Kubernetes' Deployment validation says:
+ * a non-negative integer, or digits with an optional `%` (upstream's legacy reading takes any string as a
+ * percentage, so `"25"` is 25%) whose number fits 32 bits; maxUnavailable at most 100%.
+ */
+function intOrPercentProblems(path: string, v: IntOrString | null | undefined, atMost100Percent: boolean): ValidationError[] {
+  if (v == null) return [];
+  if (typeof v === 'number') return isInt32(v) && v < 0 ? [invalid('N7', path, v, NON_NEGATIVE)] : [];
+  const m = /^(-?)([0-9]+)%?$/.exec(v);
+  if (m === null) return [invalid('N7', path, v, PERCENT_FORMAT)];
+  if (m[1] === '-') return [invalid('N7', path, v, NON_NEGATIVE)];
+  const n = Number(m[2]);
+  if (n > 2147483647) return [invalid('N7', path, v, 'must be at most 2147483647 (or 2147483647%)')];
+  if (atMost100Percent && n > 100) return [invalid('N7', path, v, 'must not be greater than 100%')];
+  return [];
 }
