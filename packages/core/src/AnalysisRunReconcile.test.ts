@@ -684,6 +684,8 @@ describe('reconcileAnalysisRun: ttlStrategy', () => {
     ['Inconclusive falls back to secondsAfterCompletion', 'Inconclusive', { secondsAfterSuccess: 5, secondsAfterCompletion: 40 }, 40],
     ['success without secondsAfterSuccess falls back', 'Successful', { secondsAfterCompletion: 50 }, 50],
     ['nothing applies', 'Failed', { secondsAfterSuccess: 5 }, undefined],
+    ['a negative TTL (invalid, N2) deletes nothing', 'Error', { secondsAfterCompletion: -5 }, undefined],
+    ['a TTL beyond 32 bits (invalid, N1) deletes nothing', 'Successful', { secondsAfterSuccess: 2 ** 31 }, undefined],
   ])('%s', (_name, phase, ttl, expected) => {
     expect(ttlSecondsFor(ttl, phase)).toBe(expected);
   });

@@ -565,9 +565,11 @@ function nextReconcileAt(ctx: Context, w: Work, skip: ReadonlySet<string>): numb
 /** The TTL in seconds that applies to a completed run, if any. */
 export function ttlSecondsFor(ttl: TTLStrategy | null | undefined, phase: string): number | undefined {
   if (ttl == null) return undefined;
-  if (phase === 'Successful' && ttl.secondsAfterSuccess != null) return ttl.secondsAfterSuccess;
-  if (phase === 'Failed' && ttl.secondsAfterFailure != null) return ttl.secondsAfterFailure;
-  return ttl.secondsAfterCompletion ?? undefined;
+  // A TTL validation refuses (negative, or not a 32-bit integer) deletes nothing: the run keeps the Error that says so.
+  const usable = (v: number | null | undefined): number | undefined => (v != null && Number.isInteger(v) && v >= 0 && v <= 2147483647 ? v : undefined);
+  if (phase === 'Successful' && ttl.secondsAfterSuccess != null) return usable(ttl.secondsAfterSuccess);
+  if (phase === 'Failed' && ttl.secondsAfterFailure != null) return usable(ttl.secondsAfterFailure);
+  return usable(ttl.secondsAfterCompletion);
 }
 
 /** Delete the run once its TTL has passed, else come back when it will have. */

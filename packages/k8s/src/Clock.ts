@@ -16,11 +16,18 @@ export interface Clock {
   setTimeout(fn: () => void, ms: number): Timer;
 }
 
+/**
+ * The longest delay a Node timer takes (2^31 - 1 ms, about 24.8 days). Node runs a longer one after 1 ms instead,
+ * which would turn a Rollout paused for 30 days into a reconcile every millisecond: a longer delay fires at this
+ * one, and whoever set it (a requeue, a sleep) simply looks again then.
+ */
+export const MAX_TIMER_MS = 2_147_483_647;
+
 /** The real clock: `Date.now()` and Node timers. */
 export const systemClock: Clock = {
   now: () => Date.now(),
   setTimeout: (fn, ms) => {
-    const t = setTimeout(fn, Math.max(0, ms));
+    const t = setTimeout(fn, Math.min(MAX_TIMER_MS, Math.max(0, Number.isNaN(ms) ? 0 : ms)));
     return { cancel: () => clearTimeout(t) };
   },
 };
