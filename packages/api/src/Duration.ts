@@ -66,8 +66,11 @@ export function pauseDurationSeconds(duration: IntOrString): number {
   if (known !== undefined) return known;
   // Digits are seconds when they fit 32 bits (Go's ParseInt(s, 10, 32)); beyond that Go tries a duration,
   // which fails for want of a unit: -1.
+  // A duration beyond 32 bits of seconds (Go's int32() of it is garbage) is refused the same way.
+  const int32 = (n: number): boolean => n >= -2147483648 && n <= 2147483647;
   const digits = /^[+-]?\d+$/.test(duration) ? Number.parseInt(duration, 10) : undefined;
-  const parsed = digits !== undefined && digits >= -2147483648 && digits <= 2147483647 ? digits : E.getOrElse(() => -1)(goDurationSeconds(duration));
+  const seconds = digits !== undefined && int32(digits) ? digits : E.getOrElse(() => -1)(goDurationSeconds(duration));
+  const parsed = int32(seconds) ? seconds : -1;
   if (pauseSeconds.size >= 1024) pauseSeconds.clear();
   pauseSeconds.set(duration, parsed);
   return parsed;

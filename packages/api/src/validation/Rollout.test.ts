@@ -386,6 +386,11 @@ const rows: Array<[string, Rollout, Expected[]]> = [
     [{ path: `${C}.steps[1].pause.duration`, message: 'Duration needs to be greater than 0' }],
   ],
   [
+    'ST4 a duration beyond 32 bits of seconds',
+    canary((c) => (c.steps[1].pause.duration = '1000000h')),
+    [{ path: `${C}.steps[1].pause.duration`, message: 'Duration needs to be greater than 0' }],
+  ],
+  [
     'ST5 setCanaryScale without traffic routing, once per step',
     canary((c) => c.steps.push({ setCanaryScale: { weight: 50 } }, { setCanaryScale: { matchTrafficWeight: true } })),
     [
