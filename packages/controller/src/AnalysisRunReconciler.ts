@@ -40,7 +40,8 @@ import { Resources, type Clock, type EventRecorder, type KubeWriter, type Logger
 import type { KubeObjectClient, PluginError } from '@rollouts/plugin-sdk';
 import type { ClusterCache } from './ClusterCache';
 import type { ControllerMetrics } from './ControllerMetrics';
-import { decodeAnalysisRun, describeDecodeErrors } from './Decoding';
+import { decodeAnalysisRun } from './Decoding';
+import { reportUnreadableRun } from './Unreadable';
 import { garbageCollect, takeMeasurements, type MetricProviders } from './Measurements';
 import { done, retry, type ReconcileOutcome } from './ReconcileLoop';
 import { splitKey } from './RolloutReconciler';
@@ -122,7 +123,7 @@ export async function reconcileAnalysisRunKey(key: string, deps: AnalysisRunReco
     for (const e of events) record(e.type, e.eventReason, e.message);
   };
   if (E.isLeft(decoded)) {
-    deps.log.error('AnalysisRun cannot be read', { analysisRun: key, error: describeDecodeErrors(decoded.left) });
+    await reportUnreadableRun('AnalysisRun', raw, decoded.left, deps);
     return done();
   }
   const stored = decoded.right;

@@ -11,7 +11,8 @@ import { Resources, type Clock, type EventRecorder, type KubeWriter, type Logger
 import type { KubeObjectClient, PluginError } from '@rollouts/plugin-sdk';
 import type { ClusterCache } from './ClusterCache';
 import type { ControllerMetrics } from './ControllerMetrics';
-import { decodeAnalysisRun, decodedAll, decodeExperiment, describeDecodeErrors } from './Decoding';
+import { decodeAnalysisRun, decodedAll, decodeExperiment } from './Decoding';
+import { reportUnreadableRun } from './Unreadable';
 import { applyObjectIntent, isObjectIntent } from './IntentExecutor';
 import { done, retry, type ReconcileOutcome } from './ReconcileLoop';
 import { splitKey } from './RolloutReconciler';
@@ -51,7 +52,7 @@ export async function reconcileExperimentKey(key: string, deps: ExperimentReconc
   if (raw === undefined || raw.metadata?.deletionTimestamp != null) return done();
   const decoded = decodeExperiment(raw);
   if (E.isLeft(decoded)) {
-    deps.log.error('Experiment cannot be read', { experiment: key, error: describeDecodeErrors(decoded.left) });
+    await reportUnreadableRun('Experiment', raw, decoded.left, deps);
     return done();
   }
   const experiment = decoded.right;

@@ -6,6 +6,7 @@ import { ClusterCache } from './ClusterCache';
 import { silentLogger } from './Controller';
 import type { ReconcilePanic } from './ReconcileLoop';
 import { MAX_PANICS, reportAnalysisRunPanic, reportExperimentPanic, reportRolloutPanic, type PanicDeps } from './ReconcilePanics';
+import { reportUnreadableRollout, reportUnreadableRun } from './Unreadable';
 
 interface Patch {
   readonly kind: string;
@@ -131,5 +132,43 @@ describe('an AnalysisRun or Experiment whose reconcile keeps throwing', () => {
     await reportExperimentPanic(panic('prod/x', 'boom', MAX_PANICS, true), deps);
     expect(patches).toEqual([{ kind: 'Experiment', name: 'x', body: { status: { phase: 'Error', message: `Reconciliation failed with error: boom (${MAX_PANICS} reconciles in a row failed)` } } }]);
     expect(events.map((e) => e.split(':')[0])).toEqual(['Experiment/x Warning ReconciliationError', 'Experiment/x Warning ExperimentError']);
+  });
+});
+
+// The same writer double serves the reports of objects that do not decode (Unreadable.ts).
+describe('an object the API server admitted that our codecs cannot read', () => {
+  const errors = [{ path: 'spec.replicas', message: 'spec.replicas: expected integer, got "three"' }, { path: 'spec.paused', message: 'spec.paused: expected boolean' }] as never;
+
+  test('a Rollout: InvalidSpec condition and phase Degraded naming the field, one write and one Warning per message', async () => {
+    const { cache, deps, patches, events, settle } = harness();
+    const raw = { apiVersion: 'argoproj.io/v1alpha1', kind: 'Rollout', metadata: { name: 'web', namespace: 'prod', uid: 'u1', resourceVersion: '5' }, spec: { replicas: 'three' }, status: { phase: 'Healthy' } } as unknown as Rollout;
+    cache.rollouts.wrote(raw);
+    await reportUnreadableRollout(raw, errors, deps);
+    settle();
+    const message = 'The Rollout "web" cannot be read: spec.replicas: expected integer, got "three" (and 1 more)';
+    expect(patches).toEqual([{ kind: 'Rollout', name: 'web', subresource: 'status', body: { status: { phase: 'Degraded', message: `InvalidSpec: ${message}`, conditions: [expect.objectContaining({ type: 'InvalidSpec', status: 'True', reason: 'InvalidSpec', message })] } } }]);
+    expect(events).toEqual([`Rollout/web Warning InvalidSpec: ${message}`]);
+    // Reconciled again (a resync, another event): nothing more is written or recorded.
+    await reportUnreadableRollout(cache.rollouts.get('prod', 'web')!, errors, deps);
+    expect(patches).toHaveLength(1);
+    expect(events).toHaveLength(1);
+  });
+
+  test('an unfinished AnalysisRun or Experiment ends in Error with the message; a finished one is left alone', async () => {
+    const { cache, deps, patches, events } = harness();
+    const run = { apiVersion: 'argoproj.io/v1alpha1', kind: 'AnalysisRun', metadata: { name: 'r', namespace: 'prod', uid: 'u2', resourceVersion: '3' }, spec: { metrics: 'nope' }, status: { phase: 'Running' } } as unknown as AnalysisRun;
+    const exp = { apiVersion: 'argoproj.io/v1alpha1', kind: 'Experiment', metadata: { name: 'x', namespace: 'prod', uid: 'u3', resourceVersion: '3' }, spec: { templates: 7 } } as unknown as Experiment;
+    const done = { ...run, metadata: { ...run.metadata, name: 'old' }, status: { phase: 'Successful' } } as unknown as AnalysisRun;
+    cache.analysisRuns.wrote(run);
+    cache.analysisRuns.wrote(done);
+    cache.experiments.wrote(exp);
+    await reportUnreadableRun('AnalysisRun', run, errors, deps);
+    await reportUnreadableRun('Experiment', exp, errors, deps);
+    await reportUnreadableRun('AnalysisRun', done, errors, deps);
+    expect(patches.map((p) => [p.kind, p.name, (p.body as { status: { phase: string; message: string } }).status.phase, (p.body as { status: { message: string } }).status.message])).toEqual([
+      ['AnalysisRun', 'r', 'Error', 'The AnalysisRun "r" cannot be read: spec.replicas: expected integer, got "three" (and 1 more)'],
+      ['Experiment', 'x', 'Error', 'The Experiment "x" cannot be read: spec.replicas: expected integer, got "three" (and 1 more)'],
+    ]);
+    expect(events.map((e) => e.split(':')[0])).toEqual(['AnalysisRun/r Warning InvalidSpec', 'Experiment/x Warning InvalidSpec']);
   });
 });

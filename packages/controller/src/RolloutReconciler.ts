@@ -11,7 +11,8 @@ import type { Clock, EventRecorder, KubeWriter, Logger } from '@rollouts/k8s';
 import type { KubeObjectClient } from '@rollouts/plugin-sdk';
 import type { ClusterCache } from './ClusterCache';
 import type { ControllerMetrics } from './ControllerMetrics';
-import { decodeRollout, describeDecodeErrors } from './Decoding';
+import { decodeRollout } from './Decoding';
+import { reportUnreadableRollout } from './Unreadable';
 import { executeRolloutIntents, routingContext } from './IntentExecutor';
 import { done, retry, type ReconcileOutcome } from './ReconcileLoop';
 import { observeRollout } from './RolloutObserver';
@@ -83,10 +84,8 @@ export async function reconcileRolloutKey(key: string, deps: RolloutReconcilerDe
   if (raw === undefined || raw.metadata?.deletionTimestamp != null) return done();
   const decoded = decodeRollout(raw);
   if (E.isLeft(decoded)) {
-    // The API server admitted an object our codecs reject (an older or foreign CRD schema): say so, once per version.
-    const message = `The Rollout "${name}" cannot be read: ${describeDecodeErrors(decoded.left)}`;
-    deps.log.error(message, { rollout: key });
-    deps.track(deps.events.record({ apiVersion: 'argoproj.io/v1alpha1', kind: 'Rollout', metadata: { name, namespace, uid: raw.metadata?.uid ?? null } }, 'Warning', 'InvalidSpec', message));
+    // The API server admitted an object our codecs reject (an older or foreign CRD schema): say so on it.
+    await reportUnreadableRollout(raw, decoded.left, deps);
     return done();
   }
   const rollout = decoded.right;
