@@ -19,9 +19,21 @@ export interface ConflictRule {
   readonly rate?: number;
 }
 
-/** A fault that can be taken back. */
+/** Writes answered with an error status instead of being forwarded; as kube-sim's `inject.error` for writes. */
+export interface ErrorRule extends ConflictRule {
+  /** Only this verb (default: `update` and `patch`). */
+  readonly verb?: 'create' | 'update' | 'patch';
+  /** Only the object of this name. */
+  readonly name?: string;
+  /** The HTTP status answered (413, 422, 500, ...). */
+  readonly code: number;
+  readonly message?: string;
+}
+
+/** A fault that can be taken back, and how often it fired. */
 export interface FaultRule {
   remove(): void;
+  hits(): number;
 }
 
 interface ParsedPath {
@@ -73,7 +85,7 @@ function verbOf(method: string, p: ParsedPath, query: URLSearchParams): Verb {
 /** A running proxy. */
 export class FaultProxy {
   readonly requestLog = new RequestLog(1_000_000);
-  private readonly rules = new Set<{ rule: ConflictRule; left: number }>();
+  private readonly rules = new Set<{ rule: ErrorRule; left: number; hits: number }>();
   private readonly sockets = new Set<import('node:net').Socket>();
   private readonly agent: https.Agent | http.Agent;
   private server!: http.Server;
@@ -98,23 +110,30 @@ export class FaultProxy {
 
   /** Answer matching writes (PUT and PATCH) with 409 Conflict until `remove()`. */
   conflict(rule: ConflictRule): FaultRule {
-    const entry = { rule, left: rule.times ?? Infinity };
-    this.rules.add(entry);
-    return { remove: () => this.rules.delete(entry) };
+    return this.error({ ...rule, code: 409 });
   }
 
-  private injects(verb: Verb, p: ParsedPath): boolean {
-    if (verb !== 'update' && verb !== 'patch') return false;
+  /** Answer matching writes with `rule.code` until `remove()` (or `times` answers). */
+  error(rule: ErrorRule): FaultRule {
+    const entry = { rule, left: rule.times ?? Infinity, hits: 0 };
+    this.rules.add(entry);
+    return { remove: () => this.rules.delete(entry), hits: () => entry.hits };
+  }
+
+  private injected(verb: Verb, p: ParsedPath): ErrorRule | undefined {
     for (const e of this.rules) {
       const r = e.rule;
+      if (r.verb !== undefined ? r.verb !== verb : verb !== 'update' && verb !== 'patch') continue;
       if (r.resource !== undefined && r.resource !== p.resource) continue;
       if (r.subresource !== undefined && r.subresource !== p.subresource) continue;
+      if (r.name !== undefined && r.name !== p.name) continue;
       if (e.left <= 0) continue;
       if (r.rate !== undefined && Math.random() >= r.rate) continue;
       e.left--;
-      return true;
+      e.hits++;
+      return r;
     }
-    return false;
+    return undefined;
   }
 
   private handle(req: http.IncomingMessage, res: http.ServerResponse): void {
@@ -141,21 +160,23 @@ export class FaultProxy {
         userAgent: String(req.headers['user-agent'] ?? ''),
         ...(fault !== undefined ? { fault } : {}),
       });
-    if (this.injects(verb, p)) {
+    const fault = this.injected(verb, p);
+    if (fault !== undefined) {
       req.resume();
       const what = `${p.resource}${p.group !== '' ? `.${p.group}` : ''}`;
+      const conflict = fault.code === 409;
       const body = {
         kind: 'Status',
         apiVersion: 'v1',
         metadata: {},
         status: 'Failure',
-        message: `Operation cannot be fulfilled on ${what} "${p.name}": the object has been modified; please apply your changes to the latest version and try again`,
-        reason: 'Conflict',
+        message: conflict ? `Operation cannot be fulfilled on ${what} "${p.name}": the object has been modified; please apply your changes to the latest version and try again` : `InjectedFault: ${fault.message ?? `injected ${fault.code}`}`,
+        reason: conflict ? 'Conflict' : fault.code === 413 ? 'RequestEntityTooLarge' : 'InternalError',
         details: { name: p.name, group: p.group, kind: p.resource },
-        code: 409,
+        code: fault.code,
       };
-      res.writeHead(409, { 'Content-Type': 'application/json' }).end(JSON.stringify(body));
-      log(409, 'conflict');
+      res.writeHead(fault.code, { 'Content-Type': 'application/json' }).end(JSON.stringify(body));
+      log(fault.code, conflict ? 'conflict' : 'error');
       return;
     }
     const target = new URL(req.url ?? '/', this.upstream.server);

@@ -13,7 +13,7 @@ import type { Logger } from '@rollouts/plugin-sdk';
 import { endpointFromKubeconfig, KubeHttp, type WatchEvent } from './KubeHttp';
 import { ObjectMirror } from './ObjectMirror';
 import { AuditRequestLog, type RequestCounter } from './AuditRequestLog';
-import { FaultProxy, type ConflictRule, type FaultRule } from './FaultProxy';
+import { FaultProxy, type ConflictRule, type ErrorRule, type FaultRule } from './FaultProxy';
 import * as fs from 'node:fs';
 
 /** Where the end-to-end tests run: `kube-sim` (default) or `real` (E2E_TARGET=real). */
@@ -77,6 +77,8 @@ export interface Env {
 /** Conflicts injected into the controllers' writes, and every request they sent. */
 export interface Faults {
   conflict(rule: ConflictRule): FaultRule;
+  /** Answer matching writes with an error status (413 for a body too large, 422, 500, ...). */
+  error(rule: ErrorRule): FaultRule;
   readonly requestLog: RequestCounter;
 }
 
@@ -171,7 +173,7 @@ async function simBackend(opts: EnvOptions): Promise<Backend> {
     objects: sim.objects,
     mirror: undefined,
     requestLog: sim.requestLog,
-    faults: { conflict: (rule) => sim.inject.conflict(rule), requestLog: sim.requestLog },
+    faults: { conflict: (rule) => sim.inject.conflict(rule), error: ({ verb, ...rule }) => sim.inject.error({ verb: verb ?? ['update', 'patch'], ...rule }), requestLog: sim.requestLog },
     kubeConfig: () => loadKubeConfig({ options: sim.kubeConfig }),
     controllerDefaults: {},
     async stop() {
@@ -200,7 +202,7 @@ async function realBackend(opts: EnvOptions): Promise<Backend> {
     objects: mirror as unknown as ObjectReader,
     mirror,
     requestLog: audit !== undefined ? new AuditRequestLog(audit, ns) : undefined,
-    faults: proxy !== undefined ? { conflict: (rule) => proxy.conflict(rule), requestLog: proxy.requestLog } : undefined,
+    faults: proxy !== undefined ? { conflict: (rule) => proxy.conflict(rule), error: (rule) => proxy.error(rule), requestLog: proxy.requestLog } : undefined,
     kubeConfig: () => (proxy !== undefined ? loadKubeConfig({ options: kubeConfigOptions(proxy.url, endpoint.token, 'fault-proxy') }) : loadKubeConfig({ kubeconfig })),
     controllerDefaults: { namespace: ns },
     async stop() {

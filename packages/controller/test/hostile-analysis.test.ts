@@ -13,7 +13,7 @@ import { MAX_MEASUREMENT_VALUE_BYTES } from '@rollouts/core';
 import { webMetricProvider } from '@rollouts/metrics-web';
 import { defineMetricProvider } from '@rollouts/plugin-sdk';
 import { main } from '../../../apps/cli/src/main';
-import { canaryRollout, deploy, realKubeconfig, Resources, setImage, startEnv, TARGET, waitFor, waitStatus, type Env } from './harness';
+import { canaryRollout, deploy, realKubeconfig, Resources, setImage, startEnv, waitFor, waitStatus, type Env } from './harness';
 import { capturingLogger, controlRolloutCompletes, fragmentsIn, readableText } from './Hostile';
 
 jest.setTimeout(120_000);
@@ -75,7 +75,7 @@ beforeAll(async () => {
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  env = await startEnv({ readinessDelayMs: 30, controller: { metricProviders: [webMetricProvider, deepProvider], measurementTimeoutMs: 20_000, log } });
+  env = await startEnv({ faults: true, readinessDelayMs: 30, controller: { metricProviders: [webMetricProvider, deepProvider], measurementTimeoutMs: 20_000, log } });
 });
 afterAll(async () => {
   await env?.stop();
@@ -128,10 +128,11 @@ describe('bounded measurements', () => {
     expect(value).toMatch(/^\[{100}.*…\[value truncated: \d+ more bytes\]$/);
   });
 
-  // The status write refused: kube-sim answers an update with 413, as an API server does for a body over its limit.
-  // (On the real target no proxy injects that answer; the caps above keep real statuses far below its limits.)
-  (TARGET === 'kube-sim' ? test : test.skip)('a status write the API server refuses: the run ends in Error with a second, small write, and a Warning says why', async () => {
-    const fault = env.sim!.inject.error({ verb: 'update', resource: 'analysisruns', name: 'refused', code: 413, times: 1, message: 'the request body is larger than 3145728 bytes' });
+  // The status write refused: the API server (kube-sim's injector, or the fault proxy in front of a real one) answers
+  // an update with 413, as an API server does for a body over its limit. (The caps above keep real statuses far below
+  // that limit, so the refusal is injected.)
+  test('a status write the API server refuses: the run ends in Error with a second, small write, and a Warning says why', async () => {
+    const fault = env.faults!.error({ verb: 'update', resource: 'analysisruns', name: 'refused', code: 413, times: 1, message: 'the request body is larger than 3145728 bytes' });
     await env.api.create(Resources.analysisRuns, analysisRun('refused', webMetric('ok', '/ok', { successCondition: 'result.ok == true' })));
     const run = await finished('refused');
     expect(fault.hits()).toBe(1);
