@@ -4,6 +4,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer, type AddressInfo } from 'node:net';
 import * as path from 'node:path';
+import { resourcePath, Resources } from '@rollouts/k8s';
 
 const app = path.resolve(__dirname, '..');
 const started: ChildProcess[] = [];
@@ -79,3 +80,49 @@ export function freePort(): Promise<number> {
 
 /** The first log line with this message. */
 export const logged = (p: Proc, msg: string) => p.lines.find((l) => l['msg'] === msg);
+
+/** The parts of a Rollout the process tests read. */
+export interface RolloutView {
+  metadata: { generation?: number };
+  status?: { phase?: string; currentStepIndex?: number; stableRS?: string; currentPodHash?: string; pauseConditions?: unknown[] | null; observedGeneration?: string };
+}
+
+/** What a user does against kube-sim (`sim.url`, `sim.token`, `sim.objects`) in namespace `ns`, with plain HTTP as kubectl would. */
+export function simUser(sim: { readonly url: string; readonly token?: string | null | undefined; readonly objects: { get(apiVersion: string, kind: string, name: string, namespace?: string): unknown } }, ns: string) {
+  const send = async (method: string, p: string, body: unknown): Promise<void> => {
+    const res = await fetch(`${sim.url}${p}`, {
+      method,
+      headers: { 'Content-Type': method === 'PATCH' ? 'application/merge-patch+json' : 'application/json', Authorization: `Bearer ${sim.token ?? ''}`, 'User-Agent': 'e2e-test' },
+      body: JSON.stringify(body),
+    });
+    if (!res.ok) throw new Error(`${method} ${p}: ${res.status} ${await res.text()}`);
+  };
+  const rollout = (name: string) => sim.objects.get('argoproj.io/v1alpha1', 'Rollout', name, ns) as RolloutView | undefined;
+  return {
+    send,
+    rollout,
+    /** The Rollout when its update is complete (Healthy, observed, stable = current), else undefined. */
+    healthy: (name: string): RolloutView | undefined => {
+      const ro = rollout(name);
+      return ro?.status?.phase === 'Healthy' && ro.status.observedGeneration === String(ro.metadata.generation) && ro.status.currentPodHash === ro.status.stableRS ? ro : undefined;
+    },
+    /** A 4-replica canary Rollout `name` with its canary and stable Services. */
+    async createRollout(name: string, steps: unknown[]): Promise<void> {
+      for (const s of [`${name}-canary`, `${name}-stable`])
+        await send('POST', resourcePath(Resources.services, ns), { apiVersion: 'v1', kind: 'Service', metadata: { name: s }, spec: { selector: { app: name }, ports: [{ port: 80 }] } });
+      await send('POST', resourcePath(Resources.rollouts, ns), {
+        apiVersion: 'argoproj.io/v1alpha1',
+        kind: 'Rollout',
+        metadata: { name },
+        spec: {
+          replicas: 4,
+          selector: { matchLabels: { app: name } },
+          template: { metadata: { labels: { app: name } }, spec: { containers: [{ name: 'app', image: 'demo:1' }] } },
+          strategy: { canary: { canaryService: `${name}-canary`, stableService: `${name}-stable`, steps } },
+        },
+      });
+    },
+    setImage: (name: string, image: string) => send('PATCH', resourcePath(Resources.rollouts, ns, name), { spec: { template: { spec: { containers: [{ name: 'app', image }] } } } }),
+    promote: (name: string) => send('PATCH', resourcePath(Resources.rollouts, ns, name, 'status'), { status: { pauseConditions: null } }),
+  };
+}

@@ -14,13 +14,13 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { createServer, connect, type AddressInfo, type Server, type Socket } from 'node:net';
 import { customResourceDefinitions } from '@rollouts/api';
-import { loadKubeConfig, resourcePath, Resources } from '@rollouts/k8s';
+import { loadKubeConfig } from '@rollouts/k8s';
 import { kubeConfigYaml, startKubeSim, type KubeObject, type KubeSim } from '@rollouts/kube-sim';
 import * as E from 'fp-ts/lib/Either';
 import { openControllerApp } from '../src/ControllerApp';
 import { parseFlags } from '../src/Flags';
 import { createLogger } from '../src/Logging';
-import { freePort, killAll, logged, startController, waitFor, type Proc } from './ControllerProcess';
+import { freePort, killAll, logged, startController, waitFor, simUser, type Proc } from './ControllerProcess';
 
 jest.setTimeout(120_000);
 
@@ -40,6 +40,7 @@ function measured(what: string, ms: number): number {
 
 beforeAll(async () => {
   sim = await startKubeSim({ objects: customResourceDefinitions() as unknown as KubeObject[], workloads: { readinessDelayMs: 300 } });
+  u = simUser(sim, NS);
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rollouts-lifecycle-'));
 });
 afterAll(async () => {
@@ -77,42 +78,14 @@ async function get(port: number, p: string): Promise<{ status: number; body: str
   return { status: res.status, body: await res.text() };
 }
 
-async function user(method: string, p: string, body: unknown): Promise<void> {
-  const res = await fetch(`${sim.url}${p}`, {
-    method,
-    headers: { 'Content-Type': method === 'PATCH' ? 'application/merge-patch+json' : 'application/json', Authorization: `Bearer ${sim.token ?? ''}` },
-    body: JSON.stringify(body),
-  });
-  if (!res.ok) throw new Error(`${method} ${p}: ${res.status} ${await res.text()}`);
-}
-
-interface RolloutView {
-  metadata: { generation?: number };
-  status?: { phase?: string; currentStepIndex?: number; stableRS?: string; currentPodHash?: string; observedGeneration?: string };
-}
-const rollout = (name: string) => sim.objects.get('argoproj.io/v1alpha1', 'Rollout', name, NS) as unknown as RolloutView | undefined;
-const healthy = (name: string) => {
-  const ro = rollout(name);
-  return ro?.status?.phase === 'Healthy' && ro.status.observedGeneration === String(ro.metadata.generation) && ro.status.currentPodHash === ro.status.stableRS ? ro : undefined;
-};
+let u: ReturnType<typeof simUser>;
+const user = (method: string, p: string, body: unknown) => u.send(method, p, body);
+const rollout = (name: string) => u.rollout(name);
+const healthy = (name: string) => u.healthy(name);
 const lease = (namespace: string, name: string) => sim.objects.get('coordination.k8s.io/v1', 'Lease', name, namespace) as unknown as { spec: { holderIdentity?: string } } | undefined;
 
-async function createRollout(name: string, steps: unknown[]): Promise<void> {
-  for (const s of [`${name}-canary`, `${name}-stable`])
-    await user('POST', resourcePath(Resources.services, NS), { apiVersion: 'v1', kind: 'Service', metadata: { name: s }, spec: { selector: { app: name }, ports: [{ port: 80 }] } });
-  await user('POST', resourcePath(Resources.rollouts, NS), {
-    apiVersion: 'argoproj.io/v1alpha1',
-    kind: 'Rollout',
-    metadata: { name },
-    spec: {
-      replicas: 4,
-      selector: { matchLabels: { app: name } },
-      template: { metadata: { labels: { app: name } }, spec: { containers: [{ name: 'app', image: 'demo:1' }] } },
-      strategy: { canary: { canaryService: `${name}-canary`, stableService: `${name}-stable`, steps } },
-    },
-  });
-}
-const setImage = (name: string, image: string) => user('PATCH', resourcePath(Resources.rollouts, NS, name), { spec: { template: { spec: { containers: [{ name: 'app', image }] } } } });
+const createRollout = (name: string, steps: unknown[]) => u.createRollout(name, steps);
+const setImage = (name: string, image: string) => u.setImage(name, image);
 
 /** Send `signal` and wait for the exit; returns the code and how long it took. */
 async function stopWith(p: Proc, what: string, signal: NodeJS.Signals = 'SIGTERM'): Promise<{ code: number | null; tookMs: number }> {

@@ -5,9 +5,8 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { customResourceDefinitions } from '@rollouts/api';
-import { resourcePath, Resources } from '@rollouts/k8s';
 import { startKubeSim, type KubeObject, type KubeSim } from '@rollouts/kube-sim';
-import { freePort, killAll, logged, startController, waitFor } from './ControllerProcess';
+import { freePort, killAll, logged, startController, waitFor, simUser } from './ControllerProcess';
 
 jest.setTimeout(90_000);
 
@@ -17,6 +16,7 @@ let dir: string;
 
 beforeAll(async () => {
   sim = await startKubeSim({ objects: customResourceDefinitions() as unknown as KubeObject[], workloads: { readinessDelayMs: 50 } });
+  u = simUser(sim, NS);
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rollouts-process-'));
   sim.writeKubeConfig(path.join(dir, 'kubeconfig'));
 });
@@ -29,42 +29,14 @@ afterAll(async () => {
 /** Start `rollouts-controller` with `args` (JSON logs on stderr). */
 const startProcess = (args: string[], env: Record<string, string> = {}) => startController(path.join(dir, 'kubeconfig'), args, env);
 
-async function user(method: string, p: string, body: unknown): Promise<void> {
-  const res = await fetch(`${sim.url}${p}`, {
-    method,
-    headers: { 'Content-Type': method === 'PATCH' ? 'application/merge-patch+json' : 'application/json', Authorization: `Bearer ${sim.token ?? ''}`, 'User-Agent': 'e2e-test' },
-    body: JSON.stringify(body),
-  });
-  if (!res.ok) throw new Error(`${method} ${p}: ${res.status} ${await res.text()}`);
-}
+let u: ReturnType<typeof simUser>;
+const user = (method: string, p: string, body: unknown) => u.send(method, p, body);
+const rollout = (name: string) => u.rollout(name);
+const healthy = (name: string) => u.healthy(name);
 
-interface RolloutView {
-  metadata: { generation?: number };
-  status?: { phase?: string; currentStepIndex?: number; stableRS?: string; currentPodHash?: string; pauseConditions?: unknown[] | null; observedGeneration?: string };
-}
-const rollout = (name: string) => sim.objects.get('argoproj.io/v1alpha1', 'Rollout', name, NS) as unknown as RolloutView | undefined;
-const healthy = (name: string) => {
-  const ro = rollout(name);
-  return ro?.status?.phase === 'Healthy' && ro.status.observedGeneration === String(ro.metadata.generation) && ro.status.currentPodHash === ro.status.stableRS ? ro : undefined;
-};
-
-async function createRollout(name: string, steps: unknown[]): Promise<void> {
-  for (const s of [`${name}-canary`, `${name}-stable`])
-    await user('POST', resourcePath(Resources.services, NS), { apiVersion: 'v1', kind: 'Service', metadata: { name: s }, spec: { selector: { app: name }, ports: [{ port: 80 }] } });
-  await user('POST', resourcePath(Resources.rollouts, NS), {
-    apiVersion: 'argoproj.io/v1alpha1',
-    kind: 'Rollout',
-    metadata: { name },
-    spec: {
-      replicas: 4,
-      selector: { matchLabels: { app: name } },
-      template: { metadata: { labels: { app: name } }, spec: { containers: [{ name: 'app', image: 'demo:1' }] } },
-      strategy: { canary: { canaryService: `${name}-canary`, stableService: `${name}-stable`, steps } },
-    },
-  });
-}
-const setImage = (name: string, image: string) => user('PATCH', resourcePath(Resources.rollouts, NS, name), { spec: { template: { spec: { containers: [{ name: 'app', image }] } } } });
-const promote = (name: string) => user('PATCH', resourcePath(Resources.rollouts, NS, name, 'status'), { status: { pauseConditions: null } });
+const createRollout = (name: string, steps: unknown[]) => u.createRollout(name, steps);
+const setImage = (name: string, image: string) => u.setImage(name, image);
+const promote = (name: string) => u.promote(name);
 
 test('bad flags exit 2 with the flag named; --help and --version exit 0', async () => {
   const bad = startProcess(['--rollout-threads', 'many']);

@@ -137,7 +137,7 @@ describe('bounded measurements', () => {
     const run = await finished('refused');
     expect(fault.hits()).toBe(1);
     expect(run.status?.phase).toBe('Error');
-    expect(run.status?.message).toMatch(/^the API server refused to store this AnalysisRun's status \(.*refused: InjectedFault: the request body is larger than 3145728 bytes\); the run ends in Error without its measurements, which are not stored$/);
+    expect(run.status?.message).toMatch(/^the API server refused to store this AnalysisRun's status \(.*refused: .*InjectedFault: the request body is larger than 3145728 bytes\); the run ends in Error without its measurements, which are not stored$/);
     expect(run.status?.metricResults).toEqual([{ name: 'ok', phase: 'Successful', count: 1, successful: 1, consecutiveSuccess: 1 }]);
     const seen = await waitForEvent((e) => e.involvedObject?.name === 'refused' && e.reason === 'AnalysisRunStatusRefused');
     expect(seen).toMatchObject({ type: 'Warning', message: run.status?.message });
