@@ -50,6 +50,8 @@ export interface CommandContext {
   readonly io: Io;
   now(): number;
   readonly env: Readonly<Record<string, string | undefined>>;
+  /** The command's cluster flags with those given anywhere on the command line (see `globalFlags`). */
+  flags<T extends ClusterFlags>(flags: T): T;
   /** Connect with the cluster flags; on failure the error is reported and `undefined` returned. */
   cluster(flags: ClusterFlags): Cluster | undefined;
   /** Report `Error: <message>` and answer exit code 1. */
@@ -62,8 +64,55 @@ export interface CommandContext {
   print(format: string, data: unknown): Either<string, void>;
 }
 
-/** The context over `io`. */
-export function commandContext(io: Io): CommandContext {
+/**
+ * The cluster flags taken out of a command line, wherever they stand (`-n shop list rollouts`,
+ * `list rollouts -n shop`), as kubectl plugins accept them: `-n X`, `-nX`, `-n=X`, `--namespace X`,
+ * `--namespace=X`, and the same for `--kubeconfig` and `--context`; the last one of a flag wins. Words after
+ * `--` are left alone, and so is a flag without its value (commander then reports it missing). `-A` /
+ * `--all-namespaces` before the subcommand is moved after it, where `list` reads it (and any other command
+ * refuses it). Pure.
+ */
+export function globalFlags(argv: readonly string[]): { readonly argv: string[]; readonly flags: ClusterFlags } {
+  const longs: Record<string, keyof ClusterFlags> = { '--namespace': 'namespace', '--kubeconfig': 'kubeconfig', '--context': 'context' };
+  const flags: { -readonly [K in keyof ClusterFlags]: ClusterFlags[K] } = {};
+  const rest: string[] = [];
+  const hoisted: string[] = [];
+  let sawCommand = false;
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i] ?? '';
+    if (a === '--') {
+      rest.push(...argv.slice(i));
+      break;
+    }
+    const eq = a.indexOf('=');
+    const name = a.startsWith('--') && eq > 0 ? a.slice(0, eq) : a;
+    const key = longs[name] ?? (name === '-n' ? 'namespace' : a.startsWith('-n') && !a.startsWith('--') && a.length > 2 ? 'namespace' : undefined);
+    if (key !== undefined) {
+      const inline = name !== a ? a.slice(eq + 1) : a.startsWith('-n') && a.length > 2 && !a.startsWith('--') ? a.slice(a[2] === '=' ? 3 : 2) : undefined;
+      const next = argv[i + 1];
+      if (inline !== undefined) flags[key] = inline;
+      else if (next !== undefined && next !== '--') {
+        flags[key] = next;
+        i++;
+      } else rest.push(a);
+      continue;
+    }
+    if (!sawCommand && (a === '-A' || a === '--all-namespaces')) {
+      hoisted.push(a);
+      continue;
+    }
+    if (!a.startsWith('-')) sawCommand = true;
+    rest.push(a);
+  }
+  const dashes = rest.indexOf('--');
+  const at = dashes < 0 ? rest.length : dashes;
+  return { argv: [...rest.slice(0, at), ...hoisted, ...rest.slice(at)], flags };
+}
+
+const defined = <T extends object>(o: T): Partial<T> => Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
+
+/** The context over `io`; `globals` are the cluster flags taken out of the command line. */
+export function commandContext(io: Io, globals: ClusterFlags = {}): CommandContext {
   const env = io.env ?? process.env;
   const fail = (message: string) => {
     io.stderr.write(`Error: ${message}\n`);
@@ -73,7 +122,9 @@ export function commandContext(io: Io): CommandContext {
     io,
     env,
     now: io.now ?? Date.now,
-    cluster(flags) {
+    flags: (flags) => ({ ...flags, ...defined(globals) }),
+    cluster(command) {
+      const flags: ClusterFlags = { ...command, ...defined(globals) };
       const opts: ClusterOptions = {
         ...(flags.kubeconfig !== undefined ? { kubeconfig: flags.kubeconfig } : {}),
         ...(flags.context !== undefined ? { context: flags.context } : {}),

@@ -30,6 +30,8 @@ describe('completionScript', () => {
     const s = completionScript(shell);
     expect(s).toContain(registration);
     expect(s).toContain('kubectl-rollouts __complete');
+    // the `:<directive>` line of the answer is not a candidate
+    expect(s).toMatch(shell === 'fish' ? /string match -v -r '\^:'/ : /grep -v '\^:'/);
   });
 });
 
@@ -49,7 +51,7 @@ describe('through main', () => {
     expect(await run('completion', 'bash')).toEqual({ code: 0, out: completionScript('bash'), err: '' });
     expect(await run('completion', 'tcsh')).toEqual({ code: 1, out: '', err: 'Error: unsupported shell "tcsh": use bash, zsh or fish\n' });
   });
-  it('__complete answers one candidate per line', async () => {
-    expect(await run('__complete', 'retry', '')).toEqual({ code: 0, out: 'experiment\nrollout\n', err: '' });
+  it('__complete answers one candidate per line, then the cobra directive (:4, no file completion)', async () => {
+    expect(await run('__complete', 'retry', '')).toEqual({ code: 0, out: 'experiment\nrollout\n:4\n', err: '' });
   });
 });

@@ -7,12 +7,12 @@
  * Exit codes: 0 success; 1 problems found, a failed command or a Degraded rollout; 2 usage or unreadable files.
  */
 import { Command, CommanderError } from 'commander';
-import { commandContext, EXIT, type Io } from './CommandContext';
+import { commandContext, EXIT, globalFlags, withClusterFlags, type ClusterFlags, type Io } from './CommandContext';
 import { registerActions } from './CommandsActions';
 import { registerCreate } from './CommandsCreate';
 import { registerGet } from './CommandsGet';
 import { registerList } from './CommandsList';
-import { completions, registerMeta } from './CommandsMeta';
+import { complete, packageVersion, registerMeta } from './CommandsMeta';
 import { registerStatus } from './CommandsStatus';
 import { formatProblem, isError, lintDocuments } from './Lint';
 import { readManifests } from './Manifests';
@@ -33,13 +33,16 @@ function normaliseArgs(argv: readonly string[]): string[] {
 }
 
 /** The whole command tree; `setExit` records each action's exit code. */
-export function buildProgram(io: Io, setExit: (code: number) => void): Command {
-  const ctx = commandContext(io);
+export function buildProgram(io: Io, setExit: (code: number) => void, globals: ClusterFlags = {}): Command {
+  const ctx = commandContext(io, globals);
   const program = new Command('kubectl-rollouts')
-    .description('Lint, plan and drive Rollouts (argoproj.io/v1alpha1). Runs as `kubectl rollouts ...` when on PATH.')
+    .description('Lint, plan and drive Rollouts (argoproj.io/v1alpha1). Runs as `kubectl rollouts ...` when on PATH.\nThe cluster flags below go anywhere on the command line: `kubectl rollouts -n shop list rollouts`.')
+    .version(`kubectl-rollouts: v${packageVersion()}`, '--version', 'print the version of kubectl-rollouts')
     .exitOverride()
     .showHelpAfterError('(run with --help for usage)')
     .configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) });
+  // Shown in the help; `main` takes them out of the command line wherever they stand (see `globalFlags`).
+  withClusterFlags(program);
 
   program
     .command('lint')
@@ -99,15 +102,20 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
 
 export async function main(argv: readonly string[], io: Io): Promise<number> {
   let exitCode: number = EXIT.ok;
-  const program = buildProgram(io, (code) => {
-    exitCode = code;
-  });
-  if (argv[0] === '__complete') {
-    for (const c of completions(program, argv.slice(1))) io.stdout.write(`${c}\n`);
-    return EXIT.ok;
+  if (argv[0] === '__complete' || argv[0] === '__completeNoDesc') {
+    const program = buildProgram(io, () => undefined);
+    return complete(program, commandContext(io), argv.slice(1));
   }
+  const { argv: rest, flags } = globalFlags(normaliseArgs(argv));
+  const program = buildProgram(
+    io,
+    (code) => {
+      exitCode = code;
+    },
+    flags,
+  );
   try {
-    await program.parseAsync(normaliseArgs(argv), { from: 'user' });
+    await program.parseAsync(rest, { from: 'user' });
   } catch (e) {
     if (e instanceof CommanderError) return e.exitCode === 0 ? EXIT.ok : EXIT.usage;
     throw e;
