@@ -6,8 +6,15 @@ import * as fs from 'node:fs';
 import * as E from 'fp-ts/lib/Either';
 import { parseDocuments, type SourceDocument } from './Documents';
 
-/** Read and parse the given files; on the first unreadable or unparsable file, report it and return undefined. */
+/**
+ * Read and parse the given files; with no file at all (a usage error), or on the first unreadable or unparsable
+ * file, report it and return undefined (the caller exits 2).
+ */
 export function readManifests(files: readonly string[], io: { readonly stderr: { write(s: string): unknown } }): SourceDocument[] | undefined {
+  if (files.length === 0) {
+    io.stderr.write("error: required option '-f, --filename <file>' not specified (the manifest files to read; - for stdin)\n");
+    return undefined;
+  }
   const docs: SourceDocument[] = [];
   for (const file of files) {
     let text: string;

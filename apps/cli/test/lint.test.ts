@@ -55,7 +55,7 @@ describe('kubectl-rollouts lint', () => {
     expect(r.err).toContain('cannot parse YAML/JSON');
   });
 
-  it('reads JSON and List documents, and numbers items in the DOC column', async () => {
+  it('reads JSON and List documents, and points at the field inside a List item', async () => {
     const list = {
       apiVersion: 'v1',
       kind: 'List',
@@ -67,7 +67,8 @@ describe('kubectl-rollouts lint', () => {
     const f = write('list.json', JSON.stringify(list));
     const r = await run('lint', '-f', f);
     expect(r.code).toBe(1);
-    expect(r.out).toContain(`${f}:1.items[1] Rollout/r: spec.replicas: expected integer, got "two"`);
+    // the position is that of the field inside the item (JSON: all on line 1)
+    expect(r.out).toContain(`${f}:1:${JSON.stringify(list).indexOf('"replicas"') + 1}: Rollout/r: spec.replicas: expected integer, got "two"`);
     expect(r.out).not.toContain('AnalysisTemplate/ok');
   });
 
@@ -76,8 +77,8 @@ describe('kubectl-rollouts lint', () => {
     const r = await run('lint', '-f', f);
     expect(r.code).toBe(1);
     expect(r.out.trimEnd().split('\n')).toEqual([
-      `${f}:1 (none)/x: kind: required field is missing (every manifest needs apiVersion and kind)`,
-      `${f}:2 Rolout/yy: kind: unknown argoproj.io kind "Rolout" (expected one of Rollout, AnalysisTemplate, ClusterAnalysisTemplate, AnalysisRun, Experiment)`,
+      `${f}:1:1: (none)/x: kind: required field is missing (every manifest needs apiVersion and kind)`,
+      `${f}:5:1: Rolout/yy: kind: unknown argoproj.io kind "Rolout" (expected one of Rollout, AnalysisTemplate, ClusterAnalysisTemplate, AnalysisRun, Experiment)`,
     ]);
   });
 
@@ -100,13 +101,13 @@ describe('kubectl-rollouts lint', () => {
     const r = await run('lint', '-f', rollout, '-f', svc);
     expect(r.code).toBe(1);
     expect(r.out.trimEnd().split('\n')).toEqual([
-      `${rollout}:1 Rollout/shop: spec.strategy.canary.stableService: Invalid value: "shop-stable": Service "shop-stable" has unmatch label "app" in rollout`,
-      `${rollout}:1 Rollout/shop: spec.strategy.canary.stableService: Invalid value: "shop-stable": Service "shop-stable" has unmatch label "tier" in rollout`,
+      `${rollout}:9:23: Rollout/shop: spec.strategy.canary.stableService: Invalid value: "shop-stable": Service "shop-stable" has unmatch label "app" in rollout`,
+      `${rollout}:9:23: Rollout/shop: spec.strategy.canary.stableService: Invalid value: "shop-stable": Service "shop-stable" has unmatch label "tier" in rollout`,
     ]);
     expect(r.err).toBe('lint: 2 documents in 2 files, 2 problems\n');
   });
 
-  it('warns about a resource quantity that does not parse (the controller accepts it, the API server refuses the ReplicaSet), and exits 0', async () => {
+  it('warns about a resource quantity that does not parse (the controller leaves it out of the ReplicaSet), and exits 0', async () => {
     const rollout = write(
       'quantity.yaml',
       [
@@ -123,7 +124,7 @@ describe('kubectl-rollouts lint', () => {
     );
     const r = await run('lint', '-f', rollout);
     expect(r.out.trimEnd().split('\n')).toEqual([
-      `${rollout}:1 Rollout/shop: spec.template.spec.containers[0].resources.limits.memory: warning: Invalid value: "invalid": quantities must match the regular expression '^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$' (the controller accepts the Rollout; the API server will refuse its ReplicaSet)`,
+      `${rollout}:8:76: Rollout/shop: spec.template.spec.containers[0].resources.limits.memory: warning: Invalid value: "invalid": quantities must match the regular expression '^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$' (the controller leaves it out of the ReplicaSet, with a Warning event)`,
     ]);
     expect(r.err).toBe('lint: 1 document in 1 file, no problems, 1 warning\n');
     expect(r.code).toBe(0);
@@ -132,18 +133,18 @@ describe('kubectl-rollouts lint', () => {
 
 // Every line is a mistake planted in examples/broken.yaml (see its comments).
 const EXPECTED_BROKEN = [
-  '2 Rollout/cart: spec.strategy.canary.steps[2].setWeigth: unknown field "setWeigth"',
-  '2 Rollout/cart: spec.strategy.canary.maxSurge: Invalid value: 0: MaxSurge and MaxUnavailable both can not be zero',
-  '2 Rollout/cart: spec.strategy.canary.stableService: Invalid value: "cart-stable": This rollout uses the same service for the stable and canary services, but two different services are required.',
-  '2 Rollout/cart: spec.strategy.canary.steps[0].setWeight: Invalid value: 120: SetWeight needs to be between 0 and 100',
-  '2 Rollout/cart: spec.strategy.canary.steps[1].pause.duration: Invalid value: -1: Duration needs to be greater than 0',
+  '39:11: Rollout/cart: spec.strategy.canary.steps[2].setWeigth: unknown field "setWeigth"',
+  '34:7: Rollout/cart: spec.strategy.canary.maxSurge: Invalid value: 0: MaxSurge and MaxUnavailable both can not be zero',
+  '32:7: Rollout/cart: spec.strategy.canary.stableService: Invalid value: "cart-stable": This rollout uses the same service for the stable and canary services, but two different services are required.',
+  '37:11: Rollout/cart: spec.strategy.canary.steps[0].setWeight: Invalid value: 120: SetWeight needs to be between 0 and 100',
+  '38:20: Rollout/cart: spec.strategy.canary.steps[1].pause.duration: Invalid value: "1d": Duration needs to be greater than 0',
   // the misspelt step has no known field left, so it is also an empty step
-  '2 Rollout/cart: spec.strategy.canary.steps[2]: Invalid value: "step.Experiment: false step.Pause: false step.SetWeight: false step.Analysis: false step.SetCanaryScale: false step.SetHeaderRoute: false step.SetMirrorRoute: false step.Plugin: false": Step must have one of the following set: experiment, setWeight, setCanaryScale, plugin or pause',
-  // not a quantity: a warning, after the errors of the document (the controller accepts it, as upstream's does)
-  `2 Rollout/cart: spec.template.spec.containers[0].resources.limits.memory: warning: Invalid value: "lots": quantities must match the regular expression '^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$' (the controller accepts the Rollout; the API server will refuse its ReplicaSet)`,
+  '39:11: Rollout/cart: spec.strategy.canary.steps[2]: Invalid value: "step.Experiment: false step.Pause: false step.SetWeight: false step.Analysis: false step.SetCanaryScale: false step.SetHeaderRoute: false step.SetMirrorRoute: false step.Plugin: false": Step must have one of the following set: experiment, setWeight, setCanaryScale, plugin or pause',
+  // not a quantity: a warning, after the errors of the document (the controller leaves it out, as upstream's does)
+  `29:15: Rollout/cart: spec.template.spec.containers[0].resources.limits.memory: warning: Invalid value: "lots": quantities must match the regular expression '^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$' (the controller leaves it out of the ReplicaSet, with a Warning event)`,
   // cart-stable is named twice (as stable and as canary), and selects app=kart
-  '2 Rollout/cart: spec.strategy.canary.stableService: Invalid value: "cart-stable": Service "cart-stable" has unmatch label "app" in rollout',
-  '2 Rollout/cart: spec.strategy.canary.canaryService: Invalid value: "cart-stable": Service "cart-stable" has unmatch label "app" in rollout',
+  '32:7: Rollout/cart: spec.strategy.canary.stableService: Invalid value: "cart-stable": Service "cart-stable" has unmatch label "app" in rollout',
+  '33:7: Rollout/cart: spec.strategy.canary.canaryService: Invalid value: "cart-stable": Service "cart-stable" has unmatch label "app" in rollout',
 ];
 
 /**
@@ -174,8 +175,11 @@ describe('upstream examples', () => {
       if (known !== undefined) {
         // A broken upstream example must fail exactly as expected (and this fails if upstream fixes it).
         expect({ code: r.code, err: r.err.replace(`${root}/`, '') }).toEqual(known);
-      } else if (r.code !== 0) {
-        problems.push(`${f} (exit ${r.code}):\n${r.out}${r.err}`);
+      } else {
+        // Upstream's examples include routers our stock controller does not register (ambassador, apisix, appMesh):
+        // lint says so, and nothing else.
+        const other = r.out.split('\n').filter((l) => l !== '' && !/: traffic router "(ambassador|apisix|appMesh)" is not registered in the stock controller/.test(l));
+        if (other.length > 0 || r.code === 2) problems.push(`${f} (exit ${r.code}):\n${r.out}${r.err}`);
       }
     }
     expect(problems).toEqual([]);
