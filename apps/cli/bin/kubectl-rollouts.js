@@ -13,7 +13,8 @@ process.on('SIGINT', () => {
 main(process.argv.slice(2), { stdout: process.stdout, stderr: process.stderr, signal: stop.signal }).then(
   (code) => process.exit(code),
   (err) => {
+    // A bug, not bad usage: the command failed (exit 1), with the stack to report.
     process.stderr.write(`kubectl-rollouts: ${err && err.stack ? err.stack : String(err)}\n`);
-    process.exit(2);
+    process.exit(1);
   },
 );
