@@ -36,6 +36,12 @@ if [ "${#need[@]}" -gt 0 ]; then
     || echo "==> install failed: the real-server tests of ${need[*]} report that they were skipped"
 fi
 
+# helm for the chart tests (apps/controller/test/helm.test.ts, packages/controller/test/rbac-install.test.ts), built
+# from its Go module at the version in tools/helm/version.env and cached in ~/.cache/rollouts-helm.
+# A failed build fails this step (the chart tests then skip, saying so).
+build_helm() { local b; b=$(bash tools/helm/build.sh | tail -n 1) && [ -x "$b" ] && export HELM="$b" && echo "==> helm: $HELM"; }
+step "helm (tools/helm/build.sh)" build_helm
+
 step "build" npx nx run-many -t build --outputStyle=static
 step "typecheck" npx nx run-many -t typecheck --outputStyle=static
 step "boundary check" node tools/boundaries/bin/check-boundaries.js
