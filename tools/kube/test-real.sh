@@ -35,6 +35,11 @@ if [ -z "${E2E_KUBECONFIG:-}" ]; then
 fi
 
 cd "$root"
+# The controllers run with the token of the ServiceAccount that apps/controller/manifests/install.yaml creates (its
+# ClusterRole and leader-election Role), not the admin kubeconfig: a missing RBAC rule fails the suite with a 403.
+# E2E_CONTROLLER_AUTH=kubeconfig runs them as the admin instead.
+export E2E_CONTROLLER_AUTH="${E2E_CONTROLLER_AUTH:-serviceaccount}"
+echo "test-real.sh: controllers authenticate with: $E2E_CONTROLLER_AUTH"
 t0=$(date +%s)
 E2E_TARGET=real npx jest --ci --json --outputFile="$out" --maxWorkers="${E2E_REAL_WORKERS:-1}" "$@" packages/controller/test/
 rc=$?

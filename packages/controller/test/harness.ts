@@ -15,6 +15,7 @@ import { ObjectMirror } from './ObjectMirror';
 import { AuditRequestLog, type RequestCounter } from './AuditRequestLog';
 import { FaultProxy, type ConflictRule, type ErrorRule, type FaultRule } from './FaultProxy';
 import * as fs from 'node:fs';
+import YAML from 'yaml';
 
 /** Where the end-to-end tests run: `kube-sim` (default) or `real` (E2E_TARGET=real). */
 export type Target = 'kube-sim' | 'real';
@@ -190,6 +191,7 @@ async function realBackend(opts: EnvOptions): Promise<Backend> {
   await applyCrds(http, [...(customResourceDefinitions() as unknown as KubeObject[]), ...(opts.crds ?? [])]);
   const ns = namespaceForTestFile();
   await http.json('POST', '/api/v1/namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns, labels: { 'rollouts-e2e': 'true' } } });
+  const controllerToken = CONTROLLER_AUTH === 'serviceaccount' ? await serviceAccountToken(http, ns) : undefined;
   const mirror = new ObjectMirror(http, ns);
   await mirror.add([...WATCHED, ...(opts.watch ?? [])]);
   mirrors.add(mirror);
@@ -203,7 +205,12 @@ async function realBackend(opts: EnvOptions): Promise<Backend> {
     mirror,
     requestLog: audit !== undefined ? new AuditRequestLog(audit, ns) : undefined,
     faults: proxy !== undefined ? { conflict: (rule) => proxy.conflict(rule), error: (rule) => proxy.error(rule), requestLog: proxy.requestLog } : undefined,
-    kubeConfig: () => (proxy !== undefined ? loadKubeConfig({ options: kubeConfigOptions(proxy.url, endpoint.token, 'fault-proxy') }) : loadKubeConfig({ kubeconfig })),
+    kubeConfig: () =>
+      controllerToken !== undefined
+        ? loadKubeConfig({ options: kubeConfigOptions(proxy?.url ?? endpoint.server, controllerToken, 'e2e-serviceaccount') })
+        : proxy !== undefined
+          ? loadKubeConfig({ options: kubeConfigOptions(proxy.url, endpoint.token, 'fault-proxy') })
+          : loadKubeConfig({ kubeconfig }),
     controllerDefaults: { namespace: ns },
     async stop() {
       mirrors.delete(mirror);
@@ -443,3 +450,73 @@ export const retryRollout = (env: Env, name: string) => env.api.patch(Resources.
 export const selectedHash = (env: Env, svc: string) => env.api.get<{ spec: { selector?: Record<string, string> } }>(Resources.services, svc)?.spec.selector?.['rollouts-pod-template-hash'];
 
 export { Resources };
+
+/**
+ * How the controllers authenticate on the real target. `E2E_CONTROLLER_AUTH=serviceaccount` (tools/kube/test-real.sh
+ * sets it): with the token of the ServiceAccount that apps/controller/manifests/install.yaml creates, bound to its
+ * ClusterRole (and, in each test namespace, to its leader-election Role), so a missing RBAC rule fails the suite
+ * with a 403. Otherwise (and always on kube-sim) with the test user's kubeconfig.
+ */
+export const CONTROLLER_AUTH: 'serviceaccount' | 'kubeconfig' = TARGET === 'real' && process.env['E2E_CONTROLLER_AUTH'] === 'serviceaccount' ? 'serviceaccount' : 'kubeconfig';
+/** The namespace of the controllers' ServiceAccount on the real target (`E2E_CONTROLLER_AUTH=serviceaccount`). */
+export const RBAC_NAMESPACE = 'rollouts-e2e-rbac';
+
+/** The objects of apps/controller/manifests/install.yaml. */
+export function installManifests(): KubeObject[] {
+  const file = path.resolve(__dirname, '../../../apps/controller/manifests/install.yaml');
+  return YAML.parseAllDocuments(fs.readFileSync(file, 'utf8'))
+    .map((d) => d.toJS() as KubeObject | null)
+    .filter((d): d is KubeObject => d !== null);
+}
+
+const CLUSTER_SCOPED = new Set(['Namespace', 'ClusterRole', 'ClusterRoleBinding', 'CustomResourceDefinition']);
+/** The API path of an object of a built-in kind (`<kind>s` plurals: Namespace, ServiceAccount, (Cluster)Role(Binding), Deployment, Service, ConfigMap, Secret, CRD). */
+export function objectPath(o: { apiVersion?: string; kind?: string; metadata: { name?: string; namespace?: string } }): string {
+  const apiVersion = o.apiVersion ?? 'v1';
+  const base = apiVersion.includes('/') ? `/apis/${apiVersion}` : `/api/${apiVersion}`;
+  const plural = `${(o.kind ?? '').toLowerCase()}s`;
+  const ns = CLUSTER_SCOPED.has(o.kind ?? '') ? '' : `/namespaces/${o.metadata.namespace ?? 'default'}`;
+  return `${base}${ns}/${plural}/${o.metadata.name ?? ''}`;
+}
+
+/** Server-side apply (idempotent, safe when several test files do it at once). */
+export async function serverSideApply(http: KubeHttp, o: KubeObject, dryRun = false): Promise<unknown> {
+  return http.json('PATCH', `${objectPath(o)}?fieldManager=rollouts-e2e&force=true${dryRun ? '&dryRun=All' : ''}`, o, 'application/apply-patch+yaml');
+}
+
+const retarget = (o: KubeObject, ns: string | undefined, name?: string): KubeObject => {
+  const copy = JSON.parse(JSON.stringify(o)) as KubeObject & { subjects?: Array<{ kind: string; namespace?: string }> };
+  copy.metadata = { ...copy.metadata, ...(ns !== undefined ? { namespace: ns } : {}), ...(name !== undefined ? { name } : {}) };
+  if (copy.subjects !== undefined) copy.subjects = copy.subjects.map((s) => (s.kind === 'ServiceAccount' ? { ...s, namespace: RBAC_NAMESPACE } : s));
+  return copy;
+};
+
+let clusterRbac: Promise<void> | undefined;
+/**
+ * install.yaml's ServiceAccount (in {@link RBAC_NAMESPACE}), its ClusterRole as it is, and a ClusterRoleBinding of
+ * the two; its leader-election Role and RoleBinding in the test namespace `ns` (the controllers' Lease lives there);
+ * then a token of the ServiceAccount from the TokenRequest API.
+ */
+export async function serviceAccountToken(http: KubeHttp, ns: string): Promise<string> {
+  const objs = installManifests();
+  const one = (kind: string) => {
+    const o = objs.find((x) => x.kind === kind);
+    if (o === undefined) throw new Error(`install.yaml has no ${kind}`);
+    return o;
+  };
+  const sa = one('ServiceAccount');
+  clusterRbac ??= (async () => {
+    await serverSideApply(http, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: RBAC_NAMESPACE, labels: { 'rollouts-e2e': 'true' } } } as KubeObject);
+    await serverSideApply(http, retarget(sa, RBAC_NAMESPACE));
+    await serverSideApply(http, one('ClusterRole'));
+    await serverSideApply(http, retarget(one('ClusterRoleBinding'), undefined, `${one('ClusterRoleBinding').metadata.name ?? ''}-e2e`));
+  })();
+  await clusterRbac;
+  for (const o of objs.filter((x) => x.kind === 'Role' || x.kind === 'RoleBinding')) await serverSideApply(http, retarget(o, ns));
+  const got = await http.json<{ status: { token: string } }>('POST', `/api/v1/namespaces/${RBAC_NAMESPACE}/serviceaccounts/${sa.metadata.name ?? ''}/token`, {
+    apiVersion: 'authentication.k8s.io/v1',
+    kind: 'TokenRequest',
+    spec: { expirationSeconds: 3600 },
+  });
+  return got.status.token;
+}
