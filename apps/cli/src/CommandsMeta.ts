@@ -128,10 +128,13 @@ const FILE_FLAGS = ['-f', '--filename', '--kubeconfig', '--from-file'];
  * the rollout after `set image NAME`. A cluster that cannot be reached just gives no names. Always exit 0.
  */
 export async function complete(program: Command, ctx: CommandContext, words: readonly string[]): Promise<number> {
-  const typed = words.slice(0, -1);
-  const partial = words[words.length - 1] ?? '';
+  // `--namespace=te<TAB>`: the value after `=`, answered with the flag in front.
+  const inline = /^(--namespace|--context|--output|--from|--kubeconfig|--filename|--from-file)=(.*)$/s.exec(words[words.length - 1] ?? '');
+  const typed = inline === null ? words.slice(0, -1) : [...words.slice(0, -1), inline[1] ?? ''];
+  const partial = inline === null ? (words[words.length - 1] ?? '') : (inline[2] ?? '');
+  const prefix = inline === null ? '' : `${inline[1] ?? ''}=`;
   const answer = (candidates: readonly string[], directive: number = DIRECTIVE.noFileComp): number => {
-    for (const c of candidates.filter((c) => c.startsWith(partial))) ctx.io.stdout.write(`${c}\n`);
+    for (const c of candidates.filter((c) => c.startsWith(partial))) ctx.io.stdout.write(`${prefix}${c}\n`);
     ctx.io.stdout.write(`:${directive}\n`);
     return EXIT.ok;
   };

@@ -138,6 +138,8 @@ describe('completion as a kubectl plugin (kubectl_complete-rollouts, cobra proto
     expect(ns.candidates).toEqual(expect.arrayContaining(['default', 'team']));
     expect(ns.directive).toBe(':4');
     expect((await completeWith('--kubeconfig', kc, '-n', 't')).candidates).toEqual(['team']);
+    expect(await completeWith('--kubeconfig', kc, 'list', 'rollouts', '--namespace=te')).toEqual({ code: 0, candidates: ['--namespace=team'], directive: ':4' });
+    expect((await completeWith('get', 'rollout', 'web', '--output=y')).candidates).toEqual(['--output=yaml']);
     expect((await completeWith('--kubeconfig', kc, '--context', '')).candidates.length).toBeGreaterThan(0);
     expect(await completeWith('create', '-f', '')).toEqual({ code: 0, candidates: [], directive: ':0' });
     expect(await completeWith('--kubeconfig', '')).toEqual({ code: 0, candidates: [], directive: ':0' });
