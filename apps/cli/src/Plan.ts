@@ -9,11 +9,14 @@
  * `--abort-at pre` (before the active Service switches) or `--abort-at post` (after it, during the
  * post-promotion analysis). It has no steps, so `--promote-at` is refused for it.
  *
- * Output: `-o text` (default) an aligned table, `-o json` the plan as one JSON document. Exit 0 when the
- * plan ends Healthy, 1 when it ends Degraded or Paused (or never finishes), 2 on bad input.
+ * Output: `-o text` (default) an aligned table whose first row is the Rollout as deployed (the current
+ * revision stable, all traffic on it), `-o json` the plan as one JSON document (that row is its `deployed`).
+ * STEP reads as `get rollout`'s `Step:` (Argo's): `N/M` is N of the M steps completed. Exit 0 when the plan
+ * ends Healthy, 1 when it ends Degraded or Paused (or never finishes), 2 on bad input (options, or a Rollout
+ * that does not validate).
  */
 import * as E from 'fp-ts/lib/Either';
-import { Rollout, decode, formatValidationError, validateRollout } from '@rollouts/api';
+import { Rollout, decode, validateRollout, validationErrorBody } from '@rollouts/api';
 import { formatPlanTime, planRollout, type PlanAnalysisOutcome, type PlanError, type PlanFrame, type PlanOptions, type RolloutPlan } from '@rollouts/core';
 import type { SourceDocument } from './Documents';
 import { formatProblem, type LintProblem } from './Lint';
@@ -21,7 +24,7 @@ import type { Io } from './CommandContext';
 
 /** The exit codes of `plan` (the same numbers as every subcommand's). */
 const EXIT_HEALTHY = 0;
-/** Ends Degraded or Paused, never finishes, or the Rollout is invalid. */
+/** Ends Degraded or Paused, or never finishes. */
 const EXIT_PROBLEMS = 1;
 const EXIT_BAD_INPUT = 2;
 
@@ -128,8 +131,9 @@ export function framePhase(frame: PlanFrame): string {
  * The frames as an aligned table with a header: `T STEP PHASE STABLE CANARY WEIGHT MESSAGE` for a canary;
  * `T PHASE STABLE NEW ACTIVE PREVIEW MESSAGE` for blue-green frames (those with `services`), where NEW is the
  * new revision's ReplicaSet until it is stable and ACTIVE / PREVIEW the pod-template hash each Service selects.
+ * Given the number of steps, STEP is `N/M` as `get rollout` shows it (N steps of M completed).
  */
-export function formatPlanTable(frames: ReadonlyArray<PlanFrame>): string {
+export function formatPlanTable(frames: ReadonlyArray<PlanFrame>, stepCount?: number): string {
   const blueGreen = frames.some((f) => f.services !== undefined);
   const header = blueGreen ? ['T', 'PHASE', 'STABLE', 'NEW', 'ACTIVE', 'PREVIEW', 'MESSAGE'] : ['T', 'STEP', 'PHASE', 'STABLE', 'CANARY', 'WEIGHT', 'MESSAGE'];
   const rows = frames.map((f) =>
@@ -137,7 +141,7 @@ export function formatPlanTable(frames: ReadonlyArray<PlanFrame>): string {
       ? [formatPlanTime(f.t), framePhase(f), counts(f.replicaSets.stable), counts(f.replicaSets.canary), f.services?.active ?? '-', f.services?.preview ?? '-', f.message]
       : [
           formatPlanTime(f.t),
-          f.stepIndex === null ? '-' : String(f.stepIndex),
+          f.stepIndex === null ? '-' : stepCount === undefined || stepCount === 0 ? String(f.stepIndex) : `${f.stepIndex}/${stepCount}`,
           framePhase(f),
           counts(f.replicaSets.stable),
           counts(f.replicaSets.canary),
@@ -187,26 +191,40 @@ export function planCommand(docs: ReadonlyArray<SourceDocument>, opts: PlanComma
   const doc = picked.right;
   const name = nameOf(doc) || '(unnamed)';
   const decoded = decode(Rollout, doc.object);
+  const where = (path: string): { line: number; column: number } => doc.positionOf?.(path) ?? { line: doc.line, column: 1 };
+  const problem = (path: string, message: string): LintProblem => ({ file: doc.file, doc: doc.doc, ...where(path), kind: 'Rollout', name, path, message });
   const problems: LintProblem[] = E.isLeft(decoded)
-    ? decoded.left.map((e) => ({ file: doc.file, doc: doc.doc, kind: 'Rollout', name, path: e.path, message: e.detail }))
-    : validateRollout(decoded.right).map((e) => ({ file: doc.file, doc: doc.doc, kind: 'Rollout', name, path: e.path, message: formatValidationError(e).slice(e.path.length + 2) }));
+    ? decoded.left.map((e) => problem(e.path, e.detail))
+    : validateRollout(decoded.right).map((e) => problem(e.path, validationErrorBody(e)));
   if (E.isLeft(decoded) || problems.length > 0) {
     for (const p of problems) io.stdout.write(`${formatProblem(p)}\n`);
     io.stderr.write(`plan: Rollout "${name}" is invalid (${problems.length} problem${problems.length === 1 ? '' : 's'}); fix it first (see kubectl-rollouts lint)\n`);
-    return EXIT_PROBLEMS;
+    return EXIT_BAD_INPUT;
   }
   const objects = docs.filter((d) => d !== doc).map((d) => d.object);
+  const steps = decoded.right.spec.strategy?.canary?.steps?.length;
   const result = planRollout(decoded.right, { ...options.right, objects });
   if (E.isLeft(result)) {
     const e = result.left;
-    if (e._tag === 'PlanNoProgress' && opts.output === 'text' && e.frames.length > 0) io.stdout.write(formatPlanTable(e.frames));
+    if (e._tag === 'PlanNoProgress' && opts.output === 'text' && e.frames.length > 0) io.stdout.write(formatPlanTable([deployedRow(e.deployed), ...e.frames], steps));
     io.stderr.write(`plan: Rollout "${name}": ${e.message}\n`);
     return exitOfError(e);
   }
   const plan: RolloutPlan = result.right;
-  io.stdout.write(opts.output === 'json' ? `${JSON.stringify(plan)}\n` : formatPlanTable(plan.frames));
+  io.stdout.write(opts.output === 'json' ? `${JSON.stringify(plan)}\n` : formatPlanTable([deployedRow(plan.deployed), ...plan.frames], steps));
   const last = plan.frames[plan.frames.length - 1];
-  const end = last === undefined ? '(no frames)' : `${framePhase(last)} at t=${formatPlanTime(last.t)}`;
-  io.stderr.write(`plan: Rollout "${name}" ends ${end} (${plan.frames.length} frame${plan.frames.length === 1 ? '' : 's'})\n`);
+  io.stderr.write(`plan: Rollout "${name}" ${endOf(last)} (${plan.frames.length + 1} frames)\n`);
   return last?.phase === 'Healthy' ? EXIT_HEALTHY : EXIT_PROBLEMS;
+}
+
+/** The first row: the Rollout as deployed, before the update starts. */
+const deployedRow = (f: PlanFrame): PlanFrame => ({ ...f, message: 'deployed: the current revision is stable, 100% of traffic; the update starts' });
+
+/** How the plan ends, in words: the last frame's phase and time, and what it means for the traffic. */
+export function endOf(last: PlanFrame | undefined): string {
+  if (last === undefined) return 'has no frames';
+  const at = `at t=${formatPlanTime(last.t)}`;
+  if (last.phase === 'Healthy') return `ends Healthy ${at}: update complete, the new revision is stable and has 100% of traffic`;
+  if (last.aborted) return `ends ${framePhase(last)} ${at}: the previous revision is stable again and has 100% of traffic`;
+  return `ends ${framePhase(last)} ${at}`;
 }

@@ -69,20 +69,23 @@ describe('kubectl-rollouts plan: output', () => {
     expect(r.code).toBe(0);
     expect(r.out.split('\n')).toEqual([
       'T     STEP  PHASE        STABLE  CANARY  WEIGHT  MESSAGE',
-      '0s    0     Progressing  4/4     0/1     0/100   more replicas need to be updated',
+      // the first row is the Rollout as deployed: the current revision stable with all the traffic, all steps done
+      '0s    4/4   Healthy      4/4     -       0/100   deployed: the current revision is stable, 100% of traffic; the update starts',
+      // STEP reads as get rollout's Step: N of M steps completed
+      '0s    0/4   Progressing  4/4     0/1     0/100   more replicas need to be updated',
       // the weight is applied first; the step completes when the next reconcile sees it applied
-      '10s   0     Progressing  4/4     1/1     25/75   more replicas need to be updated',
-      '10s   1     Paused       4/4     1/1     25/75   CanaryPauseStep',
-      '40s   2     Progressing  4/4     1/2     25/75   more replicas need to be updated',
-      '50s   2     Progressing  4/4     2/2     50/50   more replicas need to be updated',
-      '50s   3     Paused       4/4     2/2     50/50   CanaryPauseStep',
-      '50s   4     Progressing  4/4     2/4     50/50   plan: auto-promoted the indefinite pause (pause: {}) at step 3 (--no-auto-promote stops here); more replicas need to be updated',
-      '1m0s  4     Progressing  4/4     4/4     100/0   waiting for all steps to complete',
+      '10s   0/4   Progressing  4/4     1/1     25/75   more replicas need to be updated',
+      '10s   1/4   Paused       4/4     1/1     25/75   CanaryPauseStep',
+      '40s   2/4   Progressing  4/4     1/2     25/75   more replicas need to be updated',
+      '50s   2/4   Progressing  4/4     2/2     50/50   more replicas need to be updated',
+      '50s   3/4   Paused       4/4     2/2     50/50   CanaryPauseStep',
+      '50s   4/4   Progressing  4/4     2/4     50/50   plan: auto-promoted the indefinite pause (pause: {}) at step 3 (--no-auto-promote stops here); more replicas need to be updated',
+      '1m0s  4/4   Progressing  4/4     4/4     100/0   waiting for all steps to complete',
       // the last line says the update completed (not the weight moving back to 0, which read like a rollback)
-      '1m0s  4     Healthy      4/4     -       0/100   Rollout completed update to revision 2 (76db56c9ff): Completed all 4 canary steps',
+      '1m0s  4/4   Healthy      4/4     -       0/100   Rollout completed update to revision 2 (76db56c9ff): Completed all 4 canary steps',
       '',
     ]);
-    expect(r.err).toBe('plan: Rollout "shop" ends Healthy at t=1m0s (9 frames)\n');
+    expect(r.err).toBe('plan: Rollout "shop" ends Healthy at t=1m0s: update complete, the new revision is stable and has 100% of traffic (10 frames)\n');
   });
 
   it('prints one JSON document with the keys in order, the same frames as the table', async () => {
@@ -91,10 +94,12 @@ describe('kubectl-rollouts plan: output', () => {
     expect(r.out.endsWith('}\n')).toBe(true);
     expect(r.out.split('\n')).toHaveLength(2);
     const plan = JSON.parse(r.out) as Plan;
-    expect(Object.keys(plan)).toEqual(['kind', 'rollout', 'strategy', 'frames']);
-    expect(r.out.startsWith('{"kind":"RolloutPlan","rollout":"shop","strategy":"canary","frames":[{"t":0,"stepIndex":0,"phase":"Progressing","paused":false,"aborted":false,"replicaSets":{"stable":{"replicas":4,"available":4},"canary":{"replicas":1,"available":0}},"weights":{"canary":0,"stable":100},"message":"more replicas need to be updated"}')).toBe(true);
+    expect(Object.keys(plan)).toEqual(['kind', 'rollout', 'strategy', 'deployed', 'frames']);
+    expect(r.out.startsWith('{"kind":"RolloutPlan","rollout":"shop","strategy":"canary","deployed":{"t":0,"stepIndex":4,"phase":"Healthy","paused":false,"aborted":false,"replicaSets":{"stable":{"replicas":4,"available":4},"canary":null},"weights":{"canary":0,"stable":100},"message":')).toBe(true);
+    expect(r.out).toContain('"frames":[{"t":0,"stepIndex":0,"phase":"Progressing","paused":false,"aborted":false,"replicaSets":{"stable":{"replicas":4,"available":4},"canary":{"replicas":1,"available":0}},"weights":{"canary":0,"stable":100},"message":"more replicas need to be updated"}');
     expect(plan.frames.map((f) => f.t)).toEqual([0, 10, 10, 40, 50, 50, 50, 60, 60]);
-    expect((await run('plan', '-f', shop, '--pod-ready-seconds', '10')).out).toBe(formatPlanTable(plan.frames as never));
+    const deployed = { ...(plan as unknown as { deployed: Frame }).deployed, message: 'deployed: the current revision is stable, 100% of traffic; the update starts' };
+    expect((await run('plan', '-f', shop, '--pod-ready-seconds', '10')).out).toBe(formatPlanTable([deployed, ...plan.frames] as never, 4));
   });
 
   it('shows - for an absent ReplicaSet or traffic routing, and marks aborted and paused phases', () => {
@@ -120,7 +125,7 @@ describe('kubectl-rollouts plan: output', () => {
     const r = await planJson('-f', shop, '--no-auto-promote');
     expect(r.code).toBe(1);
     expect(lastFrame(r.plan)).toMatchObject({ stepIndex: 3, phase: 'Paused', paused: true });
-    expect(r.err).toBe('plan: Rollout "shop" ends Paused at t=30s (6 frames)\n');
+    expect(r.err).toBe('plan: Rollout "shop" ends Paused at t=30s (7 frames)\n');
   });
 
   it('promotes at --promote-at even without auto-promote', async () => {
@@ -230,19 +235,19 @@ describe('kubectl-rollouts plan: choosing and checking the Rollout', () => {
     expect(await run('plan', '-f', f, '--rollout', 'c')).toEqual({ code: 2, out: '', err: `plan: no Rollout named "c" in ${f} (found "a", "b")\n` });
   });
 
-  it('refuses an invalid Rollout with the problems as lint prints them, exit 1', async () => {
+  it('refuses an invalid Rollout with the problems as lint prints them (at the field), exit 2 as documented for invalid input', async () => {
     const f = write('invalid.yaml', rolloutYaml('bad', '  strategy: {canary: {steps: [{setWeight: 120}]}}'));
     const r = await run('plan', '-f', f);
-    expect(r.code).toBe(1);
-    expect(r.out).toBe(`${f}:1 Rollout/bad: spec.strategy.canary.steps[0].setWeight: Invalid value: 120: SetWeight needs to be between 0 and 100\n`);
+    expect(r.code).toBe(2);
+    expect(r.out).toBe(`${f}:10:32: Rollout/bad: spec.strategy.canary.steps[0].setWeight: Invalid value: 120: SetWeight needs to be between 0 and 100\n`);
     expect(r.err).toBe('plan: Rollout "bad" is invalid (1 problem); fix it first (see kubectl-rollouts lint)\n');
   });
 
-  it('refuses a Rollout that does not decode, exit 1', async () => {
+  it('refuses a Rollout that does not decode, exit 2', async () => {
     const f = write('undecodable.yaml', rolloutYaml('bad').replace('replicas: 2', 'replicas: two'));
     const r = await run('plan', '-f', f);
-    expect(r.code).toBe(1);
-    expect(r.out).toBe(`${f}:1 Rollout/bad: spec.replicas: expected integer, got "two"\n`);
+    expect(r.code).toBe(2);
+    expect(r.out).toBe(`${f}:5:3: Rollout/bad: spec.replicas: expected integer, got "two"\n`);
   });
 
   it('plans a blue-green Rollout: strategy blueGreen, services after weights, preview null without a preview Service', async () => {
@@ -252,7 +257,7 @@ describe('kubectl-rollouts plan: choosing and checking the Rollout', () => {
     const plan = JSON.parse(r.out) as Plan;
     const [first, end] = [plan.frames[0] as Frame, lastFrame(plan)];
     const old = first.services?.active ?? '';
-    expect(r.out.startsWith(`{"kind":"RolloutPlan","rollout":"bg","strategy":"blueGreen","frames":[{"t":0,"stepIndex":null,"phase":"Progressing","paused":false,"aborted":false,"replicaSets":{"stable":{"replicas":2,"available":2},"canary":{"replicas":2,"available":0}},"weights":null,"services":{"active":"${old}","preview":null},"message":`)).toBe(true);
+    expect(r.out.includes(`"frames":[{"t":0,"stepIndex":null,"phase":"Progressing","paused":false,"aborted":false,"replicaSets":{"stable":{"replicas":2,"available":2},"canary":{"replicas":2,"available":0}},"weights":null,"services":{"active":"${old}","preview":null},"message":`)).toBe(true);
     expect(end).toMatchObject({ phase: 'Healthy', replicaSets: { stable: { replicas: 2, available: 2 }, canary: null }, services: { preview: null } });
     expect(end.services?.active).toMatch(/^[a-z0-9]+$/);
     expect(end.services?.active).not.toBe(old);
@@ -288,6 +293,8 @@ describe('kubectl-rollouts plan: examples/bluegreen.yaml end to end', () => {
     expect(r.out.split('\n')).toEqual(
       [
         ['T  ', 'PHASE      ', 'STABLE', 'NEW', 'ACTIVE'.padEnd(Math.max(old.length, next.length, 6)), 'PREVIEW'.padEnd(Math.max(next.length, 7)), 'MESSAGE'],
+        // as deployed: both Services on the current revision
+        ['0s ', 'Healthy    ', '4/4   ', '-  ', pad(old), pad(old), 'deployed: the current revision is stable, 100% of traffic; the update starts'],
         ['0s ', 'Progressing', '4/4   ', '0/1', pad(old), pad(next), 'more replicas need to be updated'],
         ['10s', 'Progressing', '4/4   ', '1/1', pad(old), pad(next), 'more replicas need to be updated'],
         ['10s', 'Paused     ', '4/4   ', '1/1', pad(old), pad(next), 'BlueGreenPause'],
@@ -298,8 +305,9 @@ describe('kubectl-rollouts plan: examples/bluegreen.yaml end to end', () => {
         .map((cells) => cells.join('  '))
         .concat(['']),
     );
-    expect(r.err).toBe('plan: Rollout "checkout" ends Healthy at t=20s (6 frames)\n');
-    expect(r.out).toBe(formatPlanTable(json.plan.frames as never));
+    expect(r.err).toBe('plan: Rollout "checkout" ends Healthy at t=20s: update complete, the new revision is stable and has 100% of traffic (7 frames)\n');
+    const deployed = { ...(json.plan as unknown as { deployed: Frame }).deployed, message: 'deployed: the current revision is stable, 100% of traffic; the update starts' };
+    expect(r.out).toBe(formatPlanTable([deployed, ...json.plan.frames] as never));
   });
 
   it('ends Healthy with the active Service on the new revision and the new ReplicaSet stable at full size', async () => {
@@ -317,7 +325,7 @@ describe('kubectl-rollouts plan: examples/bluegreen.yaml end to end', () => {
     expect(r.plan.frames.map((f) => f.services?.active)).toEqual(r.plan.frames.map(() => old));
     expect(lastFrame(r.plan)).toMatchObject({ t: 40, phase: 'Degraded', aborted: true, replicaSets: { stable: { replicas: 4, available: 4 }, canary: { replicas: 0, available: 0 } }, services: { active: old, preview: next } });
     expect(lastFrame(r.plan).message).toBe(`RolloutAborted: Rollout aborted update to revision 2: Pre-promotion analysis phase failed: AnalysisRun checkout-${next}-2-pre: plan: scripted Failed for the pre-promotion analysis (--analysis fail@pre)`);
-    expect(r.err).toBe('plan: Rollout "checkout" ends Degraded (aborted) at t=40s (4 frames)\n');
+    expect(r.err).toBe('plan: Rollout "checkout" ends Degraded (aborted) at t=40s: the previous revision is stable again and has 100% of traffic (5 frames)\n');
   });
 
   it.each([
@@ -345,7 +353,7 @@ describe('kubectl-rollouts plan: examples/bluegreen.yaml end to end', () => {
     const r = await planJson('-f', blueGreenExample, '--no-auto-promote');
     expect(r.code).toBe(1);
     expect(lastFrame(r.plan)).toMatchObject({ phase: 'Paused', paused: true, message: 'BlueGreenPause', replicaSets: { canary: { replicas: 1, available: 1 } }, services: { active: revisions(r.plan).old } });
-    expect(r.err).toBe('plan: Rollout "checkout" ends Paused at t=0s (3 frames)\n');
+    expect(r.err).toBe('plan: Rollout "checkout" ends Paused at t=0s (4 frames)\n');
   });
 
   it('pauses on an inconclusive pre-promotion analysis and promotes past it (and past the BlueGreenPause)', async () => {

@@ -114,6 +114,8 @@ export interface RolloutPlan {
   readonly kind: 'RolloutPlan';
   readonly rollout: string;
   readonly strategy: 'canary' | 'blueGreen';
+  /** The Rollout as deployed before the template change (t = 0): the current revision stable, all traffic on it. */
+  readonly deployed: PlanFrame;
   readonly frames: ReadonlyArray<PlanFrame>;
 }
 
@@ -142,6 +144,8 @@ export interface PlanInitialDeployStuck extends PlanErrorBase {
 /** The update did not finish within the limits, or stopped with nothing left to wait for. */
 export interface PlanNoProgress extends PlanErrorBase {
   readonly _tag: 'PlanNoProgress';
+  /** The Rollout as deployed before the template change (see {@link RolloutPlan.deployed}). */
+  readonly deployed: PlanFrame;
   /** The frames up to the point the plan gave up. */
   readonly frames: ReadonlyArray<PlanFrame>;
 }
@@ -632,6 +636,7 @@ export function runPlan(rollout: Rollout, options: PlanOptions, reconcile: Recon
     now = next;
   }
   const oldHash = statusOf(cluster).stableRS;
+  const deployedFrame = frameOf(cluster, 0, []);
 
   // 2. The template change.
   const specChanged = manifestPaused != null ? { ...cluster.rollout.spec, paused: manifestPaused } : cluster.rollout.spec;
@@ -662,9 +667,9 @@ export function runPlan(rollout: Rollout, options: PlanOptions, reconcile: Recon
   let notes: string[] = [];
   let notedKey: string | undefined;
   const op: Operator = { options, aborted: false, promoted: false };
-  const plan = (): RolloutPlan => ({ kind: 'RolloutPlan', rollout: name, strategy, frames });
+  const plan = (): RolloutPlan => ({ kind: 'RolloutPlan', rollout: name, strategy, deployed: deployedFrame, frames });
   const noProgress = (why: string): E.Either<PlanError, RolloutPlan> =>
-    E.left({ _tag: 'PlanNoProgress', message: `${why} at t=${formatPlanTime((now - start) / 1000)}, ${describeState(cluster)}`, retryable: false, frames });
+    E.left({ _tag: 'PlanNoProgress', message: `${why} at t=${formatPlanTime((now - start) / 1000)}, ${describeState(cluster)}`, retryable: false, deployed: deployedFrame, frames });
   let newHash: string | undefined;
   for (let reconciles = 0; ; ) {
     if (reconciles >= maxReconciles) return noProgress(`no progress after ${reconciles} reconciles`);
