@@ -103,8 +103,9 @@ export function buildProgram(io: Io, setExit: (code: number) => void, globals: C
 export async function main(argv: readonly string[], io: Io): Promise<number> {
   let exitCode: number = EXIT.ok;
   if (argv[0] === '__complete' || argv[0] === '__completeNoDesc') {
-    const program = buildProgram(io, () => undefined);
-    return complete(program, commandContext(io), argv.slice(1));
+    // Silent on stderr: a cluster that cannot be reached gives no names, not a message across the prompt.
+    const quiet: Io = { ...io, stderr: { write: () => true } };
+    return complete(buildProgram(quiet, () => undefined), commandContext(quiet), argv.slice(1));
   }
   const { argv: rest, flags } = globalFlags(normaliseArgs(argv));
   const program = buildProgram(

@@ -149,8 +149,9 @@ describe('completion as a kubectl plugin (kubectl_complete-rollouts, cobra proto
     expect(await completeWith('--kubeconfig', kc, 'set', 'image', 'web', '')).toEqual({ code: 0, candidates: ['app=', '*='], directive: ':6' });
   });
 
-  test('a cluster that cannot be reached gives no names, still exit 0 with a directive', async () => {
+  test('a cluster that cannot be reached gives no names and nothing on stderr, still exit 0 with a directive', async () => {
     expect(await completeWith('--kubeconfig', path.join(env.dir, 'missing'), 'get', 'rollout', '')).toEqual({ code: 0, candidates: [], directive: ':4' });
+    expect(await run('__complete', '--kubeconfig', path.join(env.dir, 'missing'), 'get', 'rollout', '')).toEqual({ code: 0, out: ':4\n', err: '' });
   });
 });
 
