@@ -30,8 +30,13 @@ printf '//go:build tools\n\npackage helm\n\nimport _ "helm.sh/helm/v3/cmd/helm"\
 t0=$(date +%s)
 echo "tools/helm/build.sh: building helm $HELM_VERSION (first time on this machine: a few minutes) ..." >&2
 (cd "$tmp" && go get "helm.sh/helm/v3@$HELM_VERSION" >&2 && go mod tidy >&2 &&
+  # As helm's Makefile: the default Kubernetes version (Capabilities, kubeVersion checks, lint deprecations) follows
+  # the client-go it is built with (v0.35.x -> 1.35); without it helm assumes 1.20.
+  cg="$(go list -m -f '{{.Version}}' k8s.io/client-go)" && cg="${cg#v}" && k8s_major=$(( ${cg%%.*} + 1 )) && k8s_minor="$(echo "$cg" | cut -d. -f2)" &&
   nice -n 10 go build -p "${ROLLOUTS_HELM_BUILD_JOBS:-2}" -trimpath \
-    -ldflags "-s -w -X helm.sh/helm/v3/internal/version.version=$HELM_VERSION -X helm.sh/helm/v3/internal/version.gitTreeState=clean" \
+    -ldflags "-s -w -X helm.sh/helm/v3/internal/version.version=$HELM_VERSION -X helm.sh/helm/v3/internal/version.gitTreeState=clean \
+      -X helm.sh/helm/v3/pkg/lint/rules.k8sVersionMajor=$k8s_major -X helm.sh/helm/v3/pkg/lint/rules.k8sVersionMinor=$k8s_minor \
+      -X helm.sh/helm/v3/pkg/chartutil.k8sVersionMajor=$k8s_major -X helm.sh/helm/v3/pkg/chartutil.k8sVersionMinor=$k8s_minor" \
     -o "$out.tmp" helm.sh/helm/v3/cmd/helm)
 mv "$out.tmp" "$out"
 echo "tools/helm/build.sh: built helm $HELM_VERSION in $(( $(date +%s) - t0 ))s" >&2
