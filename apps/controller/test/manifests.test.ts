@@ -44,7 +44,8 @@ test('the Deployment passes valid flags and probes /healthz and /readyz on the h
 // What the controller does, by (group, resource): every verb here must be granted, and nothing else may write.
 const USED: Record<string, string[]> = {
   'argoproj.io/rollouts': ['get', 'list', 'watch'],
-  'argoproj.io/rollouts/status': ['update'],
+  // patch: the ReconciliationError condition (ReconcilePanics.ts) and an unreadable Rollout's InvalidSpec (Unreadable.ts).
+  'argoproj.io/rollouts/status': ['update', 'patch'],
   'argoproj.io/analysisruns': ['list', 'watch', 'create', 'update', 'patch', 'delete'],
   'argoproj.io/experiments': ['list', 'watch', 'create', 'update', 'patch', 'delete'],
   'argoproj.io/analysistemplates': ['list', 'watch'],
