@@ -16,7 +16,8 @@ test('an update in progress shows the step, the traffic split and both revisions
   ]);
   expect(lines).toEqual([
     'Rollout web   Paused (CanaryPauseStep)',
-    '  update    web:1 -> web:2   step 2/3: pause  <- waiting for promote',
+    // `step 1/3` as get rollout shows it: one step of three completed, paused at the second
+    '  update    web:1 -> web:2   step 1/3: pause  <- waiting for promote',
     '  traffic   canary  20% ████░░░░░░░░░░░░░░░░ stable 80%',
     '  stable    web-a                    ●●●●       4/4 available',
     '  canary    web-b                    ○          0/1 available',

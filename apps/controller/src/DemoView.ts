@@ -38,9 +38,10 @@ export function renderRollout(rollout: Rollout, replicaSets: ReadonlyArray<Repli
   if (canary === undefined) {
     lines.push(`  revision  ${stable?.metadata?.annotations?.['rollout.argoproj.io/revision'] ?? '?'}  image ${imageOf(stable)}  (stable, no update in progress)`);
   } else {
+    // `N/M` as `get rollout` and Argo's plugin show it: N steps of M completed (the current one is not).
     const step = steps[index];
     const what = step === undefined ? 'all steps done' : `${describeStep(step)}${paused && step.pause != null && step.pause.duration == null ? '  <- waiting for promote' : ''}`;
-    lines.push(`  update    ${imageOf(stable)} -> ${imageOf(canary)}   step ${Math.min(index + 1, steps.length)}/${steps.length}: ${what}`);
+    lines.push(`  update    ${imageOf(stable)} -> ${imageOf(canary)}   step ${Math.min(index, steps.length)}/${steps.length}: ${what}`);
     const weight = s.abort === true ? 0 : (s.canary?.weights?.canary.weight ?? weightAtStep(steps, index, 100));
     lines.push(`  traffic   canary ${String(weight).padStart(3)}% ${bar(weight)} stable ${100 - weight}%`);
   }
