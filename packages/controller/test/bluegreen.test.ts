@@ -52,8 +52,16 @@ test('events: RolloutAddedToInformer when the controller\'s informer first sees 
   type Ev = { reason?: string; message?: string; involvedObject?: { name?: string } };
   const reasons = async (): Promise<Ev[]> =>
     (await env.http.json<{ items: Ev[] }>('GET', resourcePath(Resources.events, env.ns))).items.filter((e) => e.involvedObject?.name === 'bg-events');
-  const seen = await reasons();
+  // Events are written in the background after the writes they describe: wait until the last one is there.
+  const expected = ['NewReplicaSetCreated', 'RolloutAddedToInformer', 'RolloutCompleted', 'RolloutUpdated', 'ScalingReplicaSet', 'SwitchService'];
+  let seen: Ev[] = [];
+  const until = Date.now() + 10_000;
+  while (Date.now() < until) {
+    seen = await reasons();
+    if (expected.every((r) => seen.some((e) => e.reason === r))) break;
+    await new Promise((r) => setTimeout(r, 50));
+  }
   const added = seen.filter((e) => e.reason === 'RolloutAddedToInformer');
   expect(added.map((e) => e.message)).toEqual([`Rollout resource added to informer: ${env.ns}/bg-events`]);
-  expect(new Set(seen.map((e) => e.reason))).toEqual(new Set(['RolloutAddedToInformer', 'RolloutUpdated', 'NewReplicaSetCreated', 'ScalingReplicaSet', 'RolloutCompleted', 'SwitchService']));
+  expect([...new Set(seen.map((e) => e.reason))].sort()).toEqual(expected);
 });
