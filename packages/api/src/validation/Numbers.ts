@@ -20,32 +20,61 @@ const isRecord = (u: unknown): u is Record<string, unknown> => typeof u === 'obj
 /** Every number in `value` that does not fit the integer type `node` declares for it. */
 export function numericFieldProblems(node: SchemaNode, value: unknown, path: string): ValidationError[] {
   const out: ValidationError[] = [];
-  walk(node, value, path, out);
+  walk(node, value, { path, keys: [] }, out);
   return out;
 }
 
-function walk(node: SchemaNode, u: unknown, path: string, out: ValidationError[]): void {
+/**
+ * Where the walk is: the keys below the starting path. The path string is built only for a problem, so a spec
+ * without one costs no string work (a Rollout's spec has hundreds of fields).
+ */
+interface Cursor {
+  readonly path: string;
+  readonly keys: Array<string | number>;
+}
+
+const pathOf = (c: Cursor): string => c.keys.reduce<string>((p, k) => childPath(p, k), c.path);
+
+function walk(node: SchemaNode, u: unknown, at: Cursor, out: ValidationError[]): void {
   if (u === undefined || u === null) return;
   switch (node.type) {
     case 'integer': {
       if (typeof u !== 'number') return; // a type error, which decoding reports
       const problem = integerProblem(u, node.format);
-      if (problem !== undefined) out.push({ rule: 'N1', path, type: 'Invalid', value: u, message: problem });
+      if (problem !== undefined) out.push({ rule: 'N1', path: pathOf(at), type: 'Invalid', value: u, message: problem });
       return;
     }
     case 'int-or-string':
       if (typeof u === 'number' && !(Number.isInteger(u) && u >= INT32_MIN && u <= INT32_MAX)) {
-        out.push({ rule: 'N1', path, type: 'Invalid', value: u, message: `must be a 32-bit integer (from ${INT32_MIN} to ${INT32_MAX}) or a string` });
+        out.push({ rule: 'N1', path: pathOf(at), type: 'Invalid', value: u, message: `must be a 32-bit integer (from ${INT32_MIN} to ${INT32_MAX}) or a string` });
       }
       return;
     case 'array':
-      if (Array.isArray(u)) u.forEach((item, i) => walk(node.items, item, childPath(path, i), out));
+      if (Array.isArray(u))
+        for (let i = 0; i < u.length; i++) {
+          at.keys.push(i);
+          walk(node.items, u[i], at, out);
+          at.keys.pop();
+        }
       return;
     case 'map':
-      if (isRecord(u)) for (const [k, v] of Object.entries(u)) walk(node.values, v, childPath(path, k), out);
+      if (isRecord(u))
+        for (const k in u) {
+          if (!Object.prototype.hasOwnProperty.call(u, k)) continue;
+          at.keys.push(k);
+          walk(node.values, u[k], at, out);
+          at.keys.pop();
+        }
       return;
     case 'object':
-      if (isRecord(u)) for (const [k, p] of Object.entries(node.properties)) walk(p.node, u[k], childPath(path, k), out);
+      if (isRecord(u))
+        for (const k in node.properties) {
+          const v = u[k];
+          if (v === undefined || v === null) continue;
+          at.keys.push(k);
+          walk(node.properties[k]!.node, v, at, out);
+          at.keys.pop();
+        }
       return;
     default:
       return;
