@@ -8,7 +8,8 @@
  *   fields are errors) with the @rollouts/api codec of its kind and passes that kind's validation.
  *   Convention: a block that is deliberately partial (a field or two to show one setting) starts with the
  *   comment line `# fragment`; such a block is only checked to be valid YAML. A block that shows a mistake on
- *   purpose starts with `# invalid` and must fail decoding or validation.
+ *   purpose starts with `# invalid` and must fail decoding or validation. A block without apiVersion whose top
+ *   level is `metrics:` is an AnalysisTemplate's spec (the provider pages) and is checked as one.
  * - TypeScript: every ```ts block's `import { a, b } from '@rollouts/x'` (and `@rollouts/x/testing`) names only
  *   what that entry point exports (types included), read with the TypeScript compiler from src/index.ts.
  * - Flags: every `--flag` written in docs/install.md, and in the "Flags" section of apps/controller/README.md,
@@ -187,18 +188,46 @@ function problemsOf(doc: Obj): string[] {
   const rule = KINDS[kind];
   if (rule === undefined) return [`kind ${JSON.stringify(doc.kind)} is not an argoproj.io kind we serve`];
   const decoded = decode(rule.codec, doc, { strict: true });
-  if (E.isLeft(decoded)) return decoded.left.map((e) => JSON.stringify(e));
+  if (E.isLeft(decoded)) return decoded.left.map((e) => e.message);
   return rule.validate(decoded.right).map(formatValidationError);
 }
 
 const YAML_BLOCKS = PAGES.flatMap((page) => page.blocks.filter((b) => b.lang === 'yaml' || b.lang === 'yml').map((block) => ({ page, block })));
 const marker = (b: Block): string | undefined => /^\s*#\s*(fragment|invalid)\b/.exec(b.body)?.[1];
 
+/**
+ * A block without apiVersion whose top level is `metrics:` (and maybe `args:`, `dryRun:`, ...) is the spec of an
+ * AnalysisTemplate, as the provider pages show them: it is checked as one, `{{args.NAME}}` arguments declared.
+ */
+function asAnalysisTemplate(block: Block): Obj | undefined {
+  if (marker(block) !== undefined) return undefined;
+  const docs = YAML.parseAllDocuments(block.body).map((d) => d.toJS() as unknown);
+  const [spec] = docs;
+  if (docs.length !== 1 || !isObj(spec) || !Array.isArray(spec.metrics) || 'apiVersion' in spec) return undefined;
+  const declared = new Set((Array.isArray(spec.args) ? spec.args : []).filter(isObj).map((a) => a.name));
+  const used = [...new Set([...block.body.matchAll(/\{\{\s*args\.([\w-]+)\s*\}\}/g)].map((m) => m[1] as string))];
+  const args = [...(Array.isArray(spec.args) ? spec.args : []), ...used.filter((n) => !declared.has(n)).map((name) => ({ name, value: 'x' }))];
+  return { apiVersion: 'argoproj.io/v1alpha1', kind: 'AnalysisTemplate', metadata: { name: 'doc' }, spec: { ...spec, ...(args.length > 0 ? { args } : {}) } };
+}
+
 describe('yaml blocks', () => {
   const argo = YAML_BLOCKS.filter(({ block }) => /apiVersion:\s*argoproj\.io\//.test(block.body));
 
   it('covers the snippets', () => {
     expect(argo.filter(({ block }) => marker(block) === undefined).length).toBeGreaterThanOrEqual(5);
+  });
+
+  it('every AnalysisTemplate spec (`metrics:` at the top) decodes and validates, unless marked `# fragment`', () => {
+    const problems: string[] = [];
+    let count = 0;
+    for (const { page, block } of YAML_BLOCKS) {
+      const template = asAnalysisTemplate(block);
+      if (template === undefined) continue;
+      count++;
+      for (const p of problemsOf(template)) problems.push(`${rel(page.file)}:${block.line}: ${p}`);
+    }
+    expect(count).toBeGreaterThanOrEqual(5);
+    expect(problems).toEqual([]);
   });
 
   it('every block is YAML', () => {
