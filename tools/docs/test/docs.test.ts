@@ -5,7 +5,8 @@
  * - Links: every relative Markdown link (`[text](path)`, outside code) names a file or folder of the repo, and
  *   its `#anchor`, when the target is a Markdown page, is one of that page's headings (GitHub's slugs).
  * - YAML: every ```yaml block whose documents have an `argoproj.io/...` apiVersion decodes strictly (unknown
- *   fields are errors) with the @rollouts/api codec of its kind and passes that kind's validation.
+ *   fields are errors) with the @rollouts/api codec of its kind, passes that kind's validation, and has no error
+ *   from `kubectl rollouts lint` (apps/cli/src/Lint.ts: conditions parse, routers and providers are stock).
  *   Convention: a block that is deliberately partial (a field or two to show one setting) starts with the
  *   comment line `# fragment`; such a block is only checked to be valid YAML. A block that shows a mistake on
  *   purpose starts with `# invalid` and must fail decoding or validation. A block without apiVersion whose top
@@ -38,6 +39,7 @@ import {
   type ValidationError,
 } from '@rollouts/api';
 import { FLAGS } from '../../../apps/controller/src/Flags';
+import { formatProblem, isError, lintDocuments } from '../../../apps/cli/src/Lint';
 
 const ROOT = path.resolve(__dirname, '../../..');
 const rel = (p: string): string => path.relative(ROOT, p);
@@ -189,7 +191,10 @@ function problemsOf(doc: Obj): string[] {
   if (rule === undefined) return [`kind ${JSON.stringify(doc.kind)} is not an argoproj.io kind we serve`];
   const decoded = decode(rule.codec, doc, { strict: true });
   if (E.isLeft(decoded)) return decoded.left.map((e) => e.message);
-  return rule.validate(decoded.right).map(formatValidationError);
+  const invalid = rule.validate(decoded.right).map(formatValidationError);
+  if (invalid.length > 0) return invalid;
+  // then what `kubectl rollouts lint` adds: conditions that parse, routers and providers the stock controller has
+  return lintDocuments([{ file: 'doc', doc: '1', line: 1, object: doc }]).filter(isError).map(formatProblem);
 }
 
 const YAML_BLOCKS = PAGES.flatMap((page) => page.blocks.filter((b) => b.lang === 'yaml' || b.lang === 'yml').map((block) => ({ page, block })));
