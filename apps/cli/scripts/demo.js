@@ -24,7 +24,10 @@ const runs = [
     const code = await main(argv, io);
     console.log(`(exit code ${code})`);
   }
-  console.log('\nTry your own manifests: npx kubectl-rollouts lint -f my-rollout.yaml; npx kubectl-rollouts plan -f my-rollout.yaml');
+  console.log('\nTry your own manifests (the plugin is not on the npm registry; it runs from this clone):');
+  console.log('  node apps/cli/bin/kubectl-rollouts.js lint -f my-rollout.yaml');
+  console.log('  node apps/cli/bin/kubectl-rollouts.js plan -f my-rollout.yaml');
+  console.log('or, with export PATH="$PWD/node_modules/.bin:$PATH": kubectl rollouts lint -f my-rollout.yaml (README.md: Installing the kubectl plugin)');
 })().catch((e) => {
   console.error(e);
   process.exit(2);
