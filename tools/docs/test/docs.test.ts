@@ -11,6 +11,7 @@
  *   comment line `# fragment`; such a block is only checked to be valid YAML. A block that shows a mistake on
  *   purpose starts with `# invalid` and must fail decoding or validation. A block without apiVersion whose top
  *   level is `metrics:` is an AnalysisTemplate's spec (the provider pages) and is checked as one.
+ *   One whose top level is `spec: { strategy }` or `strategy:` (the router pages) is checked inside a minimal Rollout.
  * - TypeScript: every ```ts block's `import { a, b } from '@rollouts/x'` (and `@rollouts/x/testing`) names only
  *   what that entry point exports (types included), read with the TypeScript compiler from src/index.ts.
  * - Flags: every `--flag` written in docs/install.md, and in the "Flags" section of apps/controller/README.md,
@@ -215,6 +216,29 @@ function asAnalysisTemplate(block: Block): Obj | undefined {
   return { apiVersion: 'argoproj.io/v1alpha1', kind: 'AnalysisTemplate', metadata: { name: 'doc' }, spec: { ...spec, ...(args.length > 0 ? { args } : {}) } };
 }
 
+/**
+ * A block without apiVersion whose top level is `spec: { strategy: ... }` or `strategy:` is part of a Rollout, as
+ * the traffic-router pages show them: it is checked inside a minimal Rollout (selector, template).
+ */
+function asRollout(block: Block): Obj | undefined {
+  if (marker(block) !== undefined) return undefined;
+  const docs = YAML.parseAllDocuments(block.body).map((d) => d.toJS() as unknown);
+  const [top] = docs;
+  if (docs.length !== 1 || !isObj(top) || 'apiVersion' in top) return undefined;
+  const spec = isObj(top.spec) && isObj(top.spec.strategy) ? top.spec : isObj(top.strategy) ? top : undefined;
+  if (spec === undefined) return undefined;
+  return {
+    apiVersion: 'argoproj.io/v1alpha1',
+    kind: 'Rollout',
+    metadata: { name: 'doc' },
+    spec: {
+      selector: { matchLabels: { app: 'doc' } },
+      template: { metadata: { labels: { app: 'doc' } }, spec: { containers: [{ name: 'app', image: 'example/app:1' }] } },
+      ...spec,
+    },
+  };
+}
+
 describe('yaml blocks', () => {
   const argo = YAML_BLOCKS.filter(({ block }) => /apiVersion:\s*argoproj\.io\//.test(block.body));
 
@@ -232,6 +256,19 @@ describe('yaml blocks', () => {
       for (const p of problemsOf(template)) problems.push(`${rel(page.file)}:${block.line}: ${p}`);
     }
     expect(count).toBeGreaterThanOrEqual(5);
+    expect(problems).toEqual([]);
+  });
+
+  it('every Rollout part (`spec: {strategy}` or `strategy:` at the top) decodes and validates inside a minimal Rollout', () => {
+    const problems: string[] = [];
+    let count = 0;
+    for (const { page, block } of YAML_BLOCKS) {
+      const rollout = asRollout(block);
+      if (rollout === undefined) continue;
+      count++;
+      for (const p of problemsOf(rollout)) problems.push(`${rel(page.file)}:${block.line}: ${p}`);
+    }
+    expect(count).toBeGreaterThanOrEqual(4);
     expect(problems).toEqual([]);
   });
 
