@@ -210,12 +210,13 @@ export async function runDemo(argv: readonly string[], io: DemoIo): Promise<numb
       writer.patch(Resources.rollouts, NS, NAME, { type: 'merge', body: { spec: { template: { spec: { containers: [{ name: 'web', image: 'nginx:1.26', ports: [{ name: 'http', containerPort: 8080 }] }] } } } } }),
     );
     const env = `KUBECONFIG=${kubeconfigPath}`;
-    const plugin = 'apps/cli/bin/kubectl-rollouts.js';
-    say('  From a second terminal, while it runs (our kubectl plugin, built by npm start; Argo\'s works too):');
-    say(`    watch:    ${env} ${plugin} get rollout ${NAME} --watch`);
-    say(`    promote:  ${env} ${plugin} promote ${NAME}`);
-    say(`    abort:    ${env} ${plugin} abort ${NAME}`);
+    say('  From a second terminal at the repository root, while it runs (our kubectl plugin, built by npm start; Argo\'s works too):');
+    say(`    export ${env} PATH="$PWD/node_modules/.bin:$PATH"`);
+    say(`    watch:    kubectl rollouts get rollout ${NAME} --watch`);
+    say(`    promote:  kubectl rollouts promote ${NAME}`);
+    say(`    abort:    kubectl rollouts abort ${NAME}`);
     say(`    (plain kubectl: kubectl patch rollout ${NAME} --subresource=status --type=merge -p '{"status":{"pauseConditions":null}}')`);
+    say('  The README\'s quick start runs there too, in its own namespace (quickstart), beside this Rollout.');
     say('  Ctrl-C here stops the controller and the simulated cluster.');
     say('');
     let pausedSince: number | undefined;

@@ -17,11 +17,15 @@ test('the demo runs an update to the end and exits 0', async () => {
       stopSignal: new Promise(() => undefined),
     });
     expect(code).toBe(0);
-    expect(out).toContain('step 4/8: pause  <- waiting for promote');
+    expect(out).toContain('step 3/8: pause  <- waiting for promote'); // 3 of 8 steps completed, as get rollout counts
     expect(out).toContain('--exit-when-done: promoting the indefinite pause');
     expect(out).toContain('Rollout demo completed: revision 2 is stable and takes all traffic.');
     expect(out).toContain('Stopped cleanly.');
     expect(out).toContain(`kubeconfig   ${path.join(dir, 'kubeconfig')}`);
+    // How to reach it from a second terminal: the kubeconfig and the plugin from this clone (nothing is on the npm registry).
+    expect(out).toContain(`export KUBECONFIG=${path.join(dir, 'kubeconfig')} PATH="$PWD/node_modules/.bin:$PATH"`);
+    expect(out).toContain('promote:  kubectl rollouts promote demo');
+    expect(out).not.toMatch(/npx |npm install -g/);
     expect(fs.readFileSync(path.join(dir, 'controller.log'), 'utf8')).toContain('msg="reconciled"');
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
