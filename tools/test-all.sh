@@ -3,6 +3,7 @@
 #   tier 1-2: unit, property and integration tests (jest, Node only)
 #   tier 3: real servers from Debian (Prometheus, Graphite, InfluxDB), installed when missing
 #   tier 4: the controller's end-to-end suite on a real control plane (tools/kube: built from Go modules, cached)
+#   tier 5: Argo's own kubectl-argo-rollouts drives our controller; our `get rollout` tree must match (tools/argo-plugin)
 # Ends with one plain line: "N passed, N failed".
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -59,6 +60,14 @@ bash tools/kube/test-real.sh "$results/jest-real.json" 2> "$results/jest-real.lo
 real_rc=$?
 tail -n 30 "$results/jest-real.log"
 
+# Tier 5: Argo Rollouts' own kubectl plugin (kubectl-argo-rollouts, built from its Go module at the e2e tier's pin and
+# cached in ~/.cache/rollouts-argo) drives our controller on its own real cluster (port 27443), and our
+# kubectl-rollouts must print the same `get rollout` trees (tools/argo-plugin/run.sh; about 3 min once built).
+echo "==> Argo's kubectl plugin against our controller (tools/argo-plugin/run.sh)"
+bash tools/argo-plugin/run.sh "$results/jest-argo-plugin.json" > "$results/argo-plugin.log" 2>&1
+plugin_rc=$?
+tail -n 30 "$results/argo-plugin.log"
+
 node -e '
   const fs = require("fs");
   const [steps, stepNames, ...files] = process.argv.slice(1);
@@ -72,6 +81,6 @@ node -e '
   }
   if (Number(steps) > 0) console.log(steps + " non-test step(s) failed: " + stepNames);
   console.log(passed + " passed, " + (failed + Number(steps)) + " failed");
-' "${#failed_steps[@]}" "${failed_steps[*]:-}" "$results/jest.json" "$results/jest-real.json"
+' "${#failed_steps[@]}" "${failed_steps[*]:-}" "$results/jest.json" "$results/jest-real.json" "$results/jest-argo-plugin.json"
 
-[ "$jest_rc" -eq 0 ] && [ "$real_rc" -eq 0 ] && [ "${#failed_steps[@]}" -eq 0 ]
+[ "$jest_rc" -eq 0 ] && [ "$real_rc" -eq 0 ] && [ "$plugin_rc" -eq 0 ] && [ "${#failed_steps[@]}" -eq 0 ]
