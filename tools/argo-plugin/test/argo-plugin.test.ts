@@ -133,7 +133,14 @@ d("Argo's kubectl-argo-rollouts drives our controller", () => {
       .map((f) => path.join(root, 'packages/api/crds', f))
       .filter((f) => /^kind: CustomResourceDefinition/m.test(fs.readFileSync(f, 'utf8')));
     await kube('apply', '--server-side', '--force-conflicts', ...crds.flatMap((f) => ['-f', f]));
-    await kube('wait', '--for', 'condition=Established', '--timeout', '60s', ...crds.flatMap((f) => ['-f', f]));
+    // (polled here: `kubectl wait` fails at once while a just-created CRD has no status.conditions yet)
+    const crdUntil = Date.now() + 60_000;
+    for (;;) {
+      const items: Obj[] = JSON.parse(await kube('get', ...crds.flatMap((f) => ['-f', f]), '-o', 'json')).items;
+      if (items.every((c) => (c.status?.conditions ?? []).some((x: Obj) => x.type === 'Established' && x.status === 'True'))) break;
+      if (Date.now() > crdUntil) throw new Error('our CRDs are not Established after 60 s');
+      await new Promise((r) => setTimeout(r, 200));
+    }
     await kube('create', 'namespace', ns);
     const healthzPort = await freePort();
     controller = spawn(process.execPath, [controllerBin, '--kubeconfig', kubeconfig, '--namespace', ns, '--leader-elect=false',
