@@ -115,10 +115,14 @@ interface RolloutJson {
   });
   afterAll(async () => {
     if (demo !== undefined && demoExit === undefined) {
-      const exited = new Promise((r) => demo.once('exit', r));
+      const exited = new Promise((r) => demo.once('close', r)); // after its output is all read
       demo.kill('SIGINT');
-      await Promise.race([exited, new Promise((r) => setTimeout(r, 15_000))]);
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([exited, new Promise((r) => (timer = setTimeout(r, 15_000)))]);
+      clearTimeout(timer);
       if (demoExit === undefined) demo.kill('SIGKILL');
+      // The demo stops cleanly on Ctrl-C (as `npm start` does).
+      expect(demoOut).toContain('Stopped cleanly.');
     }
     demo?.stdout?.destroy();
     demo?.stderr?.destroy();
