@@ -48,6 +48,12 @@ step "typecheck" npx nx run-many -t typecheck --outputStyle=static
 step "boundary check" node tools/boundaries/bin/check-boundaries.js
 step "CRD manifests up to date" node tools/crdgen/bin/crdgen.js --check
 
+# The controller image: apps/controller/Dockerfile built with buildah (daemonless, chroot isolation) from local Debian
+# bases into an OCI archive that apps/controller/test/image.test.ts unpacks, checks and runs (tools/image/build.sh;
+# the bases are cached in ~/.cache/rollouts-image). A failed build fails this step (the image tests then skip, saying so).
+build_image() { bash tools/image/build.sh "$results/image/rollouts-controller.oci.tar" > "$results/image-build.log" 2>&1; local rc=$?; tail -n 4 "$results/image-build.log"; return $rc; }
+step "controller image (tools/image/build.sh)" build_image
+
 echo "==> tests"
 npx jest --ci --json --outputFile="$results/jest.json" 2> "$results/jest.log"
 jest_rc=$?
