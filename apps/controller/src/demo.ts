@@ -200,7 +200,7 @@ export async function runDemo(argv: readonly string[], io: DemoIo): Promise<numb
     const { services, rollout } = demoObjects(o.pauseMs);
     for (const s of services) await must(`create Service ${s.metadata.name}`, writer.create(Resources.services, NS, s));
     await must('create Rollout', writer.create(Resources.rollouts, NS, rollout));
-    say(`$ kubectl apply -f demo.yaml        # Services ${NAME}-stable and ${NAME}-canary, Rollout ${NAME} (image nginx:1.25, 5 replicas, 8 canary steps)`);
+    say(`created Services ${NAME}-stable and ${NAME}-canary and Rollout ${NAME} (image nginx:1.25, 5 replicas, 8 canary steps)`);
     if (!(await watchUntil((ro) => healthyAt(ro, 1)))) throw new Error(interrupted ? 'interrupted' : 'the first revision did not become Healthy in time');
     commit();
     say('');
