@@ -14,6 +14,13 @@ const listAll: RequestDescription = { verb: 'list', kind: Resources.rollouts };
 describe('errors in the user\'s terms', () => {
   it.each<[string, number, unknown, RequestDescription, string]>([
     ['a missing rollout', 404, { kind: 'Status', message: 'rollouts.argoproj.io "demo" not found' }, getRollout, 'rollout "demo" not found in namespace "shop"'],
+    [
+      'a create in a namespace that does not exist names the namespace, not the object',
+      404,
+      { kind: 'Status', message: 'namespaces "quickstart" not found', details: { name: 'quickstart', kind: 'namespaces' } },
+      { verb: 'create', kind: Resources.services, namespace: 'quickstart', name: 'hello-stable' },
+      'namespace "quickstart" does not exist (create it with: kubectl create namespace quickstart)',
+    ],
     ['a missing CRD (list answers 404)', 404, {}, listAll, 'the server has no resource "rollouts" (argoproj.io/v1alpha1): are the CRDs installed?'],
     [
       'a forbidden status patch names verb, resource, group and namespace',

@@ -78,6 +78,10 @@ export function clusterErrorMessage(e: ClusterError): string {
     case 'ObjectNotFound': {
       const r = e.request;
       if (r.name === undefined) return `the server has no resource "${resourceName(r)}" (${r.kind.group === '' ? 'core' : r.kind.group}/${r.kind.version}): are the CRDs installed?`;
+      // The API server answers 404 about the namespace when it is the namespace that is missing (a create, or a
+      // read in a namespace never made): say that, not that the object is missing.
+      if (r.kind.namespaced && r.namespace !== undefined && e.detail === `namespaces "${r.namespace}" not found`)
+        return `namespace "${r.namespace}" does not exist (create it with: kubectl create namespace ${r.namespace})`;
       const what = `${r.kind.kind.toLowerCase()} "${r.name}"`;
       return r.kind.namespaced ? `${what} not found in namespace "${r.namespace ?? ''}"` : `${what} not found`;
     }
