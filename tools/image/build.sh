@@ -93,7 +93,7 @@ npm_cache=$(npm config get cache)
 mkdir -p "$npm_cache"
 "${B[@]}" build --pull=never --layers=false --isolation chroot \
   --build-arg "BUILD_BASE=$build_base" --build-arg "RUNTIME_BASE=$runtime_base" \
-  --volume "$npm_cache:/root/.npm" \
+  --volume "$npm_cache:/root/.npm" --build-arg npm_config_prefer_offline=true \
   -f apps/controller/Dockerfile -t "$tag" "$root" >&2
 log "image built in $((SECONDS - t1)) s"
 
