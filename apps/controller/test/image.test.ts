@@ -53,7 +53,7 @@ beforeAll(() => {
   execFileSync('tar', ['-xf', archive, '-C', path.join(dir, 'layout')]);
   const index = JSON.parse(fs.readFileSync(path.join(dir, 'layout/index.json'), 'utf8')) as { manifests: Descriptor[] };
   expect(index.manifests).toHaveLength(1);
-  const manifest = JSON.parse(fs.readFileSync(blob(index.manifests[0].digest), 'utf8')) as { config: Descriptor; layers: Descriptor[] };
+  const manifest = JSON.parse(fs.readFileSync(blob(index.manifests[0]!.digest), 'utf8')) as { config: Descriptor; layers: Descriptor[] };
   config = JSON.parse(fs.readFileSync(blob(manifest.config.digest), 'utf8')) as ImageConfig;
   layers = manifest.layers;
   for (const layer of layers) {
