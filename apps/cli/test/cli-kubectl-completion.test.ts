@@ -9,16 +9,23 @@ import * as path from 'node:path';
 
 const bin = path.resolve(__dirname, '../bin');
 const built = fs.existsSync(path.resolve(__dirname, '../dist/main.js'));
-const kubectl = (() => {
-  // tools/test-all.sh exports KUBECTL (Debian's kubectl, extracted into a cache); else kubectl on the PATH.
-  if (process.env['KUBECTL'] !== undefined && process.env['KUBECTL'] !== '') return process.env['KUBECTL'];
+/** kubectl's minor version (plugin completion needs 1.26 or newer), or undefined when it does not answer. */
+const minorOf = (k: string): number | undefined => {
+  const r = spawnSync(k, ['version', '--client', '-o', 'json'], { encoding: 'utf8' });
+  const m = /"minor":\s*"(\d+)/.exec(r.stdout ?? '');
+  return m === null ? undefined : Number(m[1]);
+};
+// tools/test-all.sh exports KUBECTL (Debian's kubectl, extracted into a cache: 1.20 on bookworm, too old for plugin
+// completion); kubectl on the PATH is tried too. The first one of 1.26 or newer is used.
+const candidates = [process.env['KUBECTL'] ?? '', (() => {
   try {
     return execFileSync('sh', ['-c', 'command -v kubectl'], { encoding: 'utf8' }).trim();
   } catch {
     return '';
   }
-})();
-const why = kubectl === '' ? 'kubectl is not installed (tools/setup installs it)' : !built ? 'apps/cli is not built (npm run build)' : '';
+})()].filter((k) => k !== '');
+const kubectl = candidates.find((k) => (minorOf(k) ?? 0) >= 26) ?? '';
+const why = kubectl === '' ? `no kubectl of 1.26 or newer (plugin completion needs it); tried: ${candidates.map((k) => `${k} (1.${minorOf(k) ?? '?'})`).join(', ') || 'none'}` : !built ? 'apps/cli is not built (npm run build)' : '';
 if (!built && process.env['CI'] === 'true') throw new Error(`cli-kubectl-completion: ${why}`);
 const run = why === '' ? test : test.skip;
 if (why !== '') console.warn(`cli-kubectl-completion skipped: ${why}`);
