@@ -16,6 +16,9 @@ const helmTools = require('../../../tools/helm/helm.js') as {
 
 const real = TARGET === 'real';
 if (!real) process.stdout.write('controller e2e: rbac-install.test.ts runs on the real control plane only (E2E_TARGET=real): kube-sim has no RBAC and no admission\n');
+// Many API requests per test (every rule's SubjectAccessReview): well past jest's 5 s default on a busy machine.
+jest.setTimeout(60_000);
+
 const realTest = real ? test : test.skip;
 const helmTest = real && helmTools.helmBinary() !== undefined ? test : test.skip;
 if (real && helmTools.helmBinary() === undefined) process.stdout.write(`controller e2e: the chart's renders are not sent to the API server: ${helmTools.skipMessage}\n`);
@@ -78,6 +81,9 @@ realTest('the ServiceAccount may do what the controller does, and no more (Subje
   // Bind it for real (in the test namespace, deleted with it) under a name of its own.
   const user = `system:serviceaccount:${ns}:${sa.metadata.name ?? ''}`;
   await serverSideApply(http, into(sa));
+  // The ClusterRole itself (cluster-scoped, the same object the ServiceAccount-token runs of the harness apply): this
+  // file may run before any of them.
+  await serverSideApply(http, role);
   await serverSideApply(http, { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRoleBinding', metadata: { name: `${ns}-controller` }, roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: role.metadata.name }, subjects: [{ kind: 'ServiceAccount', name: sa.metadata.name, namespace: ns }] } as unknown as KubeObject);
   try {
     const can = async (group: string, resource: string, verb: string, namespace = 'some-namespace') => {
