@@ -95,6 +95,9 @@ async function readSecrets(run: AnalysisRun, deps: AnalysisRunReconcilerDeps): P
   const out: Record<string, Record<string, string>> = {};
   for (const name of names) {
     const r = await deps.objects.get({ apiVersion: 'v1', kind: 'Secret', namespace: run.metadata?.namespace ?? '', name })();
+    // A name the API server refuses outright (400: "may not contain '%'") names no Secret that can ever exist: as a
+    // missing one, core and validation explain it on the run; retrying the read would leave the run silent forever.
+    if (E.isLeft(r) && r.left._tag === 'KubeRejected' && r.left.status === 400) continue;
     if (E.isLeft(r)) return E.left(r.left.message);
     if (r.right === undefined) continue;
     const data = (r.right['data'] ?? {}) as Record<string, string>;

@@ -9,7 +9,7 @@
 // and afterwards a control Rollout completes its update.
 //
 // HOSTILE_FUZZ_OBJECTS sets how many objects of each kind (default 25); HOSTILE_FUZZ_SEED replays a run (the seed
-// is printed).
+// is printed; the default is fixed, see SEED), HOSTILE_FUZZ_SEED=random draws one.
 import fc from 'fast-check';
 import * as E from 'fp-ts/lib/Either';
 import { AnalysisRun, Rollout, decode, validateAnalysisRun, validateRollout, validateTrafficRoutingConfig } from '@rollouts/api';
@@ -20,7 +20,9 @@ import { capturingLogger, controlRolloutCompletes } from './Hostile';
 jest.setTimeout(180_000);
 
 const COUNT = Number(process.env['HOSTILE_FUZZ_OBJECTS'] ?? '25');
-const SEED = Number(process.env['HOSTILE_FUZZ_SEED'] ?? String(Date.now() % 2_147_483_647));
+// A fixed seed by default, so that CI is repeatable: 1393122961 found the silent retry on a Secret name the API
+// server refuses (fixed). HOSTILE_FUZZ_SEED=random explores.
+const SEED = process.env['HOSTILE_FUZZ_SEED'] === 'random' ? Date.now() % 2_147_483_647 : Number(process.env['HOSTILE_FUZZ_SEED'] ?? '1393122961');
 
 /** The rules a run controller stops a run for (see the core's HostileSpec property test). */
 const RUN_RULES = /^(AR[1-6]|M([1-9]|10)|N[12])$/;
