@@ -82,6 +82,11 @@ const seen = { rolloutInvalid: 0, rolloutValid: 0, rolloutSkipped: 0, runInvalid
 afterAll(() => {
   // eslint-disable-next-line no-console
   console.log(`hostile specs: ${JSON.stringify(seen)}`);
+  // A property whose inputs all fail to decode checks nothing: each kind must reach the core, valid and invalid.
+  for (const kind of ['rollout', 'run', 'experiment'] as const) {
+    expect(seen[`${kind}Invalid`]).toBeGreaterThan(0);
+    expect(seen[`${kind}Valid`]).toBeGreaterThan(0);
+  }
 });
 
 describe('hostile specs (issue 15)', () => {
