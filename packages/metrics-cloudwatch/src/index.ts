@@ -1,0 +1,2 @@
+// @rollouts/metrics-cloudwatch: the cloudWatch metric provider (GetMetricData). (Skeleton: being written.)
+export {};

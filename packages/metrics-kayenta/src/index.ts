@@ -1,0 +1,2 @@
+// @rollouts/metrics-kayenta: the kayenta metric provider (asynchronous canary judge). (Skeleton: being written.)
+export {};

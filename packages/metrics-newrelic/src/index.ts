@@ -1,0 +1,2 @@
+// @rollouts/metrics-newrelic: the newRelic metric provider (NRQL through NerdGraph). (Skeleton: being written.)
+export {};

@@ -1,0 +1,2 @@
+// @rollouts/metrics-skywalking: the skywalking metric provider (GraphQL query API). (Skeleton: being written.)
+export {};

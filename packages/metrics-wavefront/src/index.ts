@@ -1,0 +1,2 @@
+// @rollouts/metrics-wavefront: the wavefront metric provider (chart API). (Skeleton: being written.)
+export {};

@@ -1,0 +1,2 @@
+// @rollouts/traffic-ambassador: the Ambassador / Emissary traffic router (canary Mapping clones). (Skeleton: being written.)
+export {};
