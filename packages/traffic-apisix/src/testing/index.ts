@@ -1,1 +1,1 @@
-export {};
+export { APISIX_CRD_DIR, apisixRouteCrd } from './ApisixCrds';
