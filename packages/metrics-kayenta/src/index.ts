@@ -1,2 +1,13 @@
-// @rollouts/metrics-kayenta: the kayenta metric provider (asynchronous canary judge). (Skeleton: being written.)
-export {};
+export {
+  createKayentaMetricProvider,
+  kayentaMetricProvider,
+  CANARY_CONFIG_ID_KEY,
+  CANARY_EXECUTION_ID_KEY,
+  DEFAULT_KAYENTA_JUDGEMENT_TIMEOUT_MS,
+  DEFAULT_KAYENTA_POLL_INTERVAL_MS,
+  DEFAULT_KAYENTA_TIMEOUT_SECONDS,
+  JUDGEMENT_STARTED_AT_KEY,
+} from './KayentaProvider';
+export type { KayentaProviderOptions } from './KayentaProvider';
+export { judgeScore, readCanaryConfigId, readExecutionId, readJudgement } from './KayentaScore';
+export type { JudgementState } from './KayentaScore';
