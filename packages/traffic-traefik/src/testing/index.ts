@@ -1,1 +1,1 @@
-export {};
+export { TRAEFIK_CRD_DIR, traefikServiceCrd } from './TraefikCrds';
