@@ -1,0 +1,3 @@
+/** Test helpers of @rollouts/plugin-aws: a moto (AWS emulator) server per test file. */
+export { describeWithMoto, motoServerPath, startMotoServer } from './MotoServer';
+export type { MotoHandle, MotoServer, MotoServerOptions } from './MotoServer';
