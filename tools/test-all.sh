@@ -24,6 +24,12 @@ if [ -z "${KUBECTL:-}" ]; then
   if [ -n "$kubectl_path" ]; then export KUBECTL="$kubectl_path"; echo "==> kubectl: $KUBECTL"; else echo "==> kubectl: Debian kubernetes-client unavailable; the kubectl tests use kubectl on PATH or report that they were skipped"; fi
 fi
 
+# The control plane of tier 4 and a kubectl of the same version (tools/kube/build.sh: from Go modules, cached in
+# ~/.cache/rollouts-kube; built here, before the jest run, because the plugin-completion tests need a kubectl of 1.26
+# or newer and Debian's is 1.20). A failed build fails this step; tier 4 then reports it too.
+build_kube() { local b; b=$(bash tools/kube/build.sh | tail -n 1) && [ -x "$b/kubectl" ] && export KUBECTL_COMPLETION="$b/kubectl" && echo "==> kubectl for completion tests: $KUBECTL_COMPLETION"; }
+step "control plane and kubectl (tools/kube/build.sh)" build_kube
+
 # Tier 3: real servers from Debian for the metric providers' tests (each test file starts and stops its own
 # server on free loopback ports): Prometheus, Graphite (carbon-cache + graphite-web), InfluxDB 1.x.
 need=()
@@ -31,6 +37,8 @@ command -v prometheus >/dev/null 2>&1 || need+=(prometheus)
 command -v carbon-cache >/dev/null 2>&1 || need+=(graphite-carbon)
 command -v graphite-manage >/dev/null 2>&1 || need+=(graphite-web)
 command -v influxd >/dev/null 2>&1 || need+=(influxdb)
+# bash-completion: the kubectl plugin's completion is tested in bash as a user's <TAB> runs it.
+[ -f /usr/share/bash-completion/bash_completion ] || need+=(bash-completion)
 if [ "${#need[@]}" -gt 0 ]; then
   echo "==> installing Debian packages: ${need[*]}"
   { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null; } \

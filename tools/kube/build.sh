@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Builds (once per version) the tier-4 control plane: kube-apiserver and kube-controller-manager from the
+# Builds (once per version) the tier-4 control plane: kube-apiserver and kube-controller-manager (and kubectl, for the
+# plugin-completion tests: Debian's is too old) from the
 # k8s.io/kubernetes Go module (via tools/kube/gomod), kwok from sigs.k8s.io/kwok, and etcd $ETCD_VERSION from
 # go.etcd.io/etcd/server/v3. ROLLOUTS_ETCD=debian uses Debian's etcd-server (3.4.23) instead: the apiserver runs
 # on it, but turns RequestWatchProgress off (it needs etcd >= 3.4.31), so the watch-list streams of the 1.36
@@ -44,7 +45,7 @@ ldflags="-s -w"
 for p in k8s.io/component-base/version k8s.io/client-go/pkg/version; do
   ldflags="$ldflags -X $p.gitVersion=$KUBE_VERSION -X $p.gitMajor=1 -X $p.gitMinor=$minor -X $p.gitTreeState=clean"
 done
-for cmd in kube-apiserver kube-controller-manager kube-scheduler; do
+for cmd in kube-apiserver kube-controller-manager kube-scheduler kubectl; do
   if [ ! -x "$bin/$cmd" ]; then
     have_go_line "k8s.io/kubernetes@$KUBE_VERSION"
     (cd "$here/gomod" && timed "$cmd $KUBE_VERSION" gobuild -ldflags "$ldflags" -o "$bin/$cmd.tmp" "k8s.io/kubernetes/cmd/$cmd")
