@@ -1,1 +1,1 @@
-export {};
+export { APP_MESH_CRD_DIR, appMeshCrds, virtualNodeCrd, virtualRouterCrd, virtualServiceCrd } from './AppMeshCrds';
