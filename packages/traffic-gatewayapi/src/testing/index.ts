@@ -1,1 +1,2 @@
-export {};
+export { GATEWAY_API_CRD_VERSION, gatewayApiCrds } from './GatewayApiCrds';
+export type { GatewayApiCrdKind } from './GatewayApiCrds';
