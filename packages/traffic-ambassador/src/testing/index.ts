@@ -1,1 +1,1 @@
-export {};
+export { AMBASSADOR_CRD_DIR, mappingCrd, publishedMappingCrd } from './MappingCrd';
