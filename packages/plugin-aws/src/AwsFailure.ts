@@ -67,6 +67,10 @@ export function awsFailure(kind: AwsFailureKind, what: string, permission: strin
   if (CREDENTIAL_CODES.has(code)) return rejected(`${what}: AWS refused the credentials (${code}: ${message}); ${CHAIN_HINT}`);
   if (DENIED_CODES.has(code)) return rejected(`${what}: access denied (${code}: ${message}); grant ${permission} to the controller's IAM identity`);
   if (THROTTLE_CODES.has(code)) return unavailable(`${what}: throttled by AWS (${code}); will retry`);
+  if (status === 401 || status === 403) {
+    // An answer the SDK could not read (some emulators and proxies answer auth failures in XML to a JSON/CBOR client).
+    return rejected(`${what}: AWS answered ${status} (${code}); the credentials were refused or lack ${permission}: ${CHAIN_HINT}`);
+  }
   if (status !== undefined) {
     if (status >= 500) return unavailable(`${what}${where}: AWS answered ${status} (${code}: ${message})`);
     return rejected(`${what}: ${code}: ${message}`);
