@@ -12,8 +12,8 @@ import {
 } from '@aws-sdk/client-elastic-load-balancing-v2';
 import type { TargetGroupReader } from '@rollouts/traffic-alb';
 import { elbv2TargetGroupReader, weightsFromRules } from '../src';
-import { describeWithMoto } from '../src/testing';
-import { ANY_KEYS, createVpc, TEST_REGION } from './AwsQuery';
+
+import { ANY_KEYS, createVpc, describeWithMoto, TEST_REGION } from '../src/testing';
 
 const signal = new AbortController().signal;
 

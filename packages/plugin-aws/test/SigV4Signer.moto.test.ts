@@ -4,8 +4,8 @@
  */
 import * as E from 'fp-ts/lib/Either';
 import { createSigV4Signer, type AwsCredentialIdentity } from '../src';
-import { describeWithMoto } from '../src/testing';
-import { awsQuery, createIamUser, TEST_REGION } from './AwsQuery';
+
+import { awsQuery, createIamUser, describeWithMoto, TEST_REGION } from '../src/testing';
 
 async function signedFetch(endpoint: string, service: string, credentials: AwsCredentialIdentity, req: { method: string; path: string; headers?: Record<string, string>; body?: string }): Promise<{ status: number; body: string }> {
   const signer = createSigV4Signer({ service, region: TEST_REGION, credentials, env: {} });

@@ -4,7 +4,8 @@
  * to the moto server the test started.
  */
 import * as E from 'fp-ts/lib/Either';
-import { createSigV4Signer, type AwsCredentialIdentity } from '../src';
+import { createSigV4Signer } from '../SigV4Signer';
+import type { AwsCredentialIdentity } from '../AwsSettings';
 
 export const TEST_REGION = 'eu-west-1';
 /** moto accepts any key while IAM checks are off. */
