@@ -63,6 +63,34 @@ describe('smi router', () => {
     expect(await router.setWeight(ctx, 10, [])()).toMatchObject({ left: { _tag: 'RouterMisconfigured', message: 'Rollout does not own TrafficSplit `web`' } });
   });
 
+  it('v1alpha3: the HTTPRouteGroup matches of an owned TrafficSplit (an A/B test set up by hand) are kept; only service and backends are written', async () => {
+    const owner = { apiVersion: 'argoproj.io/v1alpha1', kind: 'Rollout', name: 'web', uid: 'ro-uid', controller: true };
+    const matches = [{ kind: 'HTTPRouteGroup', name: 'firefox-users', apiGroup: 'specs.smi-spec.io' }];
+    const existing: KubeObject = {
+      apiVersion: 'split.smi-spec.io/v1alpha3',
+      kind: 'TrafficSplit',
+      metadata: { name: 'web', namespace: 'ns', ownerReferences: [owner] },
+      spec: { service: 'web-stable', matches, backends: [{ service: 'web-canary', weight: 0 }, { service: 'web-stable', weight: 100 }] },
+    };
+    const { kube, router } = world({}, 'split.smi-spec.io/v1alpha3', [existing]);
+    await ok(router.setWeight(ctx, 40, []));
+    expect(split(kube, 'web', 'split.smi-spec.io/v1alpha3')?.['spec']).toEqual({ service: 'web-stable', matches, backends: [{ service: 'web-canary', weight: 40 }, { service: 'web-stable', weight: 60 }] });
+    expect(kube.calls.map((c) => c.verb)).toEqual(['get', 'patch']);
+  });
+
+  it('v1alpha1: weights are Quantity strings, so a split already at "40"/"60" is not written again', async () => {
+    const owner = { apiVersion: 'argoproj.io/v1alpha1', kind: 'Rollout', name: 'web', uid: 'ro-uid', controller: true };
+    const existing: KubeObject = {
+      apiVersion: 'split.smi-spec.io/v1alpha1',
+      kind: 'TrafficSplit',
+      metadata: { name: 'web', namespace: 'ns', ownerReferences: [owner] },
+      spec: { service: 'web-stable', backends: [{ service: 'web-canary', weight: '40' }, { service: 'web-stable', weight: '60' }] },
+    };
+    const { kube, router } = world({}, 'split.smi-spec.io/v1alpha1', [existing]);
+    await ok(router.setWeight(ctx, 40, []));
+    expect(kube.calls.map((c) => c.verb)).toEqual(['get']);
+  });
+
   it('has no header, mirror or verify capability', () => {
     expect(routerCapabilities(world().router)).toEqual([]);
   });

@@ -8,7 +8,7 @@ import { defineTrafficRouter, PluginErrors } from '@rollouts/plugin-sdk';
 import type { KubeObject, KubeObjectClient, Logger, RoutingContext, TrafficRouter, TrafficRouterPlugin } from '@rollouts/plugin-sdk';
 import * as E from 'fp-ts/lib/Either';
 import * as TE from 'fp-ts/lib/TaskEither';
-import { DEFAULT_TRAFFIC_SPLIT_API_VERSION, trafficSplitSpec, type TrafficSplitApiVersion } from './TrafficSplit';
+import { DEFAULT_TRAFFIC_SPLIT_API_VERSION, TRAFFIC_SPLIT_API_VERSIONS, trafficSplitSpec, type TrafficSplitApiVersion } from './TrafficSplit';
 
 /** Options of {@link smiRouter}: the controller-wide TrafficSplit API version (upstream's flag). */
 export interface SmiRouterOptions {
@@ -54,6 +54,8 @@ function makeSmiRouter(kube: KubeObjectClient, log: Logger, apiVersion: TrafficS
  */
 export function smiRouter(options: SmiRouterOptions = {}): TrafficRouterPlugin<SMITrafficRouting> {
   const apiVersion = options.apiVersion ?? DEFAULT_TRAFFIC_SPLIT_API_VERSION;
+  // A plain-JavaScript caller (or a flag wired without parseTrafficSplitApiVersion) may pass anything: a start-up error.
+  if (!TRAFFIC_SPLIT_API_VERSIONS.includes(apiVersion)) throw new Error(`smiRouter: apiVersion "${String(apiVersion)}" is not one of ${TRAFFIC_SPLIT_API_VERSIONS.join(', ')}`);
   return defineTrafficRouter({
     kind: 'smi',
     configCodec: SMITrafficRouting,

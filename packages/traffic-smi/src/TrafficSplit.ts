@@ -6,6 +6,21 @@ import type { AdditionalDestination, RoutingContext } from '@rollouts/plugin-sdk
 /** The TrafficSplit API versions the router can write. */
 export type TrafficSplitApiVersion = 'split.smi-spec.io/v1alpha1' | 'split.smi-spec.io/v1alpha2' | 'split.smi-spec.io/v1alpha3';
 
+/** Every TrafficSplit API version the router writes. */
+export const TRAFFIC_SPLIT_API_VERSIONS: ReadonlyArray<TrafficSplitApiVersion> = ['split.smi-spec.io/v1alpha1', 'split.smi-spec.io/v1alpha2', 'split.smi-spec.io/v1alpha3'];
+
+/**
+ * The API version a `--traffic-split-api-version` value names: Argo's spelling is the bare version (`v1alpha2`);
+ * the full `split.smi-spec.io/v1alpha2` is accepted too. Anything else throws (a start-up error), naming the
+ * versions there are.
+ */
+export function parseTrafficSplitApiVersion(flag: string): TrafficSplitApiVersion {
+  const full = flag.includes('/') ? flag : `split.smi-spec.io/${flag}`;
+  const found = TRAFFIC_SPLIT_API_VERSIONS.find((v) => v === full);
+  if (found === undefined) throw new Error(`--traffic-split-api-version: "${flag}" is not a TrafficSplit version this router writes (v1alpha1, v1alpha2, v1alpha3)`);
+  return found;
+}
+
 /** The default, as upstream's `--traffic-split-api-version`. */
 export const DEFAULT_TRAFFIC_SPLIT_API_VERSION: TrafficSplitApiVersion = 'split.smi-spec.io/v1alpha1';
 
