@@ -129,7 +129,9 @@ describe('apisixRouter: header routes', () => {
     await ok(router.setWeight(ctx, 20, []));
     await ok(router.setHeaderRoute!(ctx, step([{ headerName: 'trace', headerValue: { exact: 'debug' } }])));
     const hdr = get('hdr')!;
-    expect(hdr.metadata).toMatchObject({ name: 'hdr', namespace: 'ns', labels: { team: 'web' }, ownerReferences: [{ kind: 'Rollout', name: 'web', uid: 'ro-uid', controller: true }] });
+    expect(hdr.metadata).toMatchObject({ name: 'hdr', namespace: 'ns', ownerReferences: [{ kind: 'Rollout', name: 'web', uid: 'ro-uid', controller: true }] });
+    // The base route's labels (a GitOps tool's tracking label among them) are not copied.
+    expect(hdr.metadata.labels).toBeUndefined();
     expect(http('hdr')).toEqual([hdrRule([{ subject: { scope: 'Header', name: 'trace' }, op: 'Equal', value: 'debug' }])]);
     // The base route keeps its weights.
     expect(http()).toEqual([rule('web-route', [backend('web-stable', 80), backend('web-canary', 20)])]);

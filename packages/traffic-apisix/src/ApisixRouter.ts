@@ -130,11 +130,12 @@ function makeApisixRouter(kube: KubeObjectClient, log: Logger, config: ApisixTra
     const uid = ctx.rollout.metadata?.uid;
     if (uid == null || uid === '') return E.left(PluginErrors.routerMisconfigured({ message: `the Rollout has no metadata.uid to own ApisixRoute \`${header.name}\`` }));
     const owner = { apiVersion: ctx.rollout.apiVersion ?? 'argoproj.io/v1alpha1', kind: 'Rollout', name: ctx.rollout.metadata?.name ?? '', uid, controller: true, blockOwnerDeletion: true };
-    const labels = base.right.metadata.labels;
+    // The base route's labels are not copied: a GitOps tool's tracking label (Argo CD's app.kubernetes.io/instance)
+    // would make the header route look like an orphan of the user's app, pruned on the next sync.
     const created: KubeObject = {
       apiVersion: APISIX_ROUTE_API_VERSION,
       kind: KIND,
-      metadata: { name: header.name, namespace: ctx.namespace, ...(labels !== undefined ? { labels } : {}), ownerReferences: [owner] },
+      metadata: { name: header.name, namespace: ctx.namespace, ownerReferences: [owner] },
       spec,
     };
     log.info('creating header ApisixRoute', { apisixRoute: header.name, namespace: ctx.namespace, from: base.right.metadata.name });
