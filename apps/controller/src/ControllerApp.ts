@@ -99,6 +99,7 @@ export async function openControllerApp(o: ControllerAppOptions): Promise<Contro
     measurementTimeoutMs: c.measurementTimeoutMs,
     ...(metrics !== undefined ? { metrics: metrics.sink } : {}),
     ...(c.namespace !== undefined ? { namespace: c.namespace } : {}),
+    ...(c.namespaced === true ? { clusterAnalysisTemplates: false } : {}),
     ...(c.instanceId !== undefined ? { instanceId: c.instanceId } : {}),
     ...(c.leaderElect
       ? {

@@ -51,7 +51,9 @@ test.each<[string[], Partial<ControllerConfig>]>([
 });
 
 test('--namespaced uses $POD_NAMESPACE, which also hosts the Lease', () => {
-  expect(ok(['--namespaced'], { POD_NAMESPACE: 'rollouts' })).toMatchObject({ namespace: 'rollouts', leaderElectionNamespace: 'rollouts' });
+  expect(ok(['--namespaced'], { POD_NAMESPACE: 'rollouts' })).toMatchObject({ namespace: 'rollouts', leaderElectionNamespace: 'rollouts', namespaced: true });
+  // --namespace alone keeps watching ClusterAnalysisTemplates (a ClusterRole install limited to one namespace).
+  expect(ok(['--namespace', 'team'], { POD_NAMESPACE: 'rollouts' }).namespaced).toBeUndefined();
   expect(error(['--namespaced'])).toContain('POD_NAMESPACE');
 });
 

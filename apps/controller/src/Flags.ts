@@ -16,6 +16,8 @@ export interface ControllerConfig {
   readonly context?: string;
   /** Watch one namespace only (default all). */
   readonly namespace?: string;
+  /** `--namespaced`: a Role-only install; ClusterAnalysisTemplates (cluster-scoped) are not watched, as Argo's. */
+  readonly namespaced?: boolean;
   readonly instanceId?: string;
   readonly rolloutThreads: number;
   readonly analysisThreads: number;
@@ -150,8 +152,7 @@ export function parseFlags(argv: readonly string[], env: Readonly<Record<string,
   if (values['namespaced'] === true) {
     if (podNamespace === undefined || podNamespace === '') return E.left('--namespaced: $POD_NAMESPACE is not set (or use --namespace)');
     if (values['namespace'] === undefined) values['namespace'] = podNamespace;
-  }
-  delete values['namespaced'];
+  } else delete values['namespaced'];
   values['leaderElectionNamespace'] ??= podNamespace !== undefined && podNamespace !== '' ? podNamespace : 'argo-rollouts';
   const c = values as unknown as ControllerConfig;
   if (c.leaderElect && !(c.leaseDurationMs > c.renewDeadlineMs && c.renewDeadlineMs > c.retryPeriodMs))

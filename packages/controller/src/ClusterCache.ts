@@ -20,6 +20,8 @@ export interface ClusterCacheOptions {
   readonly metrics?: RequestMetrics;
   readonly log?: Logger;
   readonly clock: Clock;
+  /** Watch ClusterAnalysisTemplates (default true). false: the cache holds none and no cluster-scoped list is sent. */
+  readonly clusterAnalysisTemplates?: boolean;
 }
 
 /** The informers, by resource. */
@@ -62,7 +64,8 @@ export class ClusterCache {
       services: createInformer<Service>(kc, Resources.services, base),
       analysisRuns: createInformer<AnalysisRun>(kc, Resources.analysisRuns, { ...base, labelSelector: instance }),
       analysisTemplates: createInformer<AnalysisTemplate>(kc, Resources.analysisTemplates, base),
-      clusterAnalysisTemplates: createInformer<ClusterAnalysisTemplate>(kc, Resources.clusterAnalysisTemplates, base),
+      clusterAnalysisTemplates:
+        opts.clusterAnalysisTemplates === false ? emptyInformer<ClusterAnalysisTemplate>('ClusterAnalysisTemplate') : createInformer<ClusterAnalysisTemplate>(kc, Resources.clusterAnalysisTemplates, base),
       experiments: createInformer<Experiment>(kc, Resources.experiments, { ...base, labelSelector: instance }),
       deployments: createInformer<Deployment>(kc, Resources.deployments, base),
     };
@@ -104,4 +107,23 @@ export class ClusterCache {
   stop(): void {
     for (const i of Object.values(this.informers) as Array<Informer<unknown>>) i.stop();
   }
+}
+
+/**
+ * An informer of a kind the controller may not watch (a namespaced install has no ClusterRole, so it may not list
+ * cluster-scoped ClusterAnalysisTemplates): synced at once, always empty, sends nothing.
+ */
+function emptyInformer<T>(kind: string): Informer<T> {
+  return {
+    kind,
+    start: () => Promise.resolve(),
+    stop: () => undefined,
+    hasSynced: () => true,
+    list: () => [],
+    get: () => undefined,
+    byOwner: () => [],
+    onEvent: () => () => undefined,
+    lastResourceVersion: () => undefined,
+    lastError: () => undefined,
+  };
 }

@@ -67,6 +67,11 @@ export interface ControllerOptions {
   readonly kubeConfig: KubeConfig;
   /** Watch and reconcile one namespace only (default: all namespaces). */
   readonly namespace?: string;
+  /**
+   * Watch ClusterAnalysisTemplates (default true). A namespaced install (Role only, Argo's `--namespaced`) sets false:
+   * it may not list cluster-scoped objects, and a Rollout that names one is told `ClusterAnalysisTemplate '<name>' not found`.
+   */
+  readonly clusterAnalysisTemplates?: boolean;
   /** Reconcile only objects labelled `argo-rollouts.argoproj.io/controller-instance-id=<id>` (default: unlabelled ones). */
   readonly instanceId?: string;
   /** Traffic router plugins, registered by kind (a kind twice throws). */
@@ -151,6 +156,7 @@ export function createController(opts: ControllerOptions): Controller {
     log,
     ...(opts.namespace !== undefined && opts.namespace !== '' ? { namespace: opts.namespace } : {}),
     ...(opts.instanceId !== undefined ? { instanceId: opts.instanceId } : {}),
+    ...(opts.clusterAnalysisTemplates === false ? { clusterAnalysisTemplates: false } : {}),
     ...(opts.resyncMs !== undefined ? { resyncMs: opts.resyncMs } : {}),
     ...requests,
   });
