@@ -182,6 +182,8 @@ describe('datadog failures', () => {
         },
       },
     });
+    // The controller records it as a Running measurement to resume at that time (not an Error, not a count).
+    expect(judged(first, { successCondition: 'result < 1' })).toMatchObject({ phase: 'Running', resumeAt: '2026-01-01T00:00:30Z' });
     const later = { ...ctx, now: NOW + 30_000 };
     const second = await provider.resume!(later, first._tag === 'Right' && first.right._tag === 'Pending' ? first.right.metadata! : {})();
     expect(second).toMatchObject({ _tag: 'Right', right: { _tag: 'Value', value: 0.02 } });
