@@ -52,10 +52,13 @@ describe('ambassador router', () => {
     expect(find(kube)?.['spec']).toMatchObject({ service: 'echo-canary:80', weight: 0 });
   });
 
-  it('weight 0 without a canary Mapping does nothing, and does not need the base Mapping', async () => {
+  it('weight 0 without a canary Mapping does nothing, and needs neither the base Mapping nor the Rollout uid', async () => {
     const { kube, router } = world([]);
     await ok(router.setWeight(ctx, 0, []));
+    const noUid = { ...ctx, rollout: { ...rollout, metadata: { name: 'echo', namespace: 'ns' } } };
+    await ok(router.setWeight(noUid, 0, []));
     expect(writes(kube)).toEqual([]);
+    expect(await router.setWeight(noUid, 10, [])()).toMatchObject({ left: { _tag: 'RouterMisconfigured', message: 'the Rollout has no metadata.uid to own its canary Mappings' } });
   });
 
   it('the canary follows changes of the base spec on its next weight', async () => {

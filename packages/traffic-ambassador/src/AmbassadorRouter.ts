@@ -51,6 +51,8 @@ function makeAmbassadorRouter(kube: KubeObjectClient, log: Logger, apiVersion: M
     const got = await kube.get(refOf(ctx, name))();
     if (E.isLeft(got)) return got;
     const existing = got.right;
+    // Back to stable with no canary Mapping yet: nothing to drain.
+    if (weight === 0 && existing === undefined) return E.right(undefined);
     const owner = ownerOf(ctx);
     if (owner === undefined) return misconfigured('the Rollout has no metadata.uid to own its canary Mappings');
     if (existing !== undefined) {
@@ -60,7 +62,7 @@ function makeAmbassadorRouter(kube: KubeObjectClient, log: Logger, apiVersion: M
     // Adopt a canary Mapping without an owner (upstream creates them so): ours from now on.
     const owned = (o: KubeObject): KubeObject['metadata'] => (controllerOf(o) !== undefined ? o.metadata : { ...o.metadata, ownerReferences: [...(o.metadata.ownerReferences ?? []), owner] });
     if (weight === 0) {
-      // Back to stable: drain the canary Mapping (kept at weight 0, deleted with the Rollout); none yet, nothing to do.
+      // Back to stable: drain the canary Mapping (kept at weight 0, deleted with the Rollout).
       if (existing === undefined) return E.right(undefined);
       const spec = (existing['spec'] ?? {}) as Record<string, unknown>;
       if (spec['weight'] === 0 && controllerOf(existing) !== undefined) return E.right(undefined);
