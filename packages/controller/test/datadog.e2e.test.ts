@@ -5,7 +5,9 @@
  * `service:` tag), creates the `datadog` Secret (address, api-key, app-key) in the controller's namespace
  * (POD_NAMESPACE = the environment's namespace), and runs the controller with `datadogMetricProvider`.
  * A canary Rollout with a Datadog analysis step is promoted on a healthy series and aborted on a failing one,
- * with the run's and the Rollout's messages naming the metric, the value and the condition.
+ * with the run's and the Rollout's messages naming the metric, the value and the condition. Two more: a 429
+ * with `Retry-After` makes the measurement wait and resume (the rollout still promotes), and keys Datadog
+ * refuses abort the rollout with a message naming the Secret to check, never the key.
  */
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -50,7 +52,10 @@ async function startDatadogFake(): Promise<Fake> {
     const query = url.searchParams.get('query') ?? '';
     queries.push(query);
     const service = /service:([a-z]+)/.exec(query)?.[1] ?? '';
-    const value = SERIES[service];
+    if (service === 'throttled' && queries.filter((q) => q === query).length === 1) {
+      return res.writeHead(429, { 'Content-Type': 'application/json', 'Retry-After': '1', 'X-RateLimit-Name': 'query' }).end(JSON.stringify({ errors: ['Too many requests'] }));
+    }
+    const value = SERIES[service === 'throttled' ? 'healthy' : service];
     if (value === undefined) return answer(200, { status: 'ok', series: [] });
     const t = to * 1000;
     answer(200, { status: 'ok', query, series: [{ metric: 'trace.http.request.errors', pointlist: [[t - 20_000, value / 2], [t - 10_000, value]] }] });
@@ -68,13 +73,13 @@ async function startDatadogFake(): Promise<Fake> {
   };
 }
 
-const template = (name: string) => ({
+const template = (name: string, datadog: Record<string, unknown> = {}, extra: Record<string, unknown> = {}) => ({
   apiVersion: 'argoproj.io/v1alpha1',
   kind: 'AnalysisTemplate',
   metadata: { name },
   spec: {
     args: [{ name: 'service' }],
-    metrics: [{ name: METRIC, interval: '1s', count: 2, successCondition: CONDITION, failureLimit: 0, provider: { datadog: { query: QUERY, interval: '5m', requestTimeout: '2s' } } }],
+    metrics: [{ name: METRIC, interval: '1s', count: 2, successCondition: CONDITION, failureLimit: 0, provider: { datadog: { query: QUERY, interval: '5m', requestTimeout: '2s', ...datadog } }, ...extra }],
   },
 });
 
@@ -91,7 +96,7 @@ interface MeasurementView {
 }
 interface RunView {
   metadata: { name: string; ownerReferences?: Array<{ kind: string; name: string }> };
-  status?: { phase?: string; message?: string; metricResults?: Array<{ name: string; phase: string; count?: number; measurements?: MeasurementView[] }> };
+  status?: { phase?: string; message?: string; metricResults?: Array<{ name: string; phase: string; message?: string; count?: number; measurements?: MeasurementView[] }> };
 }
 
 describe('step analysis through the datadog provider (recorded-contract fake of the Datadog API)', () => {
@@ -106,6 +111,9 @@ describe('step analysis through the datadog provider (recorded-contract fake of 
     await env.startController({ metricProviders: [datadogMetricProvider], env: { POD_NAMESPACE: env.ns }, measurementTimeoutMs: 5_000 });
     await env.api.create(Resources.secrets, { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'datadog' }, stringData: { address: fake.url, 'api-key': API_KEY, 'app-key': APP_KEY } });
     await env.api.create(Resources.analysisTemplates, template('dd-error-rate'));
+    // Keys Datadog refuses, in a Secret named by secretRef; one Error decides the metric.
+    await env.api.create(Resources.secrets, { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'datadog-wrong' }, stringData: { address: fake.url, 'api-key': 'e2e-revoked-key-77', 'app-key': APP_KEY } });
+    await env.api.create(Resources.analysisTemplates, template('dd-wrong-keys', { secretRef: { name: 'datadog-wrong' } }, { consecutiveErrorLimit: 0 }));
   }, 40_000);
 
   afterAll(async () => {
@@ -166,5 +174,35 @@ describe('step analysis through the datadog provider (recorded-contract fake of 
     // The keys never reach the cluster's view of the run.
     expect(JSON.stringify(run)).not.toContain(API_KEY);
     expect(JSON.stringify(run)).not.toContain(APP_KEY);
+  });
+
+  test('rate limited (HTTP 429, Retry-After 1): the measurement waits, is resumed, and the rollout still promotes', async () => {
+    await deploy(env!, canaryRollout('dd-throttled', analysisSteps('dd-error-rate', 'throttled')), ['dd-throttled-canary', 'dd-throttled-stable']);
+    await setImage(env!, 'dd-throttled', 'demo:2');
+    await waitHealthy(env!, 'dd-throttled', 25_000);
+    const run = runsOf('dd-throttled')[0]!;
+    expect(run.status!.phase).toBe('Successful');
+    const result = run.status!.metricResults![0]!;
+    expect(result).toMatchObject({ name: METRIC, phase: 'Successful', count: 2 });
+    // The 429 was no Error: the first measurement waited once, then measured.
+    expect(result.measurements!.map((m) => m.phase)).toEqual(['Successful', 'Successful']);
+    expect(result.measurements![0]!.metadata).toMatchObject({ rateLimitWaits: '1' });
+    const waited = result.measurements![0]! as MeasurementView & { startedAt?: string; finishedAt?: string };
+    expect(Date.parse(waited.finishedAt ?? '') - Date.parse(waited.startedAt ?? '')).toBeGreaterThanOrEqual(1000);
+    expect(result.measurements![0]!.metadata?.['rateLimited']).toContain('datadog answered HTTP 429 (rate limited, limit query); waited Retry-After 1 s');
+  });
+
+  test('keys Datadog refuses: the run Errors and the rollout aborts, naming the Secret to check and never the key', async () => {
+    const first = await deploy(env!, canaryRollout('dd-wrong', analysisSteps('dd-wrong-keys', 'healthy')), ['dd-wrong-canary', 'dd-wrong-stable']);
+    await setImage(env!, 'dd-wrong', 'demo:2');
+    const aborted = await waitStatus(env!, 'dd-wrong', 'aborted after the error', (s) => s.abort === true && s.phase === 'Degraded', 25_000);
+    expect(aborted.status!.stableRS).toBe(first.status!.stableRS);
+    const run = runsOf('dd-wrong')[0]!;
+    expect(run.status!.phase).toBe('Error');
+    const refused = `received authentication error response code: 403 {"errors":["Forbidden"]}; check the api-key and app-key in Secret "${env!.ns}/datadog-wrong"`;
+    expect(run.status!.metricResults![0]!.message).toContain(refused);
+    expect(run.status!.message).toContain(refused);
+    expect((aborted.status as { message?: string }).message).toContain(refused);
+    expect(JSON.stringify(run)).not.toContain('e2e-revoked-key-77');
   });
 });
