@@ -10,7 +10,8 @@
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import { createController, type Controller } from '@rollouts/controller';
-import { apiServerAddress, checkApiServer, loadKubeConfig, type ApiServerCheck, type KubeConfig } from '@rollouts/k8s';
+import { apiServerAddress, checkApiServer, createKubeObjectClient, loadKubeConfig, type ApiServerCheck, type KubeConfig } from '@rollouts/k8s';
+import { checkArgoConfigMaps, type ConfigMapReader } from './ArgoConfigMaps';
 import type { Logger, MetricProviderPlugin, TrafficRouterPlugin } from '@rollouts/plugin-sdk';
 import { probe, serveEndpoints, type Endpoints } from './Endpoints';
 import type { ControllerConfig } from './Flags';
@@ -37,6 +38,8 @@ export interface ControllerAppOptions {
   readonly waitingLogIntervalMs?: number;
   /** Bound of the start-up `/version` check of the API server (default 5 000 ms). */
   readonly apiCheckTimeoutMs?: number;
+  /** Read Argo's plugin and notification ConfigMaps at start and log what is not served (default true). */
+  readonly checkArgoConfigMaps?: boolean;
 }
 
 export interface ControllerApp {
@@ -175,6 +178,22 @@ export async function openControllerApp(o: ControllerAppOptions): Promise<Contro
     trafficRouters: [...firstPartyTrafficRouters, ...(o.trafficRouters ?? [])].map((p) => p.kind).join(',') || '(none)',
     metricProviders: [...firstPartyMetricProviders, ...(o.metricProviders ?? [])].map((p) => p.kind).join(',') || '(none)',
   });
+  // Argo's plugin and notification ConfigMaps: what a migrated install configured there and this controller does
+  // not do is said at start (an error naming it), never ignored in silence.
+  if (o.checkArgoConfigMaps !== false) {
+    const objects = createKubeObjectClient(kubeConfig, { log });
+    const readConfigMap: ConfigMapReader = async (namespace, name) => {
+      const r = await objects.get({ apiVersion: 'v1', kind: 'ConfigMap', namespace, name })();
+      return r._tag === 'Right' ? (r.right as { data?: Record<string, string> } | undefined) : new Error(r.left.message);
+    };
+    const registered = {
+      trafficRouters: [...firstPartyTrafficRouters, ...(o.trafficRouters ?? [])].map((p) => p.kind),
+      metricProviders: [...firstPartyMetricProviders, ...(o.metricProviders ?? [])].map((p) => p.kind),
+    };
+    void checkArgoConfigMaps(readConfigMap, c.leaderElectionNamespace, registered).then((found) => {
+      for (const f of found) log[f.level](f.message, f.fields);
+    });
+  }
 
   // Is the API server there at all? Said within apiCheckTimeoutMs, not after the first list times out (30 s).
   let lastCheck: ApiServerCheck | undefined;

@@ -91,7 +91,7 @@ const kinds = (objs: Obj[]) => objs.filter((o) => o.kind !== 'CustomResourceDefi
 
 helmTest('a namespaced install: a Role and RoleBinding with the same rules, --namespaced, no cluster-wide object but the CRDs', () => {
   const objs = render({ clusterInstall: false }, { release: 'team-a', namespace: 'team-a' });
-  expect(kinds(objs)).toEqual(['Deployment/team-a-controller', 'Role/team-a-controller', 'Role/team-a-controller-leader-election', 'RoleBinding/team-a-controller', 'RoleBinding/team-a-controller-leader-election', 'Service/team-a-controller-metrics', 'ServiceAccount/team-a-controller']);
+  expect(kinds(objs)).toEqual(['Deployment/team-a-controller', 'Role/team-a-controller', 'Role/team-a-controller-config', 'Role/team-a-controller-leader-election', 'RoleBinding/team-a-controller', 'RoleBinding/team-a-controller-config', 'RoleBinding/team-a-controller-leader-election', 'Service/team-a-controller-metrics', 'ServiceAccount/team-a-controller']);
   for (const o of objs) if (o.kind !== 'CustomResourceDefinition') expect(`${key(o)} ${o.metadata.namespace}`).toBe(`${key(o)} team-a`);
   const role = objs.find((o) => o.kind === 'Role' && o.metadata.name === 'team-a-controller')!;
   expect(role['rules']).toEqual(YAML.parse(fs.readFileSync(path.join(chartDir, 'files/controller-rules.yaml'), 'utf8')));
@@ -177,6 +177,6 @@ helmTest('RBAC: extra rules are appended; an existing ServiceAccount can be used
 
 helmTest('fullnameOverride names every object', () => {
   expect(kinds(render({ fullnameOverride: 'argo-rollouts' }))).toEqual([
-    'ClusterRole/argo-rollouts', 'ClusterRoleBinding/argo-rollouts', 'Deployment/argo-rollouts', 'Role/argo-rollouts-leader-election', 'RoleBinding/argo-rollouts-leader-election', 'Service/argo-rollouts-metrics', 'ServiceAccount/argo-rollouts',
+    'ClusterRole/argo-rollouts', 'ClusterRoleBinding/argo-rollouts', 'Deployment/argo-rollouts', 'Role/argo-rollouts-config', 'Role/argo-rollouts-leader-election', 'RoleBinding/argo-rollouts-config', 'RoleBinding/argo-rollouts-leader-election', 'Service/argo-rollouts-metrics', 'ServiceAccount/argo-rollouts',
   ]);
 });
