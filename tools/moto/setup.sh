@@ -23,7 +23,7 @@ fi
 
 command -v "$PY" >/dev/null || { echo "setup.sh: $PY not found; install Python 3 (with venv) or set PYTHON" >&2; exit 1; }
 mkdir -p "$CACHE"
-# A half-finished venv (interrupted run) has no marker: start it again from scratch.
+# Missing, half-finished (interrupted run) or another version: build it again from scratch.
 rm -rf "$VENV"
 "$PY" -m venv "$VENV" >&2
 "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check "moto[server]==$MOTO_VERSION" >&2

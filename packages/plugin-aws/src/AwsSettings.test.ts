@@ -40,3 +40,26 @@ test('the signer adds the SigV4 headers and keeps the caller\'s, without putting
   expect(h.right['authorization']).toMatch(/^AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE\/20150830\/us-east-1\/aps\/aws4_request, SignedHeaders=[a-z0-9;-]*host[a-z0-9;-]*, Signature=[0-9a-f]{64}$/);
   expect(JSON.stringify(h.right)).not.toContain(secret);
 });
+
+// AWS's published Signature Version 4 test suite ("get-vanilla" and "post-x-www-form-urlencoded"): fixed keys,
+// date 20150830T123600Z, region us-east-1, service "service".
+describe('AWS SigV4 test suite vectors', () => {
+  const credentials = { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY' };
+  const signer = createSigV4Signer({ service: 'service', region: 'us-east-1', credentials, env: {}, signPayloadHeader: false, now: () => new Date('2015-08-30T12:36:00Z') });
+  const sign = async (req: Parameters<Extract<typeof signer, { _tag: 'Right' }>['right']>[0]) => {
+    if (E.isLeft(signer)) throw new Error(signer.left.message);
+    const h = await signer.right(req)();
+    if (E.isLeft(h)) throw new Error(h.left.message);
+    return h.right['authorization'];
+  };
+  test('get-vanilla', async () => {
+    expect(await sign({ method: 'GET', url: 'https://example.amazonaws.com/', headers: {} })).toBe(
+      'AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20150830/us-east-1/service/aws4_request, SignedHeaders=host;x-amz-date, Signature=5fa00fa31553b73ebf1942676e86291e8372ff2a2260956d9b8aae1d763fbf31',
+    );
+  });
+  test('get-vanilla-query-order-key-case', async () => {
+    expect(await sign({ method: 'GET', url: 'https://example.amazonaws.com/?Param2=value2&Param1=value1', headers: {} })).toBe(
+      'AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20150830/us-east-1/service/aws4_request, SignedHeaders=host;x-amz-date, Signature=b97d918cfa904a5beff61c982a1b6f458b799221646efd99d3219ec94cdf2500',
+    );
+  });
+});

@@ -92,13 +92,20 @@ export function regionFrom(input: Pick<AwsSettingsInput, 'region' | 'env'>): str
 
 const isProvider = (c: AwsCredentialIdentity | AwsCredentialIdentityProvider): c is AwsCredentialIdentityProvider => typeof c === 'function';
 
-/** The credentials provider for `input` (see the module comment for the order). Never calls AWS by itself. */
+/**
+ * The credentials provider for `input` (see the module comment for the order). Never calls AWS by itself. STS
+ * (for `roleArn`) goes to `stsEndpoint`, else `AWS_ENDPOINT_URL_STS` / `AWS_ENDPOINT_URL` of `input.env`.
+ */
 export function credentialsFor(input: AwsSettingsInput, region: string | undefined, stsEndpoint?: string): AwsCredentialIdentityProvider {
   const given = input.credentials;
   const base: AwsCredentialIdentityProvider =
     given === undefined ? fromNodeProviderChain(nonEmpty(input.profile) === undefined ? {} : { profile: nonEmpty(input.profile) as string }) : isProvider(given) ? given : async () => given;
   const roleArn = nonEmpty(input.roleArn);
   if (roleArn === undefined) return base;
+  if (stsEndpoint === undefined) {
+    const sts = endpointFor('STS', { env: input.env ?? process.env });
+    if (E.isRight(sts)) stsEndpoint = sts.right;
+  }
   return fromTemporaryCredentials({
     params: { RoleArn: roleArn, RoleSessionName: 'rollouts-controller' },
     masterCredentials: base,
@@ -113,12 +120,11 @@ export function credentialsFor(input: AwsSettingsInput, region: string | undefin
 export function awsSettings(serviceId: string, input: AwsSettingsInput = {}): E.Either<PluginError, AwsSettings> {
   const endpoint = endpointFor(serviceId, input);
   if (E.isLeft(endpoint)) return endpoint;
-  const sts = endpointFor('STS', { env: input.env ?? process.env });
   const region = regionFrom(input);
   return E.right({
     region,
     endpoint: endpoint.right,
-    credentials: credentialsFor(input, region, E.isRight(sts) ? sts.right : undefined),
+    credentials: credentialsFor(input, region),
     profile: nonEmpty(input.profile),
   });
 }

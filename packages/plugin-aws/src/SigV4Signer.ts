@@ -47,6 +47,11 @@ export interface SigV4SignerOptions {
   readonly env?: AwsEnv | undefined;
   /** Field path used in configuration errors (default `sigv4`), e.g. `provider.prometheus.authentication.sigv4`. */
   readonly path?: string | undefined;
+  /**
+   * Send and sign `x-amz-content-sha256` (default true; S3-style services need it, others accept it). Off, the
+   * canonical request is exactly the one of AWS's published SigV4 test suite.
+   */
+  readonly signPayloadHeader?: boolean;
   /** Signing time (tests); default: now. */
   readonly now?: () => Date;
 }
@@ -63,7 +68,7 @@ export function createSigV4Signer(options: SigV4SignerOptions): E.Either<PluginE
     return E.left(PluginErrors.pluginConfigInvalid({ path: `${path}.region`, message: `${path}.region is not set and neither is the controller's AWS_REGION (or AWS_DEFAULT_REGION)` }));
   }
   const credentials = credentialsFor(options, region);
-  const signer = new SignatureV4({ service: options.service, region, credentials, sha256: Hash.bind(null, 'sha256'), uriEscapePath: true, applyChecksum: true });
+  const signer = new SignatureV4({ service: options.service, region, credentials, sha256: Hash.bind(null, 'sha256'), uriEscapePath: true, applyChecksum: options.signPayloadHeader ?? true });
   return E.right((request) => async () => {
     let url: URL;
     try {
@@ -94,7 +99,7 @@ export function createSigV4Signer(options: SigV4SignerOptions): E.Either<PluginE
       );
       return E.right(signed.headers as Record<string, string>);
     } catch (err) {
-      return E.left(awsFailure('provider', `SigV4 signing for ${options.service}`, `${options.service} access`, err));
+      return E.left(awsFailure('provider', `SigV4 signing for ${options.service}`, options.roleArn ? `sts:AssumeRole on ${options.roleArn} (and ${options.service} access to the role)` : `${options.service} access`, err));
     }
   });
 }

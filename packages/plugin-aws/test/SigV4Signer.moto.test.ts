@@ -5,7 +5,7 @@
 import * as E from 'fp-ts/lib/Either';
 import { createSigV4Signer, type AwsCredentialIdentity } from '../src';
 
-import { awsQuery, createIamUser, describeWithMoto, TEST_REGION } from '../src/testing';
+import { awsQuery, createIamUser, createRole, describeWithMoto, TEST_REGION } from '../src/testing';
 
 async function signedFetch(endpoint: string, service: string, credentials: AwsCredentialIdentity, req: { method: string; path: string; headers?: Record<string, string>; body?: string }): Promise<{ status: number; body: string }> {
   const signer = createSigV4Signer({ service, region: TEST_REGION, credentials, env: {} });
@@ -17,13 +17,38 @@ async function signedFetch(endpoint: string, service: string, credentials: AwsCr
   return { status: res.status, body: await res.text() };
 }
 
-// Three free requests: the IAM user, its policy, its key. Everything after is signature- and policy-checked.
+// Seven free requests: the IAM user, its policy, its key, two roles and their policies. Everything after is
+// signature- and policy-checked.
 describeWithMoto(
   'SigV4 signer against moto with IAM authentication on',
   (moto) => {
     let keys: AwsCredentialIdentity;
+    let roleArn: string;
+    let untrustedRoleArn: string;
     beforeAll(async () => {
-      keys = await createIamUser(moto.server.endpoint, 'prom-reader', ['aps:*', 'monitoring:*'] /* moto names CloudWatch actions by the signing name */);
+      keys = await createIamUser(moto.server.endpoint, 'prom-reader', ['aps:*', 'monitoring:*' /* moto names CloudWatch actions by the signing name */, 'sts:AssumeRole']);
+      roleArn = await createRole(moto.server.endpoint, 'amp-reader', 'arn:aws:iam::123456789012:user/prom-reader', ['aps:*']);
+      untrustedRoleArn = await createRole(moto.server.endpoint, 'not-for-you', 'arn:aws:iam::123456789012:user/someone-else', ['aps:*']);
+    });
+
+    test('roleArn: the signer assumes the role through STS (AWS_ENDPOINT_URL) and signs with its temporary keys', async () => {
+      const signer = createSigV4Signer({ service: 'aps', region: TEST_REGION, credentials: keys, roleArn, env: { AWS_ENDPOINT_URL: moto.server.endpoint } });
+      if (E.isLeft(signer)) throw new Error(signer.left.message);
+      const url = `${moto.server.endpoint}/workspaces`;
+      const headers = await signer.right({ method: 'GET', url, headers: {} })();
+      if (E.isLeft(headers)) throw new Error(headers.left.message);
+      expect(headers.right['authorization']).not.toContain(keys.accessKeyId);
+      expect(headers.right['x-amz-security-token']).toBeDefined();
+      const res = await fetch(url, { headers: headers.right });
+      expect(res.status).toBe(200);
+    });
+
+    test('a role whose trust policy does not name us: a signing error naming the cause and sts:AssumeRole, no key in it', async () => {
+      const signer = createSigV4Signer({ service: 'aps', region: TEST_REGION, credentials: keys, roleArn: untrustedRoleArn, env: { AWS_ENDPOINT_URL: moto.server.endpoint } });
+      if (E.isLeft(signer)) throw new Error(signer.left.message);
+      const headers = await signer.right({ method: 'GET', url: `${moto.server.endpoint}/workspaces`, headers: {} })();
+      expect(E.isLeft(headers) && headers.left.message).toMatch(/SigV4 signing for aps: access denied \(AccessDenied: .*sts:AssumeRole on arn:aws:iam::123456789012:role\/not-for-you/);
+      expect(JSON.stringify(E.isLeft(headers) ? headers.left.message : '')).not.toContain(keys.secretAccessKey);
     });
 
     test('Amazon Managed Prometheus (service aps): a correctly signed GET is accepted', async () => {
@@ -65,5 +90,5 @@ describeWithMoto(
       await expect(awsQuery(moto.server.endpoint, 'iam', { Action: 'ListUsers' }, { accessKeyId: 'AKIANOTISSUEDBYMOTO1', secretAccessKey: 'x' })).rejects.toThrow(/InvalidClientTokenId/);
     });
   },
-  { initialNoAuthActionCount: 3 },
+  { initialNoAuthActionCount: 7 },
 );

@@ -49,3 +49,12 @@ export async function createIamUser(endpoint: string, name: string, actions: rea
   const key = await awsQuery(endpoint, 'iam', { Action: 'CreateAccessKey', UserName: name });
   return { accessKeyId: xmlValue(key, 'AccessKeyId'), secretAccessKey: xmlValue(key, 'SecretAccessKey') };
 }
+
+/** An IAM role `principal` (an ARN) may assume, allowed `actions` (2 IAM requests). Returns its ARN. */
+export async function createRole(endpoint: string, name: string, principal: string, actions: readonly string[]): Promise<string> {
+  const trust = JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { AWS: principal }, Action: 'sts:AssumeRole' }] });
+  const arn = xmlValue(await awsQuery(endpoint, 'iam', { Action: 'CreateRole', RoleName: name, AssumeRolePolicyDocument: trust }), 'Arn');
+  const policy = JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: actions, Resource: '*' }] });
+  await awsQuery(endpoint, 'iam', { Action: 'PutRolePolicy', RoleName: name, PolicyName: 'rollouts', PolicyDocument: policy });
+  return arn;
+}

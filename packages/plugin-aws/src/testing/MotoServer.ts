@@ -111,7 +111,7 @@ export async function startMotoServer(options: MotoServerOptions = {}): Promise<
 }
 
 /** The jest globals this helper uses (declared here so the package does not need jest's types). */
-interface TestGlobals {
+export interface TestGlobals {
   describe: ((name: string, fn: () => void) => void) & { skip: (name: string, fn: () => void) => void };
   test: (name: string, fn: () => unknown, timeout?: number) => void;
   beforeAll: (fn: () => unknown, timeout?: number) => void;
@@ -127,12 +127,20 @@ export interface MotoHandle {
  * `describe(name, body)` with a moto server started before the tests and stopped after them. When moto is not
  * installed: under `CI=true` one failing test says so; elsewhere the block is skipped and the reason printed.
  */
-export function describeWithMoto(name: string, body: (moto: MotoHandle) => void, options: MotoServerOptions = {}): void {
-  const g = globalThis as unknown as TestGlobals;
-  const bin = motoServerPath();
+export interface DescribeWithMotoOptions extends MotoServerOptions {
+  /** Where to look for moto and `CI` (default `process.env`). */
+  readonly env?: Readonly<Record<string, string | undefined>>;
+  /** The test runner's globals (default: jest's, from `globalThis`). */
+  readonly globals?: TestGlobals;
+}
+
+export function describeWithMoto(name: string, body: (moto: MotoHandle) => void, options: DescribeWithMotoOptions = {}): void {
+  const g = options.globals ?? (globalThis as unknown as TestGlobals);
+  const env = options.env ?? process.env;
+  const bin = motoServerPath(env);
   if (bin === undefined) {
     const reason = 'moto_server is not installed: run tools/moto/setup.sh (needs python3) or set ROLLOUTS_MOTO_SERVER';
-    if (process.env['CI'] === 'true' || process.env['CI'] === '1') {
+    if (env['CI'] === 'true' || env['CI'] === '1') {
       g.describe(name, () => {
         g.test('moto is installed (required under CI)', () => {
           throw new Error(reason);
