@@ -8,6 +8,9 @@
  * - `resume` polls `GET /canary/<executionId>`. Everything it needs is in the metadata the controller stored in
  *   the AnalysisRun's status, so a judgement started by one controller is finished by the next one after a
  *   restart or a leader change, and is never started twice for one measurement.
+ * - A poll that fails transiently (unreachable, timeout, 429, 5xx) keeps the measurement Pending and polls
+ *   again, so a flaky Kayenta does not make the next measurement request a second judgement; after
+ *   {@link MAX_FAILED_POLLS} such polls in a row, or any other failure, the measurement is an Error.
  * - A judgement that is still not complete {@link DEFAULT_KAYENTA_JUDGEMENT_TIMEOUT_MS} after it was started
  *   is an error (the measurement becomes `Error`, and the analysis takes its error path).
  * - `terminate` stops waiting and answers Inconclusive: Kayenta's canary API has no way to cancel a judgement,
@@ -44,6 +47,12 @@ export const CANARY_EXECUTION_ID_KEY = 'canaryExecutionId';
 export const CANARY_CONFIG_ID_KEY = 'canaryConfigId';
 /** Metadata key of when the judgement was requested (RFC 3339), which bounds how long it is waited for. */
 export const JUDGEMENT_STARTED_AT_KEY = 'kayentaJudgementStartedAt';
+/** Metadata key of how many polls in a row failed with a transient error (unreachable, timeout, 429, 5xx). */
+export const FAILED_POLLS_KEY = 'kayentaFailedPolls';
+/** Metadata key of the last transient poll error (kept after a later poll succeeds, as history). */
+export const LAST_POLL_ERROR_KEY = 'kayentaLastPollError';
+/** Polls in a row that may fail transiently before the measurement is an Error (the judgement is then abandoned). */
+export const MAX_FAILED_POLLS = 4;
 
 /** Options of the plugin itself (not of a metric). */
 export interface KayentaProviderOptions {
@@ -248,8 +257,20 @@ async function poll(config: KayentaMetric, ctx: MeasurementContext, metadata: Me
   if (E.isLeft(base)) return base;
   const id = executionIdOf(metadata);
   if (E.isLeft(id)) return id;
+  const startedAt = Date.parse(metadata[JUDGEMENT_STARTED_AT_KEY] ?? '');
+  const overdue = !Number.isNaN(startedAt) && ctx.now - startedAt >= opts.judgementTimeoutMs;
   const body = await exchange('GET', `${base.right}/canary/${encodeURIComponent(id.right)}`, undefined, ctx, opts, `checking judgement ${id.right}`);
-  if (E.isLeft(body)) return body;
+  if (E.isLeft(body)) {
+    const transient = body.left._tag === 'ProviderUnavailable' || body.left._tag === 'ProviderTimeout';
+    const failed = (Number.parseInt(metadata[FAILED_POLLS_KEY] ?? '0', 10) || 0) + 1;
+    if (!transient || ctx.signal.aborted) return body;
+    if (failed >= MAX_FAILED_POLLS || overdue) {
+      return E.left({ ...body.left, message: `${body.left.message} (${failed} polls of judgement ${id.right} failed in a row${overdue ? ', and its time is up' : ''}; the next measurement starts a new judgement)` });
+    }
+    return E.right({ _tag: 'Pending', resumeAt: ctx.now + opts.pollIntervalMs, metadata: { ...metadata, [FAILED_POLLS_KEY]: String(failed), [LAST_POLL_ERROR_KEY]: body.left.message } });
+  }
+  const polled: Record<string, string> = { ...metadata };
+  if (polled[FAILED_POLLS_KEY] !== undefined) polled[FAILED_POLLS_KEY] = '0';
   const state = readJudgement(body.right);
   if (E.isLeft(state)) return E.left(invalid(`${state.left} (judgement ${id.right})`));
   switch (state.right._tag) {
@@ -261,7 +282,7 @@ async function poll(config: KayentaMetric, ctx: MeasurementContext, metadata: Me
         phase,
         value: score,
         ...(phase === 'Successful' ? {} : { message: `kayenta score ${score} is below the ${phase === 'Inconclusive' ? `pass threshold ${pass}` : `marginal threshold ${marginal}`} (judgement ${id.right})` }),
-        metadata: { [CANARY_EXECUTION_ID_KEY]: id.right },
+        metadata: { [CANARY_EXECUTION_ID_KEY]: id.right, ...(polled[FAILED_POLLS_KEY] !== undefined ? { [FAILED_POLLS_KEY]: '0' } : {}) },
       });
     }
     case 'NoScore':
@@ -271,15 +292,14 @@ async function poll(config: KayentaMetric, ctx: MeasurementContext, metadata: Me
         ),
       );
     case 'Running': {
-      const startedAt = Date.parse(metadata[JUDGEMENT_STARTED_AT_KEY] ?? '');
-      if (!Number.isNaN(startedAt) && ctx.now - startedAt >= opts.judgementTimeoutMs) {
+      if (overdue) {
         return E.left(
           PluginErrors.providerTimeout({
             message: `kayenta judgement ${id.right} is still not complete ${Math.round((ctx.now - startedAt) / 1000)} s after it was requested (limit ${opts.judgementTimeoutMs / 1000} s); the measurement is an Error and the next one starts a new judgement`,
           }),
         );
       }
-      return E.right({ _tag: 'Pending', resumeAt: ctx.now + opts.pollIntervalMs, metadata: { ...metadata } });
+      return E.right({ _tag: 'Pending', resumeAt: ctx.now + opts.pollIntervalMs, metadata: polled });
     }
   }
 }

@@ -5,7 +5,7 @@
  */
 import type * as http from 'node:http';
 import { closedPort, startHttpServer } from '@rollouts/plugin-http/testing';
-import { createKayentaMetricProvider, kayentaMetricProvider, CANARY_EXECUTION_ID_KEY, JUDGEMENT_STARTED_AT_KEY } from '../src';
+import { createKayentaMetricProvider, kayentaMetricProvider, CANARY_EXECUTION_ID_KEY, FAILED_POLLS_KEY, JUDGEMENT_STARTED_AT_KEY, LAST_POLL_ERROR_KEY } from '../src';
 import { CONFIG_ID, startFakeKayenta, type FakeKayenta } from './FakeKayenta';
 import { judge, kayentaConfig, left, NOW, pendingMetadata, right } from './KayentaHarness';
 
@@ -202,13 +202,44 @@ describe('failures', () => {
     expect(e.message).toContain(text);
   });
 
-  it('HTTP 500 while polling is a retryable error naming the judgement', async () => {
+  it('transient poll failures (5xx, 429, timeout) keep the judgement Pending, then an Error after 4 in a row: never a second POST', async () => {
     const j = judge(plugin, kayentaConfig(fake.url));
     const metadata = pendingMetadata(await j.run());
     fake.override = answer(500, 'Internal Server Error');
-    const e = left(await j.resume(metadata));
+    let m = metadata;
+    for (let i = 1; i <= 3; i++) {
+      const o = right(await j.resume(m, NOW + i * 15_000));
+      expect(o).toMatchObject({ _tag: 'Pending', resumeAt: NOW + (i + 1) * 15_000 });
+      m = pendingMetadata({ _tag: 'Right', right: o });
+      expect(m).toMatchObject({ [CANARY_EXECUTION_ID_KEY]: metadata[CANARY_EXECUTION_ID_KEY], [FAILED_POLLS_KEY]: String(i) });
+      expect(m[LAST_POLL_ERROR_KEY]).toContain('Invalid Response: HTTP 500 from kayenta');
+    }
+    const e = left(await j.resume(m, NOW + 60_000));
     expect(e).toMatchObject({ _tag: 'ProviderUnavailable', retryable: true });
-    expect(e.message).toContain('(checking judgement 01DS50WVHAWSTAQACJKB1VK001): Internal Server Error');
+    expect(e.message).toContain('(checking judgement 01DS50WVHAWSTAQACJKB1VK001): Internal Server Error (4 polls of judgement 01DS50WVHAWSTAQACJKB1VK001 failed in a row; the next measurement starts a new judgement)');
+    expect(fake.posts()).toHaveLength(1);
+  });
+
+  it('a poll that works again after a transient failure resets the count and judges the score', async () => {
+    fake.next = { pollsBeforeComplete: 0, score: 80 };
+    const j = judge(plugin, kayentaConfig(fake.url));
+    const metadata = pendingMetadata(await j.run());
+    fake.override = (req, res) => req.method === 'GET' && req.url.startsWith('/canary/') && answer(429, '{"error":"Too Many Requests"}', { 'Retry-After': '15' })(req, res);
+    const waiting = pendingMetadata(await j.resume(metadata, NOW + 15_000));
+    expect(waiting[FAILED_POLLS_KEY]).toBe('1');
+    expect(waiting[LAST_POLL_ERROR_KEY]).toContain('rate limited');
+    fake.override = undefined;
+    expect(right(await j.resume(waiting, NOW + 30_000))).toMatchObject({ _tag: 'Verdict', phase: 'Inconclusive', value: 80, metadata: { [FAILED_POLLS_KEY]: '0' } });
+    expect(fake.posts()).toHaveLength(1);
+  });
+
+  it('a transient poll failure once the judgement time is up is an Error at once', async () => {
+    const metadata = pendingMetadata(await judge(plugin, kayentaConfig(fake.url)).run());
+    fake.override = () => true; // never answers
+    const quick = judge(createKayentaMetricProvider({ timeoutMs: 100, judgementTimeoutMs: 60_000 }), kayentaConfig(fake.url));
+    const e = left(await quick.resume(metadata, NOW + 61_000));
+    expect(e).toMatchObject({ _tag: 'ProviderTimeout' });
+    expect(e.message).toContain('1 polls of judgement 01DS50WVHAWSTAQACJKB1VK001 failed in a row, and its time is up');
   });
 
   it.each([
