@@ -12,3 +12,5 @@ export { DEFAULT_ELBV2_TIMEOUT_MS, ELBV2_SERVICE_ID, elbv2TargetGroupReader, wei
 export type { Elbv2TargetGroup, Elbv2TargetGroupReader, Elbv2TargetGroupReaderOptions, TargetHealth } from './Elbv2TargetGroupReader';
 export { callAws } from './AwsCall';
 export type { AwsCallSpec } from './AwsCall';
+export { verifyTargetRegistration } from './TargetRegistration';
+export type { ServiceEndpoint, TargetRegistration } from './TargetRegistration';

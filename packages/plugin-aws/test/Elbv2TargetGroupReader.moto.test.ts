@@ -9,9 +9,10 @@ import {
   ModifyRuleCommand,
   AddTagsCommand,
   RegisterTargetsCommand,
+  DeregisterTargetsCommand,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
 import type { TargetGroupReader } from '@rollouts/traffic-alb';
-import { elbv2TargetGroupReader, weightsFromRules } from '../src';
+import { elbv2TargetGroupReader, verifyTargetRegistration, weightsFromRules } from '../src';
 
 import { ANY_KEYS, createVpc, describeWithMoto, TEST_REGION } from '../src/testing';
 
@@ -102,6 +103,19 @@ describeWithMoto('ELBv2 target-group reader against moto', (moto) => {
     const health = await reader().targetHealth(canaryArn, signal)();
     expect(health).toEqual(E.right([{ id: '10.0.1.5', port: 8080, state: 'healthy', reason: undefined, description: undefined }]));
     expect(await reader().targetHealth(stableArn, signal)()).toEqual(E.right([]));
+  });
+
+  test('target registration (Argo\'s TargetGroupBinding check) follows RegisterTargets / DeregisterTargets in moto', async () => {
+    const endpoints = [{ ip: '10.0.2.7', port: 8080 }, { ip: '10.0.2.8', port: 8080 }];
+    await elb.send(new RegisterTargetsCommand({ TargetGroupArn: stableArn, Targets: [{ Id: '10.0.2.7', Port: 8080 }] }));
+    const one = await reader().targetHealth(stableArn, signal)();
+    expect(E.isRight(one) && verifyTargetRegistration(endpoints, one.right)).toMatchObject({ verified: false, missing: ['10.0.2.8:8080'] });
+    await elb.send(new RegisterTargetsCommand({ TargetGroupArn: stableArn, Targets: [{ Id: '10.0.2.8', Port: 8080 }] }));
+    const both = await reader().targetHealth(stableArn, signal)();
+    expect(E.isRight(both) && verifyTargetRegistration(endpoints, both.right, true)).toMatchObject({ verified: true, endpointsRegistered: 2 });
+    await elb.send(new DeregisterTargetsCommand({ TargetGroupArn: stableArn, Targets: [{ Id: '10.0.2.7', Port: 8080 }] }));
+    const after = await reader().targetHealth(stableArn, signal)();
+    expect(E.isRight(after) && verifyTargetRegistration(endpoints, after.right).verified).toBe(false);
   });
 
   test('an unknown target group is a RouterMisconfigured error naming the call', async () => {
