@@ -5,7 +5,7 @@ import { resourcePath, type ResourceKind } from '@rollouts/k8s';
 import type { KubeObject } from '@rollouts/kube-sim';
 import { apisixRouter } from '@rollouts/traffic-apisix';
 import { apisixRouteCrd } from '@rollouts/traffic-apisix/testing';
-import { canaryRollout, deploy, promote, selectedHash, setImage, startEnv, waitFor, waitHealthy, waitStatus, Resources, type Env } from './harness';
+import { abort, canaryRollout, deploy, promote, selectedHash, setImage, startEnv, waitFor, waitHealthy, waitStatus, Resources, type Env } from './harness';
 
 jest.setTimeout(90_000);
 
@@ -38,7 +38,15 @@ async function record(): Promise<{ seen: Seen[]; stop(): Promise<void> }> {
   });
   return { seen, stop: () => watch.stop() };
 }
-const sameJson = (a: unknown, b: unknown): boolean => JSON.stringify(a) === JSON.stringify(b);
+/** The same JSON, whatever the order of object keys (a real API server sends a custom resource's keys sorted). */
+function sameJson(a: unknown, b: unknown): boolean {
+  try {
+    expect(a).toEqual(b);
+    return true;
+  } catch {
+    return false;
+  }
+}
 const changes = <A>(xs: readonly A[]): A[] => xs.filter((x, i) => i === 0 || !sameJson(x, xs[i - 1]));
 
 // examples/apisix/route.yaml, rewritten: backends name this Rollout's Services.
@@ -178,5 +186,28 @@ describe('a setMirrorRoute step on the APISIX router', () => {
     expect(cond.message).toContain('steps[1].setMirrorRoute');
     expect(cond.message).toContain('apisix');
     expect(rulesOf(current('mirrored-route'))[0]!.backends).toEqual(route.spec.http[0]!.backends);
+  });
+});
+
+describe('APISIX: abort', () => {
+  test('an abort removes the header route and sends everything back to stable', async () => {
+    const n = 'aborted';
+    const r = 'aborted-route';
+    const backends = (canary?: number) => [
+      { serviceName: `${n}-stable`, servicePort: 80, ...(canary !== undefined ? { weight: 100 - canary } : {}) },
+      { serviceName: `${n}-canary`, servicePort: 80, ...(canary !== undefined ? { weight: canary } : {}) },
+    ];
+    await env.api.create(APISIX_ROUTES, { apiVersion: API, kind: 'ApisixRoute', metadata: { name: r }, spec: { http: [{ name: r, match: { paths: ['/*'] }, backends: backends() }] } });
+    const ro = canaryRollout(n, [{ setWeight: 30 }, { setHeaderRoute: { name: 'aborted-header', match: [{ headerName: 'x-canary', headerValue: { prefix: 'yes' } }] } }, { pause: {} }], {
+      canary: { trafficRouting: { apisix: { route: { name: r } }, managedRoutes: [{ name: 'aborted-header' }] }, scaleDownDelaySeconds: 1 },
+    });
+    const first = await deploy(env, ro, [`${n}-canary`, `${n}-stable`]);
+    await setImage(env, n, 'demo:2');
+    await waitStatus(env, n, 'paused after the header step', (s) => s.currentPodHash !== first.status!.stableRS && pausedAt(2)(s));
+    await waitFor('weight 30 and the header route', () => sameJson(rulesOf(current(r))[0]?.backends, backends(30)) && current('aborted-header') !== undefined, 5_000, () => ({ route: current(r), header: current('aborted-header') }));
+    expect(rulesOf(current('aborted-header'))[0]!.match).toEqual({ paths: ['/*'], exprs: [{ subject: { scope: 'Header', name: 'x-canary' }, op: 'RegexMatch', value: '^yes.*' }] });
+    await abort(env, n);
+    await waitStatus(env, n, 'Degraded after the abort', (s) => s.abort === true && s.phase === 'Degraded');
+    await waitFor('weight 0 and the header route removed', () => sameJson(rulesOf(current(r))[0]?.backends, backends(0)) && current('aborted-header') === undefined, 10_000, () => ({ route: current(r), header: current('aborted-header') }));
   });
 });
