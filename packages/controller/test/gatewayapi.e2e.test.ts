@@ -192,10 +192,10 @@ describe('what the Gateway API router cannot do is InvalidSpec, before anything 
   test('a configuration field the router does not implement is named, not ignored', async () => {
     await create(
       canaryRollout('selector', [{ setWeight: 20 }], {
-        canary: { trafficRouting: { plugins: { 'argoproj-labs/gatewayAPI': { httpRouteSelector: { matchLabels: { app: 'selector' } } } } } },
+        canary: { trafficRouting: { plugins: { 'argoproj-labs/gatewayAPI': { httpRoute: 'gw-route', configMap: 'argo-gatewayapi-configmap' } } } },
       }),
     );
     const cond = await invalidSpec('selector');
-    expect(cond.message).toContain('argoproj-labs/gatewayAPI.httpRouteSelector: route discovery by label selector is not implemented');
+    expect(cond.message).toContain('argoproj-labs/gatewayAPI.configMap: managed routes are recorded on the routes themselves, not in a ConfigMap');
   });
 });

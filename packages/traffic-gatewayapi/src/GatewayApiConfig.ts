@@ -3,7 +3,7 @@
  * (`trafficRouting.plugins["argoproj-labs/gatewayAPI"]`), and its resolution into the list of routes to edit.
  * Pure: no I/O.
  */
-import { array, boolean, partial, string, struct, type TypeOf } from '@rollouts/api';
+import { array, boolean, LabelSelector, partial, string, struct, type TypeOf } from '@rollouts/api';
 
 /** The kind the router registers under: the key Argo users already have under `trafficRouting.plugins`. */
 export const GATEWAY_API_ROUTER_KIND = 'argoproj-labs/gatewayAPI';
@@ -19,8 +19,8 @@ const NamedRoute = struct('GatewayAPINamedRoute', { name: string() }, { useHeade
 const NamedTcpRoute = struct('GatewayAPINamedTCPRoute', { name: string() }, {});
 
 /**
- * The plugin configuration. Fields this router does not implement (label selectors, the legacy ConfigMap) are
- * decoded as anything so that {@link resolveRoutes} can reject them by name instead of ignoring them.
+ * The plugin configuration. Fields this router does not know (the legacy `configMap`, typos) pass decoding so
+ * that {@link resolveRoutes} can reject them by name instead of ignoring them.
  */
 export const GatewayApiTrafficRouting = partial('GatewayAPITrafficRouting', {
   httpRoute: string(),
@@ -31,6 +31,10 @@ export const GatewayApiTrafficRouting = partial('GatewayAPITrafficRouting', {
   tcpRoutes: array(NamedTcpRoute),
   tlsRoute: string(),
   tlsRoutes: array(NamedTcpRoute),
+  httpRouteSelector: LabelSelector,
+  grpcRouteSelector: LabelSelector,
+  tcpRouteSelector: LabelSelector,
+  tlsRouteSelector: LabelSelector,
   namespace: string(),
   disableInProgressLabel: boolean(),
   inProgressLabelKey: string(),
@@ -61,19 +65,24 @@ export interface RouteTarget {
   readonly path: string;
 }
 
+/** Routes found by label when the router runs (upstream's `*RouteSelector`): weights only, no header routes. */
+export interface RouteSelector {
+  readonly kind: RouteKind;
+  /** The selector in the API's `labelSelector` query syntax. */
+  readonly labelSelector: string;
+  readonly path: string;
+}
+
 /** The configuration, resolved: the routes, and how to label them. */
 export interface ResolvedConfig {
   readonly routes: ReadonlyArray<RouteTarget>;
+  readonly selectors: ReadonlyArray<RouteSelector>;
   /** `undefined`: the configuration's namespace is the Rollout's. */
   readonly namespace: string | undefined;
   readonly inProgressLabel: { readonly key: string; readonly value: string } | undefined;
 }
 
 const UNSUPPORTED: Readonly<Record<string, string>> = {
-  httpRouteSelector: 'route discovery by label selector is not implemented; name the routes in httpRoutes[]',
-  grpcRouteSelector: 'route discovery by label selector is not implemented; name the routes in grpcRoutes[]',
-  tcpRouteSelector: 'route discovery by label selector is not implemented; name the routes in tcpRoutes[]',
-  tlsRouteSelector: 'route discovery by label selector is not implemented; name the routes in tlsRoutes[]',
   configMap: 'managed routes are recorded on the routes themselves, not in a ConfigMap; remove the field',
 };
 
@@ -86,6 +95,10 @@ const KNOWN = new Set([
   'tcpRoutes',
   'tlsRoute',
   'tlsRoutes',
+  'httpRouteSelector',
+  'grpcRouteSelector',
+  'tcpRouteSelector',
+  'tlsRouteSelector',
   'namespace',
   'disableInProgressLabel',
   'inProgressLabelKey',
@@ -125,8 +138,17 @@ export function resolveRoutes(config: GatewayApiTrafficRouting): { readonly ok: 
   (config.tcpRoutes ?? []).forEach((r, i) => add('TCPRoute', r.name, false, `${CONFIG_PATH}.tcpRoutes[${i}].name`));
   if (single(config.tlsRoute)) add('TLSRoute', config.tlsRoute!, false, `${CONFIG_PATH}.tlsRoute`);
   (config.tlsRoutes ?? []).forEach((r, i) => add('TLSRoute', r.name, false, `${CONFIG_PATH}.tlsRoutes[${i}].name`));
-  if (routes.length === 0 && problems.length === 0)
-    problems.push(`${CONFIG_PATH}: no routes configured (set httpRoute, httpRoutes[], grpcRoute, grpcRoutes[], tcpRoute, tcpRoutes[], tlsRoute or tlsRoutes[])`);
+  const selectors: RouteSelector[] = [];
+  for (const [field, kind] of [['httpRouteSelector', 'HTTPRoute'], ['grpcRouteSelector', 'GRPCRoute'], ['tcpRouteSelector', 'TCPRoute'], ['tlsRouteSelector', 'TLSRoute']] as const) {
+    const sel = config[field];
+    if (sel == null) continue;
+    const path = `${CONFIG_PATH}.${field}`;
+    const q = selectorQuery(sel, path);
+    if (typeof q !== 'string') problems.push(...q.problems);
+    else selectors.push({ kind, labelSelector: q, path });
+  }
+  if (routes.length === 0 && selectors.length === 0 && problems.length === 0)
+    problems.push(`${CONFIG_PATH}: no routes configured (set httpRoute, httpRoutes[], grpcRoute, grpcRoutes[], tcpRoute, tcpRoutes[], tlsRoute, tlsRoutes[] or a *RouteSelector)`);
 
   let inProgressLabel: ResolvedConfig['inProgressLabel'];
   if (config.disableInProgressLabel !== true) {
@@ -137,5 +159,41 @@ export function resolveRoutes(config: GatewayApiTrafficRouting): { readonly ok: 
     inProgressLabel = { key, value };
   }
   if (problems.length > 0) return { problems };
-  return { ok: { routes, namespace: nonEmpty(config.namespace), inProgressLabel } };
+  return { ok: { routes, selectors, namespace: nonEmpty(config.namespace), inProgressLabel } };
+}
+
+/**
+ * A LabelSelector in the `labelSelector` query syntax (`a=b,c in (d,e),!f`), or the problems with it. An empty
+ * selector would select every route of the namespace: a problem, not a default.
+ */
+export function selectorQuery(sel: LabelSelector, path: string): string | { readonly problems: string[] } {
+  const problems: string[] = [];
+  const parts: string[] = [];
+  for (const [k, v] of Object.entries(sel.matchLabels ?? {}).sort(([a], [b]) => a.localeCompare(b))) {
+    if (!LABEL_KEY.test(k)) problems.push(`${path}.matchLabels: "${k}" is not a valid label key`);
+    else if (!LABEL_VALUE.test(v)) problems.push(`${path}.matchLabels["${k}"]: "${v}" is not a valid label value`);
+    else parts.push(`${k}=${v}`);
+  }
+  (sel.matchExpressions ?? []).forEach((e, i) => {
+    const at = `${path}.matchExpressions[${i}]`;
+    const values = e.values ?? [];
+    if (!LABEL_KEY.test(e.key)) return problems.push(`${at}.key: "${e.key}" is not a valid label key`);
+    const badValue = values.find((v) => !LABEL_VALUE.test(v));
+    if (badValue !== undefined) return problems.push(`${at}.values: "${badValue}" is not a valid label value`);
+    switch (e.operator) {
+      case 'In':
+      case 'NotIn':
+        if (values.length === 0) return problems.push(`${at}.values: operator ${e.operator} needs at least one value`);
+        return parts.push(`${e.key} ${e.operator === 'In' ? 'in' : 'notin'} (${values.join(',')})`);
+      case 'Exists':
+      case 'DoesNotExist':
+        if (values.length > 0) return problems.push(`${at}.values: operator ${e.operator} takes no values`);
+        return parts.push(e.operator === 'Exists' ? e.key : `!${e.key}`);
+      default:
+        return problems.push(`${at}.operator: expected In, NotIn, Exists or DoesNotExist, got "${e.operator}"`);
+    }
+  });
+  if (problems.length > 0) return { problems };
+  if (parts.length === 0) return { problems: [`${path}: an empty selector would select every route of the namespace; give matchLabels or matchExpressions`] };
+  return parts.join(',');
 }

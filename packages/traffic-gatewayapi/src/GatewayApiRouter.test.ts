@@ -1,11 +1,11 @@
 import * as E from 'fp-ts/lib/Either';
 import type { TaskEither } from 'fp-ts/lib/TaskEither';
 import fc from 'fast-check';
-import type { Rollout } from '@rollouts/api';
+import type { LabelSelector, Rollout } from '@rollouts/api';
 import type { KubeObject, ObjectRef, PluginError, RoutingContext, TrafficRouter } from '@rollouts/plugin-sdk';
 import { FakeKubeObjectClient, describeRouterConformance, silentLogger as log } from '@rollouts/plugin-sdk/testing';
 import { createGatewayApiRouterPlugin, gatewayApiRouter } from './GatewayApiRouter';
-import { GATEWAY_API_ROUTER_KIND, type GatewayApiTrafficRouting } from './GatewayApiConfig';
+import { GATEWAY_API_ROUTER_KIND, selectorQuery, type GatewayApiTrafficRouting } from './GatewayApiConfig';
 import { MANAGED_ANNOTATION } from './RouteRules';
 
 const NS = 'shop';
@@ -61,7 +61,8 @@ describe('registration', () => {
 
   it.each<[string, Record<string, unknown>, RegExp]>([
     ['no routes', {}, /plugins\.argoproj-labs\/gatewayAPI: no routes configured/],
-    ['a label selector', { httpRouteSelector: { matchLabels: { a: 'b' } } }, /\.httpRouteSelector: route discovery by label selector is not implemented/],
+    ['an empty label selector', { httpRouteSelector: {} }, /\.httpRouteSelector: an empty selector would select every route of the namespace/],
+    ['a selector operator', { tcpRouteSelector: { matchExpressions: [{ key: 'a', operator: 'Equals', values: ['b'] }] } }, /\.tcpRouteSelector\.matchExpressions\[0\]\.operator: expected In, NotIn, Exists or DoesNotExist, got "Equals"/],
     ['a misspelt field', { httpRoute: 'r', httproutes: [] }, /\.httproutes: unknown field "httproutes"/],
     ['the legacy ConfigMap', { httpRoute: 'r', configMap: 'argo-gatewayapi-configmap' }, /\.configMap: managed routes are recorded on the routes themselves/],
     ['a route named twice', { httpRoute: 'r', httpRoutes: [{ name: 'r' }] }, /\.httpRoutes\[0\]\.name: HTTPRoute "r" is named twice/],
@@ -182,6 +183,42 @@ describe('setWeight', () => {
       }),
       { numRuns: 50 },
     );
+  });
+});
+
+describe('routes found by label selector', () => {
+  it.each<[Record<string, unknown>, string]>([
+    [{ matchLabels: { team: 'web', tier: 'edge' } }, 'team=web,tier=edge'],
+    [{ matchExpressions: [{ key: 'team', operator: 'In', values: ['web', 'api'] }, { key: 'legacy', operator: 'DoesNotExist' }] }, 'team in (web,api),!legacy'],
+    [{ matchLabels: { a: 'b' }, matchExpressions: [{ key: 'x', operator: 'NotIn', values: ['y'] }, { key: 'z', operator: 'Exists' }] }, 'a=b,x notin (y),z'],
+  ])('%j is sent as labelSelector %s', (sel, query) => {
+    expect(selectorQuery(sel as LabelSelector, 'p')).toBe(query);
+  });
+
+  it('weights every route the selector finds at each call, together with the named ones; header rules only on named routes', async () => {
+    const labelled = (name: string, labels: Record<string, string>) => ({ ...route('HTTPRoute', name, [mainRule(0, 100)]), metadata: { name, namespace: NS, labels } });
+    const kube = new FakeKubeObjectClient([route('HTTPRoute', 'web-route', [mainRule(0, 100)]), labelled('edge-a', { rollout: 'web' }), labelled('edge-b', { rollout: 'other' })]);
+    const router = make(kube, { httpRoute: 'web-route', httpRouteSelector: { matchLabels: { rollout: 'web' } } });
+    await ok(router.setWeight(context(), 30, []));
+    expect([rulesOf(kube), rulesOf(kube, 'HTTPRoute', 'edge-a'), rulesOf(kube, 'HTTPRoute', 'edge-b')].map((rs) => weightsOf(rs[0])['web-canary'])).toEqual([30, 30, 0]);
+    // A route labelled later is found by the next call.
+    kube.put(labelled('edge-c', { rollout: 'web' }));
+    await ok(router.setWeight(context(), 40, []));
+    expect(weightsOf(rulesOf(kube, 'HTTPRoute', 'edge-c')[0])['web-canary']).toBe(40);
+    await ok(router.setHeaderRoute!(context(), { name: 'beta', match: [{ headerName: 'x', headerValue: { exact: 'y' } }] }));
+    expect([rulesOf(kube).length, rulesOf(kube, 'HTTPRoute', 'edge-a').length]).toEqual([2, 1]);
+  });
+
+  it('a selector that finds nothing is an error naming it (release and removal then have nothing to do)', async () => {
+    const kube = new FakeKubeObjectClient([]);
+    const router = make(kube, { tcpRouteSelector: { matchLabels: { rollout: 'web' } } });
+    expect(await fails(router.setWeight(context(), 30, []))).toMatchObject({
+      _tag: 'RouterMisconfigured',
+      message: 'no TCPRoute in namespace shop matches the selector rollout=web',
+      path: 'spec.strategy.canary.trafficRouting.plugins.argoproj-labs/gatewayAPI.tcpRouteSelector',
+    });
+    await ok(router.removeManagedRoutes(context()));
+    await ok(router.release!(context()));
   });
 });
 

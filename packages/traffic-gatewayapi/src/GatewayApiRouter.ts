@@ -137,12 +137,30 @@ function makeRouter(kube: KubeObjectClient, log: Logger, apiVersions: RouteApiVe
     return E.right(undefined);
   };
 
-  const eachRoute = async (targets: ReadonlyArray<RouteTarget>, f: (t: RouteTarget) => Promise<Result<void>>): Promise<Result<void>> => {
-    for (const t of targets) {
+  const eachRoute = async (targets: Result<ReadonlyArray<RouteTarget>>, f: (t: RouteTarget) => Promise<Result<void>>): Promise<Result<void>> => {
+    if (E.isLeft(targets)) return targets;
+    for (const t of targets.right) {
       const r = await f(t);
       if (E.isLeft(r)) return r;
     }
     return E.right(undefined);
+  };
+
+  /**
+   * The named routes and those the selectors find now (weights only: header routes go to named routes). A
+   * selector that finds nothing is an error: a canary must not run without the traffic routing it asked for.
+   */
+  const allTargets = async (ctx: RoutingContext, options: { readonly missingOk?: boolean } = {}): Promise<Result<ReadonlyArray<RouteTarget>>> => {
+    const out: RouteTarget[] = [...cfg.routes];
+    for (const sel of cfg.selectors) {
+      const found = await kube.list({ apiVersion: apiVersions[sel.kind], kind: sel.kind, namespace: routeNamespace(ctx), labelSelector: sel.labelSelector })();
+      if (E.isLeft(found)) return found;
+      if (found.right.length === 0 && options.missingOk !== true)
+        return E.left(misconfigured(`no ${sel.kind} in namespace ${routeNamespace(ctx)} matches the selector ${sel.labelSelector}`, sel.path));
+      const names = found.right.map((o) => o.metadata.name).sort();
+      for (const name of names) if (!out.some((t) => t.kind === sel.kind && t.name === name)) out.push({ kind: sel.kind, name, useHeaderRoutes: false, path: sel.path });
+    }
+    return E.right(out);
   };
 
   /** The port each experiment Service is reached on: its port named `http`, else its first port. */
@@ -170,7 +188,7 @@ function makeRouter(kube: KubeObjectClient, log: Logger, apiVersions: RouteApiVe
     if (E.isLeft(experiments)) return experiments;
     const svc = servicesOf(ctx);
     const weights = { canary: weight, stable: max - weight - sum, experiments: experiments.right };
-    return eachRoute(cfg.routes, (t) =>
+    return eachRoute(await allTargets(ctx, { missingOk }), (t) =>
       editRoute(
         ctx,
         t,
@@ -189,9 +207,9 @@ function makeRouter(kube: KubeObjectClient, log: Logger, apiVersions: RouteApiVe
     );
   };
 
-  const removeManaged = (ctx: RoutingContext, missingOk: boolean) =>
+  const removeManaged = async (ctx: RoutingContext, missingOk: boolean) =>
     eachRoute(
-      cfg.routes.filter((r) => r.kind === 'HTTPRoute' || r.kind === 'GRPCRoute'),
+      E.map((ts: ReadonlyArray<RouteTarget>) => ts.filter((r) => r.kind === 'HTTPRoute' || r.kind === 'GRPCRoute'))(await allTargets(ctx, { missingOk: true })),
       (t) =>
         editRoute(
           ctx,
@@ -206,7 +224,7 @@ function makeRouter(kube: KubeObjectClient, log: Logger, apiVersions: RouteApiVe
 
   /** Put (or, with `build` undefined, remove) the rules of managed route `name` in every header-enabled route. */
   const putManaged = (ctx: RoutingContext, name: string, targets: ReadonlyArray<RouteTarget>, build: ((sources: JsonObject[], t: RouteTarget) => JsonObject[] | string) | undefined) =>
-    eachRoute(targets, (t) =>
+    eachRoute(E.right(targets), (t) =>
       editRoute(
         ctx,
         t,

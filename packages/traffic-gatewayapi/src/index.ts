@@ -12,7 +12,8 @@ export {
   GATEWAY_API_ROUTER_KIND,
   GatewayApiTrafficRouting,
   resolveRoutes,
+  selectorQuery,
 } from './GatewayApiConfig';
-export type { ResolvedConfig, RouteApiVersions, RouteKind, RouteTarget } from './GatewayApiConfig';
+export type { ResolvedConfig, RouteApiVersions, RouteKind, RouteSelector, RouteTarget } from './GatewayApiConfig';
 export { MANAGED_ANNOTATION, readRecords } from './RouteRules';
 export type { ManagedRecord } from './RouteRules';

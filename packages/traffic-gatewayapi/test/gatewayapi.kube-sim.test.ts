@@ -6,8 +6,8 @@ import { createKubeObjectClient, loadKubeConfig } from '@rollouts/k8s';
 import { startKubeSim, type KubeSim, type KubeObject as SimObject } from '@rollouts/kube-sim';
 import type { KubeObject, KubeObjectClient, RoutingContext } from '@rollouts/plugin-sdk';
 import { describeRouterConformance, expectRight as ok, silentLogger } from '@rollouts/plugin-sdk/testing';
-import { gatewayApiRouter, MANAGED_ANNOTATION } from '@rollouts/traffic-gatewayapi';
-import { gatewayApiCrds } from '@rollouts/traffic-gatewayapi/testing';
+import { gatewayApiRouter, MANAGED_ANNOTATION } from '../src';
+import { gatewayApiCrds } from '../src/testing';
 
 const V1 = 'gateway.networking.k8s.io/v1';
 const V1A2 = 'gateway.networking.k8s.io/v1alpha2';
@@ -126,6 +126,20 @@ describe('gatewayAPI router on kube-sim with the published CRDs', () => {
     await ok(router.release!(ctx));
     expect(rulesOf('GRPCRoute', V1, ns, 'g')).toHaveLength(1);
     expect(weights(rulesOf('TCPRoute', V1A2, ns, 't')[0])).toEqual({ 'web-stable': 100, 'web-canary': 0 });
+  });
+
+  it('routes found by a set-based label selector, as the API server evaluates it', async () => {
+    const { ns, ctx } = freshWorld();
+    const labelled = (name: string, tier: string): SimObject => {
+      const r = httpRoute(ns, name);
+      return { ...r, metadata: { ...r.metadata, labels: { tier } } };
+    };
+    for (const [n, tier] of [['edge', 'edge'], ['internal', 'internal'], ['batch', 'batch']] as const) sim.objects.create(labelled(n, tier));
+    const router = gatewayApiRouter.make({ kube, log: silentLogger, now: () => 0 })({ httpRouteSelector: { matchExpressions: [{ key: 'tier', operator: 'In', values: ['edge', 'internal'] }] } });
+    await ok(router.setWeight(ctx, 35, []));
+    expect(['edge', 'internal', 'batch'].map((n) => weights(rulesOf('HTTPRoute', V1, ns, n)[0])['web-canary'])).toEqual([35, 35, 1]);
+    await ok(router.release!(ctx));
+    expect(['edge', 'internal'].map((n) => weights(rulesOf('HTTPRoute', V1, ns, n)[0])['web-canary'])).toEqual([0, 0]);
   });
 });
 
