@@ -332,7 +332,10 @@ describe('header routes', () => {
       return kube.update({ ...o, spec: { ...spec, rules: spec.rules.map(({ name: _n, ...r }) => r) } });
     };
     const err = await fails(gatewayApiRouter.make({ kube: pruning, log, now: () => 0 })({ httpRoute: 'web-route' }).setHeaderRoute!(context(), header('beta', { exact: 'on' })));
-    expect(err.message).toMatch(/^HTTPRoute shop\/web-route: the API server dropped the rule name beta; the HTTPRoute CRD must have rules\[\]\.name/);
+    expect(err.message).toMatch(/^HTTPRoute shop\/web-route: the API server dropped the rule name beta \(the rules were taken out again\); the HTTPRoute CRD must have rules\[\]\.name/);
+    // No nameless canary rule is left behind to catch traffic after the canary is gone.
+    expect(rulesOf(kube)).toEqual([(({ name: _n, ...r }) => r)(mainRule(0, 100))]);
+    expect(kube.find(rRef('HTTPRoute', 'web-route'))!.metadata.annotations).toBeUndefined();
   });
 });
 

@@ -122,18 +122,39 @@ function makeRouter(kube: KubeObjectClient, log: Logger, apiVersions: RouteApiVe
     const written = await kube.update(next)();
     if (E.isLeft(written)) return written;
     // A CRD without `rules[].name` (the standard channel before the field was promoted) drops the names this
-    // router recognises its rules by: say so instead of losing track of them.
-    const kept = new Set(objects((isObj(written.right['spec']) ? written.right['spec'] : {})['rules']).map((r) => ruleName(r)));
-    const lost = Object.values(record.rules)
-      .flat()
-      .filter((n) => !kept.has(n));
-    if (lost.length > 0)
+    // router recognises its rules by. The rules just added could then never be found again: take them out at
+    // once (pruning keeps the rules' order, so they are where they were written) and say why.
+    const writtenSpec = isObj(written.right['spec']) ? written.right['spec'] : {};
+    const writtenRules = objects(writtenSpec['rules']);
+    const kept = new Set(writtenRules.map((r) => ruleName(r)));
+    const lost = new Set(
+      Object.values(record.rules)
+        .flat()
+        .filter((n) => !kept.has(n)),
+    );
+    if (lost.size > 0) {
+      const at = new Set(nextRules.flatMap((r, i) => (lost.has(ruleName(r) ?? '') ? [i] : [])));
+      const writtenRecords = readRecords(written.right);
+      const cleanRecord: ManagedRecord = {
+        rules: Object.fromEntries(Object.entries(record.rules).filter(([, names]) => !names.some((n) => lost.has(n)))),
+        backends: record.backends,
+      };
+      const rollbackAnnotations = withRecord(written.right.metadata.annotations, typeof writtenRecords === 'string' ? {} : writtenRecords, rolloutName(ctx), cleanRecord);
+      const { annotations: _wa, ...writtenMeta } = written.right.metadata;
+      const rollback: KubeObject = {
+        ...written.right,
+        metadata: { ...writtenMeta, ...(rollbackAnnotations !== undefined ? { annotations: rollbackAnnotations } : {}) },
+        spec: { ...writtenSpec, rules: writtenRules.filter((_, i) => !at.has(i)) },
+      };
+      const undone = await kube.update(rollback)();
+      const names = [...lost].join(', ');
       return E.left(
         misconfigured(
-          `${label}: the API server dropped the rule name${lost.length > 1 ? 's' : ''} ${lost.join(', ')}; the ${target.kind} CRD must have rules[].name (Gateway API experimental channel v1.2+, or a standard channel that includes it)`,
+          `${label}: the API server dropped the rule name${lost.size > 1 ? 's' : ''} ${names} (${E.isRight(undone) ? 'the rules were taken out again' : `taking the rules out again failed: ${undone.left.message}`}); the ${target.kind} CRD must have rules[].name (Gateway API experimental channel v1.2+, or a standard channel that includes it)`,
           target.path,
         ),
       );
+    }
     return E.right(undefined);
   };
 

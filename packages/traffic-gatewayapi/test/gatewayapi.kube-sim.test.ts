@@ -143,6 +143,40 @@ describe('gatewayAPI router on kube-sim with the published CRDs', () => {
   });
 });
 
+describe('an HTTPRoute CRD without rules[].name (as the v1.2 standard channel)', () => {
+  let standard: KubeSim;
+  let standardKube: KubeObjectClient;
+  beforeAll(async () => {
+    // The experimental CRD with the rule name taken out of the schema: the API server prunes it, as the standard channel's does.
+    const [crd] = gatewayApiCrds(['HTTPRoute']);
+    const spec = crd!['spec'] as { versions: Array<{ schema: { openAPIV3Schema: { properties: { spec: { properties: { rules: { items: { properties: Record<string, unknown> }; 'x-kubernetes-validations'?: unknown } } } } } } }> };
+    for (const v of spec.versions) {
+      const rules = v.schema.openAPIV3Schema.properties.spec.properties.rules;
+      delete rules.items.properties['name'];
+      delete rules['x-kubernetes-validations'];
+    }
+    standard = await startKubeSim({ objects: [crd as SimObject], workloads: { pods: false, replicaSets: false, deployments: false, jobs: false, endpoints: false, namespaces: false, garbageCollector: false } });
+    standardKube = createKubeObjectClient(loadKubeConfig({ options: standard.kubeConfig }));
+  });
+  afterAll(async () => {
+    await standard.stop();
+  });
+
+  it('weights work; a header route is refused with the reason and leaves no nameless rule behind', async () => {
+    const ns = 'default';
+    standard.objects.create(httpRoute(ns));
+    const ctx: RoutingContext = { ...freshWorld().ctx, namespace: ns };
+    const router = gatewayApiRouter.make({ kube: standardKube, log: silentLogger, now: () => 0 })({ httpRoute: 'web-route' });
+    await ok(router.setWeight(ctx, 10, []));
+    const rules = () => ((standard.objects.get(V1, 'HTTPRoute', 'web-route', ns)?.['spec'] as { rules: Rule[] }).rules);
+    expect(weights(rules()[0])).toEqual({ 'web-stable': 90, 'web-canary': 10 });
+    const r = await router.setHeaderRoute!(ctx, { name: 'canary-header', match: [{ headerName: 'x-canary', headerValue: { exact: 'true' } }] })();
+    expect(r).toMatchObject({ _tag: 'Left', left: { _tag: 'RouterMisconfigured', message: expect.stringContaining('the API server dropped the rule name canary-header (the rules were taken out again)') } });
+    expect(rules()).toHaveLength(2);
+    expect(standard.objects.get(V1, 'HTTPRoute', 'web-route', ns)!.metadata.annotations).toBeUndefined();
+  });
+});
+
 describeRouterConformance('gatewayAPI (kube-sim, published CRDs)', async () => {
   const { ns, ctx } = freshWorld();
   sim.objects.create(httpRoute(ns));
