@@ -103,6 +103,8 @@ describeWithMoto('ALB verifyWeight against moto', (moto) => {
     expect(health.TargetHealthDescriptions?.map((d) => d.TargetHealth?.State)).toEqual(['healthy']);
 
     // AWS applies the action: the next verification sees canary 20 in the listener rule, and the Rollout moves on.
+    // Nothing in the cluster changes here, so the controller must check again by itself, as Argo does every
+    // ROLLOUT_VERIFY_RETRY_INTERVAL (10 s) while the weight is unverified; hence the 45 s wait.
     expect(await applyIngressActionToAws()).toEqual({ [`${name}-canary`]: 20, [`${name}-stable`]: 80 });
     const paused = await waitStatus(env, name, 'verified and at the pause step', (s) => s.currentStepIndex === 1 && (s.pauseConditions ?? []).length > 0, 45_000);
     expect(paused.status?.currentStepIndex).toBe(1);
