@@ -292,6 +292,20 @@ describe('header routes', () => {
     expect(rulesOf(kube)).toEqual([mainRule(0, 100)]);
   });
 
+  it('a managed rule deleted by hand is put back by the next setHeaderRoute, and weights keep working meanwhile', async () => {
+    const kube = new FakeKubeObjectClient([route('HTTPRoute', 'web-route', [mainRule(0, 100)])]);
+    const router = make(kube, { httpRoute: 'web-route' });
+    await ok(router.setHeaderRoute!(context(), header('beta', { exact: 'on' })));
+    const r = kube.find(rRef('HTTPRoute', 'web-route'))!;
+    kube.put({ ...r, spec: { ...(r['spec'] as object), rules: [mainRule(0, 100)] } });
+    await ok(router.setWeight(context(), 10, []));
+    expect(rulesOf(kube)).toEqual([mainRule(10, 90)]);
+    await ok(router.setHeaderRoute!(context(), header('beta', { exact: 'on' })));
+    expect(rulesOf(kube).map((x) => x['name'])).toEqual(['main', 'beta']);
+    await ok(router.removeManagedRoutes(context()));
+    expect(rulesOf(kube)).toEqual([mainRule(10, 90)]);
+  });
+
   it('refuses to take over a rule of the same name it did not write, and names that are not rule names', async () => {
     const kube = new FakeKubeObjectClient([route('HTTPRoute', 'web-route', [mainRule(0, 100), { ...adminRule, name: 'beta' }])]);
     const router = make(kube, { httpRoute: 'web-route' });

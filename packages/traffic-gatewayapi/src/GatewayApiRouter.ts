@@ -126,11 +126,13 @@ function makeRouter(kube: KubeObjectClient, log: Logger, apiVersions: RouteApiVe
     // once (pruning keeps the rules' order, so they are where they were written) and say why.
     const writtenSpec = isObj(written.right['spec']) ? written.right['spec'] : {};
     const writtenRules = objects(writtenSpec['rules']);
+    // Only names this write carried count: a managed rule someone deleted by hand is not a pruned one.
     const kept = new Set(writtenRules.map((r) => ruleName(r)));
+    const sent = new Set(nextRules.map((r) => ruleName(r)));
     const lost = new Set(
       Object.values(record.rules)
         .flat()
-        .filter((n) => !kept.has(n)),
+        .filter((n) => sent.has(n) && !kept.has(n)),
     );
     if (lost.size > 0) {
       const at = new Set(nextRules.flatMap((r, i) => (lost.has(ruleName(r) ?? '') ? [i] : [])));
