@@ -153,16 +153,6 @@ export function weighRules(rules: ReadonlyArray<JsonObject>, svc: Services, weig
   });
 }
 
-/** The canary weight of the first weighted rule (for reading back); `undefined` when there is none. */
-export function canaryWeightOf(rules: ReadonlyArray<JsonObject>, svc: Services): number | undefined {
-  for (const rule of rules) {
-    if (!isWeightedRule(rule, svc)) continue;
-    const w = refsOf(rule).find((r) => refersTo(r, svc.canary, svc))?.['weight'];
-    return typeof w === 'number' ? w : 1;
-  }
-  return undefined;
-}
-
 // ---------------------------------------------------------------------------------------------------------
 // Header and mirror rules
 
@@ -321,4 +311,4 @@ export function putRules(rules: ReadonlyArray<JsonObject>, replaced: ReadonlySet
 /** The rules other than those named in `names`. */
 export const removeRules = (rules: ReadonlyArray<JsonObject>, names: ReadonlySet<string>): JsonObject[] => rules.filter((r) => !names.has(ruleName(r) ?? '\u0000'));
 
-export { ruleName, refsOf, objects };
+export { ruleName, objects };
