@@ -320,6 +320,19 @@ describe('header routes', () => {
     });
   });
 
+  it('a header matched twice (by the step, or already by the weighted rule) is refused: the API server would reject it', async () => {
+    const withHeader: Rule = { ...mainRule(0, 100), matches: [{ headers: [{ name: 'X-Canary', value: 'a' }] }] };
+    const kube = new FakeKubeObjectClient([route('HTTPRoute', 'web-route', [withHeader])]);
+    const router = make(kube, { httpRoute: 'web-route' });
+    expect((await fails(router.setHeaderRoute!(context(), header('beta', { exact: 'on' })))).message).toBe(
+      'HTTPRoute shop/web-route: setHeaderRoute "beta": the weighted rule already matches header X-Canary; a Gateway API match names each header once',
+    );
+    expect(
+      (await fails(router.setHeaderRoute!(context(), { name: 'b', match: [{ headerName: 'x-a', headerValue: { exact: '1' } }, { headerName: 'X-A', headerValue: { exact: '2' } }] }))).message,
+    ).toBe('HTTPRoute shop/web-route: setHeaderRoute "b": header X-A is matched twice (a Gateway API match names each header once)');
+    expect(rulesOf(kube)).toEqual([withHeader]);
+  });
+
   it('stops at the 16 rules a route may have, naming the limit', async () => {
     const many = Array.from({ length: 9 }, (_, i) => ({ name: `r${i}`, matches: [{ path: { type: 'Exact', value: `/${i}` } }], backendRefs: [ref('web-canary', 0), ref('web-stable', 100)] }));
     const kube = new FakeKubeObjectClient([route('HTTPRoute', 'web-route', many)]);

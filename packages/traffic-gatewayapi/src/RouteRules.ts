@@ -204,11 +204,25 @@ export function headerRules(sources: ReadonlyArray<JsonObject>, route: HeaderRou
     headers.push({ name: m.headerName, type: sm.type, value: sm.value });
   }
   const names = derivedRuleNames(route.name, sources.length);
-  return sources.map((source, i) => {
-    const matches = matchesOf(source).map((m) => ({ ...m, headers: [...objects(m['headers']), ...headers] }));
+  const lower = (h: JsonObject) => String(h['name']).toLowerCase();
+  const seen = new Set<string>();
+  for (const h of headers) {
+    if (seen.has(lower(h))) return `setHeaderRoute "${route.name}": header ${String(h['name'])} is matched twice (a Gateway API match names each header once)`;
+    seen.add(lower(h));
+  }
+  const out: JsonObject[] = [];
+  for (const [i, source] of sources.entries()) {
+    const matches: JsonObject[] = [];
+    for (const m of matchesOf(source)) {
+      const own = objects(m['headers']);
+      const clash = own.find((h) => seen.has(lower(h)));
+      if (clash !== undefined) return `setHeaderRoute "${route.name}": the weighted rule already matches header ${String(clash['name'])}; a Gateway API match names each header once`;
+      matches.push({ ...m, headers: [...own, ...headers] });
+    }
     const filters = objects(source['filters']);
-    return { name: names[i], matches, ...(filters.length > 0 ? { filters } : {}), backendRefs: [canaryOnly(source, svc)] };
-  });
+    out.push({ name: names[i], matches, ...(filters.length > 0 ? { filters } : {}), backendRefs: [canaryOnly(source, svc)] });
+  }
+  return out;
 }
 
 const PATH_DEFAULT = (p: unknown) => p === undefined || (isObj(p) && (p['type'] ?? 'PathPrefix') === 'PathPrefix' && (p['value'] ?? '/') === '/');
@@ -260,6 +274,7 @@ function mirrorMatch(source: JsonObject, m: MirrorRoute['match'][number], what: 
   for (const [name, value] of Object.entries(m.headers ?? {})) {
     const sm = stringMatch(value, `${what}.headers.${name}`);
     if (typeof sm === 'string') return sm;
+    if (headers.some((h) => String(h['name']).toLowerCase() === name.toLowerCase())) return `${what}.headers.${name}: the header is matched already; a Gateway API match names each header once`;
     headers.push({ name, type: sm.type, value: sm.value });
   }
   if (headers.length > 0) out['headers'] = headers;
