@@ -39,6 +39,8 @@ command -v graphite-manage >/dev/null 2>&1 || need+=(graphite-web)
 command -v influxd >/dev/null 2>&1 || need+=(influxdb)
 # bash-completion: the kubectl plugin's completion is tested in bash as a user's <TAB> runs it.
 [ -f /usr/share/bash-completion/bash_completion ] || need+=(bash-completion)
+# python3-venv: moto (below) is installed into a venv of its own.
+python3 -c 'import venv, ensurepip' >/dev/null 2>&1 || need+=(python3-venv)
 if [ "${#need[@]}" -gt 0 ]; then
   echo "==> installing Debian packages: ${need[*]}"
   { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null; } \
@@ -50,6 +52,12 @@ fi
 # A failed build fails this step (the chart tests then skip, saying so).
 build_helm() { local b; b=$(bash tools/helm/build.sh | tail -n 1) && [ -x "$b" ] && export HELM="$b" && echo "==> helm: $HELM"; }
 step "helm (tools/helm/build.sh)" build_helm
+
+# moto's server mode (a real AWS API emulator, pinned in tools/moto/setup.sh, from PyPI into ~/.cache/rollouts-moto) for
+# packages/plugin-aws, packages/metrics-cloudwatch and packages/controller/test/alb-verify.e2e.test.ts. Under CI=true
+# those tests fail without it.
+setup_moto() { local b; b=$(bash tools/moto/setup.sh | tail -n 1) && [ -x "$b" ] && export ROLLOUTS_MOTO_SERVER="$b" && echo "==> moto_server: $ROLLOUTS_MOTO_SERVER"; }
+step "moto (tools/moto/setup.sh)" setup_moto
 
 step "build" npx nx run-many -t build --outputStyle=static
 step "typecheck" npx nx run-many -t typecheck --outputStyle=static

@@ -60,8 +60,8 @@ export const formatProblem = (p: LintProblem): string => `${p.file}:${p.line}:${
  * The traffic routers and metric providers the stock controller registers (apps/controller/src/Plugins.ts; a test
  * keeps the two lists equal). A custom controller image may register more.
  */
-export const STOCK_TRAFFIC_ROUTERS: ReadonlyArray<string> = ['nginx', 'alb', 'istio', 'smi'];
-export const STOCK_METRIC_PROVIDERS: ReadonlyArray<string> = ['prometheus', 'web', 'job', 'graphite', 'influxdb'];
+export const STOCK_TRAFFIC_ROUTERS: ReadonlyArray<string> = ['nginx', 'alb', 'istio', 'smi', 'traefik', 'ambassador', 'apisix', 'appMesh', 'argoproj-labs/gatewayAPI'];
+export const STOCK_METRIC_PROVIDERS: ReadonlyArray<string> = ['prometheus', 'web', 'job', 'graphite', 'influxdb', 'datadog', 'newRelic', 'wavefront', 'kayenta', 'skywalking', 'cloudWatch'];
 /** Settings of `trafficRouting`, not routers. */
 const TRAFFIC_ROUTING_SETTINGS = new Set(['managedRoutes', 'maxTrafficWeight']);
 
@@ -238,7 +238,8 @@ function lintRouters(routing: Obj, path: string, report: Report): void {
     if (TRAFFIC_ROUTING_SETTINGS.has(key) || STOCK_TRAFFIC_ROUTERS.includes(key)) continue;
     if (key === 'plugins') {
       for (const plugin of Object.keys(isObj(routing.plugins) ? routing.plugins : {}))
-        report(`${path}.plugins.${plugin}`, `traffic router plugin ${JSON.stringify(plugin)} is not registered in the stock controller (${available}): the Rollout would be InvalidSpec`);
+        if (!STOCK_TRAFFIC_ROUTERS.includes(plugin))
+          report(`${path}.plugins.${plugin}`, `traffic router plugin ${JSON.stringify(plugin)} is not registered in the stock controller (${available}): the Rollout would be InvalidSpec`);
       continue;
     }
     report(`${path}.${key}`, `traffic router ${JSON.stringify(key)} is not registered in the stock controller (${available}): the Rollout would be InvalidSpec`);

@@ -130,11 +130,13 @@ describe('lint: analysis conditions', () => {
 
 describe('lint: routers and providers the controller does not have', () => {
   it('names an unregistered traffic router and the ones that are available', async () => {
-    const f = write('router.yaml', rollout('r', ['    canary:', '      stableService: s', '      canaryService: c', '      trafficRouting:', '        traefik: {weightedTraefikServiceName: t}', '      steps: [{setWeight: 10}]']));
+    const f = write('router.yaml', rollout('r', ['    canary:', '      stableService: s', '      canaryService: c', '      trafficRouting:', '        plugins: {"argoproj-labs/gatewayAPI": {httpRoute: r}, "acme/router": {}}', '      steps: [{setWeight: 10}]']));
     const r = await run('lint', '-f', f);
     expect(r.code).toBe(1);
+    const has = 'it has nginx, alb, istio, smi, traefik, ambassador, apisix, appMesh, argoproj-labs/gatewayAPI; a custom controller image can register more';
+    // The Gateway API plugin's name is served by the built-in router: no problem reported for it.
     expect(lines(r.out)).toEqual([
-      `${f}:15:9: Rollout/r: spec.strategy.canary.trafficRouting.traefik: traffic router "traefik" is not registered in the stock controller (it has nginx, alb, istio, smi; a custom controller image can register more): the Rollout would be InvalidSpec`,
+      `${f}:15:63: Rollout/r: spec.strategy.canary.trafficRouting.plugins.acme/router: traffic router plugin "acme/router" is not registered in the stock controller (${has}): the Rollout would be InvalidSpec`,
     ]);
   });
 
@@ -146,16 +148,15 @@ describe('lint: routers and providers the controller does not have', () => {
     const r = await run('lint', '-f', f);
     expect(r.code).toBe(1);
     expect(lines(r.out)).toEqual([
-      `${f}:8:9: AnalysisTemplate/p: spec.metrics[0].provider.datadog: metric provider "datadog" is not registered in the stock controller (it has prometheus, web, job, graphite, influxdb; a custom controller image can register more): every measurement would be Error`,
-      `${f}:11:18: AnalysisTemplate/p: spec.metrics[1].provider.plugin.acme/metrics: metric provider plugin "acme/metrics" is not registered in the stock controller (it has prometheus, web, job, graphite, influxdb; a custom controller image can register more): every measurement would be Error`,
+      `${f}:11:18: AnalysisTemplate/p: spec.metrics[1].provider.plugin.acme/metrics: metric provider plugin "acme/metrics" is not registered in the stock controller (it has prometheus, web, job, graphite, influxdb, datadog, newRelic, wavefront, kayenta, skywalking, cloudWatch; a custom controller image can register more): every measurement would be Error`,
     ]);
   });
 
   it('lists exactly what the stock controller registers (apps/controller/src/Plugins.ts)', async () => {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const plugins = require('../../controller/src/Plugins') as { firstPartyTrafficRouters: Array<{ kind: string }>; firstPartyMetricProviders: Array<{ kind: string }> };
-    expect([...STOCK_TRAFFIC_ROUTERS].sort()).toEqual(plugins.firstPartyTrafficRouters.map((p) => p.kind).sort());
-    expect([...STOCK_METRIC_PROVIDERS].sort()).toEqual(plugins.firstPartyMetricProviders.map((p) => p.kind).sort());
+    const plugins = require('../../controller/src/Plugins') as { firstPartyTrafficRouters(): Array<{ kind: string }>; firstPartyMetricProviders(): Array<{ kind: string }> };
+    expect([...STOCK_TRAFFIC_ROUTERS].sort()).toEqual(plugins.firstPartyTrafficRouters().map((p) => p.kind).sort());
+    expect([...STOCK_METRIC_PROVIDERS].sort()).toEqual(plugins.firstPartyMetricProviders().map((p) => p.kind).sort());
   });
 });
 

@@ -90,16 +90,20 @@ export async function openControllerApp(o: ControllerAppOptions): Promise<Contro
   if (prom instanceof Error) log.error('prom-client cannot be loaded: /metrics answers 503', { error: prom.message });
   const metrics = prom instanceof Error ? undefined : createPrometheusMetrics(prom, () => controller, VERSION);
   const identity = `${o.env['POD_NAME'] ?? hostname()}_${randomBytes(4).toString('hex')}`;
+  const settings = { trafficSplitApiVersion: c.trafficSplitApiVersion, traefikApiGroup: c.traefikApiGroup, ambassadorApiVersion: c.ambassadorApiVersion, awsVerifyTargetGroup: c.awsVerifyTargetGroup, env: o.env };
+  const trafficRouters = [...firstPartyTrafficRouters(settings), ...(o.trafficRouters ?? [])];
+  const metricProviders = [...firstPartyMetricProviders(settings), ...(o.metricProviders ?? [])];
   controller = createController({
     kubeConfig,
     log,
     env: o.env,
-    trafficRouters: [...firstPartyTrafficRouters, ...(o.trafficRouters ?? [])],
-    metricProviders: [...firstPartyMetricProviders, ...(o.metricProviders ?? [])],
+    trafficRouters,
+    metricProviders,
     workers: { rollouts: c.rolloutThreads, analysisRuns: c.analysisThreads, experiments: c.experimentThreads },
     resyncMs: c.rolloutResyncMs,
     routerTimeoutMs: c.routerTimeoutMs,
     measurementTimeoutMs: c.measurementTimeoutMs,
+    verifyRetryMs: c.verifyRetryMs,
     ...(metrics !== undefined ? { metrics: metrics.sink } : {}),
     ...(c.namespace !== undefined ? { namespace: c.namespace } : {}),
     ...(c.namespaced === true ? { clusterAnalysisTemplates: false } : {}),
@@ -175,8 +179,8 @@ export async function openControllerApp(o: ControllerAppOptions): Promise<Contro
     leaderElect: c.leaderElect,
     healthzPort,
     metricsPort,
-    trafficRouters: [...firstPartyTrafficRouters, ...(o.trafficRouters ?? [])].map((p) => p.kind).join(',') || '(none)',
-    metricProviders: [...firstPartyMetricProviders, ...(o.metricProviders ?? [])].map((p) => p.kind).join(',') || '(none)',
+    trafficRouters: trafficRouters.map((p) => p.kind).join(',') || '(none)',
+    metricProviders: metricProviders.map((p) => p.kind).join(',') || '(none)',
   });
   // Argo's plugin and notification ConfigMaps: what a migrated install configured there and this controller does
   // not do is said at start (an error naming it), never ignored in silence.
@@ -187,8 +191,8 @@ export async function openControllerApp(o: ControllerAppOptions): Promise<Contro
       return r._tag === 'Right' ? (r.right as { data?: Record<string, string> } | undefined) : new Error(r.left.message);
     };
     const registered = {
-      trafficRouters: [...firstPartyTrafficRouters, ...(o.trafficRouters ?? [])].map((p) => p.kind),
-      metricProviders: [...firstPartyMetricProviders, ...(o.metricProviders ?? [])].map((p) => p.kind),
+      trafficRouters: trafficRouters.map((p) => p.kind),
+      metricProviders: metricProviders.map((p) => p.kind),
     };
     void checkArgoConfigMaps(readConfigMap, c.leaderElectionNamespace, registered).then((found) => {
       for (const f of found) log[f.level](f.message, f.fields);

@@ -90,3 +90,22 @@ test('help lists every flag with its aliases', () => {
   for (const f of ['--kubeconfig', '--namespace', '--metrics-port, --metricsport, --metricsPort', '--healthz-port', '--leader-elect', '--log-level, --loglevel', '--log-format, --logformat', '--rollout-threads', '--shutdown-timeout'])
     expect(h).toContain(f);
 });
+
+test('$ROLLOUT_VERIFY_RETRY_INTERVAL (Argo\'s) sets how often an unverified weight is checked again', () => {
+  expect(ok([]).verifyRetryMs).toBe(10_000);
+  expect(ok([], { ROLLOUT_VERIFY_RETRY_INTERVAL: '3s' }).verifyRetryMs).toBe(3_000);
+  expect(error([], { ROLLOUT_VERIFY_RETRY_INTERVAL: 'soon' })).toContain('ROLLOUT_VERIFY_RETRY_INTERVAL: "soon" is not a positive duration');
+});
+
+test("Argo's router flags: versions and groups the routers write, refused when unknown", () => {
+  expect(ok([])).toMatchObject({ trafficSplitApiVersion: 'v1alpha1', traefikApiGroup: 'traefik.io', ambassadorApiVersion: 'getambassador.io/v2', awsVerifyTargetGroup: false });
+  expect(ok(['--traffic-split-api-version', 'v1alpha3', '--traefik-api-group=traefik.containo.us', '--ambassador-api-version', 'getambassador.io/v3alpha1', '--aws-verify-target-group'])).toMatchObject({
+    trafficSplitApiVersion: 'v1alpha3',
+    traefikApiGroup: 'traefik.containo.us',
+    ambassadorApiVersion: 'getambassador.io/v3alpha1',
+    awsVerifyTargetGroup: true,
+  });
+  expect(ok(['--alb-verify-weight']).awsVerifyTargetGroup).toBe(true);
+  expect(error(['--traffic-split-api-version', 'v2'])).toBe('--traffic-split-api-version: "v2" is not one of v1alpha1, v1alpha2, v1alpha3');
+  expect(error(['--traefik-api-group', 'traefik.example'])).toContain('--traefik-api-group: "traefik.example" is not one of');
+});

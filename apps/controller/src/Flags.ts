@@ -39,6 +39,16 @@ export interface ControllerConfig {
   readonly measurementTimeoutMs: number;
   /** Bound of the graceful stop after SIGTERM/SIGINT; past it the process logs what is pending and exits 0. */
   readonly shutdownTimeoutMs: number;
+  /** SMI TrafficSplit version written (`--traffic-split-api-version`, Argo's; default v1alpha1). */
+  readonly trafficSplitApiVersion: string;
+  /** TraefikService API group (`--traefik-api-group`: traefik.io, or traefik.containo.us for Traefik 2 before 2.10). */
+  readonly traefikApiGroup: string;
+  /** Ambassador Mapping version (`--ambassador-api-version`: getambassador.io/v2 or getambassador.io/v3alpha1). */
+  readonly ambassadorApiVersion: string;
+  /** Verify ALB target-group weights (and TargetGroupBinding registrations) through the AWS API (`--aws-verify-target-group`). */
+  readonly awsVerifyTargetGroup: boolean;
+  /** From $ROLLOUT_VERIFY_RETRY_INTERVAL (Argo's; default 10s): how often an unverified weight is checked again. */
+  readonly verifyRetryMs: number;
   readonly help: boolean;
   readonly version: boolean;
 }
@@ -83,6 +93,17 @@ export const FLAGS: readonly FlagSpec[] = [
     key: 'shutdownTimeoutMs',
     default: '8s',
     help: "bound of the graceful stop on SIGTERM/SIGINT, then exit 0 anyway (keep it below the pod's terminationGracePeriodSeconds)",
+  },
+  { name: 'traffic-split-api-version', kind: 'string', key: 'trafficSplitApiVersion', default: 'v1alpha1', help: 'SMI TrafficSplit version: v1alpha1, v1alpha2 or v1alpha3' },
+  { name: 'traefik-api-group', kind: 'string', key: 'traefikApiGroup', default: 'traefik.io', help: 'TraefikService API group: traefik.io, or traefik.containo.us (Traefik 2 before 2.10)' },
+  { name: 'ambassador-api-version', kind: 'string', key: 'ambassadorApiVersion', default: 'getambassador.io/v2', help: 'Ambassador Mapping version: getambassador.io/v2 or getambassador.io/v3alpha1' },
+  {
+    name: 'aws-verify-target-group',
+    aliases: ['alb-verify-weight'],
+    kind: 'bool',
+    key: 'awsVerifyTargetGroup',
+    default: 'false',
+    help: 'ALB: wait until the AWS load balancer carries each weight (and, with TargetGroupBinding, the pods are registered) before advancing; AWS credentials from the standard chain',
   },
   { name: 'help', aliases: ['h'], kind: 'bool', key: 'help', default: 'false', help: 'print this help' },
   { name: 'version', kind: 'bool', key: 'version', default: 'false', help: 'print the version' },
@@ -153,11 +174,23 @@ export function parseFlags(argv: readonly string[], env: Readonly<Record<string,
     if (podNamespace === undefined || podNamespace === '') return E.left('--namespaced: $POD_NAMESPACE is not set (or use --namespace)');
     if (values['namespace'] === undefined) values['namespace'] = podNamespace;
   } else delete values['namespaced'];
+  const verifyRetry = env['ROLLOUT_VERIFY_RETRY_INTERVAL'];
+  if (verifyRetry !== undefined && verifyRetry !== '') {
+    const ms = parseDurationMs(verifyRetry);
+    if (ms === undefined || ms <= 0) return E.left(`$ROLLOUT_VERIFY_RETRY_INTERVAL: "${verifyRetry}" is not a positive duration such as 10s`);
+    values['verifyRetryMs'] = ms;
+  } else values['verifyRetryMs'] = 10_000;
   values['leaderElectionNamespace'] ??= podNamespace !== undefined && podNamespace !== '' ? podNamespace : 'argo-rollouts';
   const c = values as unknown as ControllerConfig;
   if (c.leaderElect && !(c.leaseDurationMs > c.renewDeadlineMs && c.renewDeadlineMs > c.retryPeriodMs))
     return E.left('leader election: --leader-election-lease-duration must exceed --leader-election-renew-deadline, which must exceed --leader-election-retry-period');
   if (c.shutdownTimeoutMs <= 0) return E.left('--shutdown-timeout: expected a positive duration such as 8s, got 0');
+  const oneOf = (flag: string, v: string, allowed: readonly string[]) => (allowed.includes(v) ? undefined : `--${flag}: "${v}" is not one of ${allowed.join(', ')}`);
+  const bad =
+    oneOf('traffic-split-api-version', c.trafficSplitApiVersion.replace(/^split\.smi-spec\.io\//, ''), ['v1alpha1', 'v1alpha2', 'v1alpha3']) ??
+    oneOf('traefik-api-group', c.traefikApiGroup, ['traefik.io', 'traefik.containo.us']) ??
+    oneOf('ambassador-api-version', c.ambassadorApiVersion, ['getambassador.io/v2', 'getambassador.io/v3alpha1']);
+  if (bad !== undefined) return E.left(bad);
   for (const k of ['rolloutThreads', 'analysisThreads', 'experimentThreads'] as const) if (c[k] < 1) return E.left(`--${FLAGS.find((f) => f.key === k)?.name ?? k}: at least 1 worker is needed`);
   return E.right(c);
 }

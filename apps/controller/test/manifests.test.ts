@@ -63,6 +63,17 @@ const USED: Record<string, string[]> = {
   'networking.istio.io/virtualservices': ['get', 'update'],
   'networking.istio.io/destinationrules': ['get', 'update'],
   'split.smi-spec.io/trafficsplits': ['get', 'create', 'patch'],
+  'traefik.io/traefikservices': ['get', 'update'],
+  'traefik.containo.us/traefikservices': ['get', 'update'],
+  'getambassador.io/mappings': ['get', 'create', 'update', 'delete'],
+  'apisix.apache.org/apisixroutes': ['get', 'create', 'update', 'delete'],
+  'appmesh.k8s.aws/virtualservices': ['get'],
+  'appmesh.k8s.aws/virtualrouters': ['get', 'update'],
+  'appmesh.k8s.aws/virtualnodes': ['get', 'update'],
+  'gateway.networking.k8s.io/httproutes': ['get', 'list', 'update'],
+  'gateway.networking.k8s.io/grpcroutes': ['get', 'list', 'update'],
+  'gateway.networking.k8s.io/tcproutes': ['get', 'list', 'update'],
+  'gateway.networking.k8s.io/tlsroutes': ['get', 'list', 'update'],
 };
 
 test('the ClusterRole grants what the controller uses, with no write beyond it; the Lease is a namespaced Role', () => {

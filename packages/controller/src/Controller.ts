@@ -89,6 +89,8 @@ export interface ControllerOptions {
   readonly queue?: { readonly baseDelayMs?: number; readonly maxDelayMs?: number; readonly qps?: number; readonly burst?: number };
   /** Bound of each traffic router call (default 30 s). */
   readonly routerTimeoutMs?: number;
+  /** While a router's verifyWeight answers false, the Rollout is reconciled again this often (default 10 s, Argo's ROLLOUT_VERIFY_RETRY_INTERVAL). */
+  readonly verifyRetryMs?: number;
   /** Bound of each metric provider call (default 60 s). */
   readonly measurementTimeoutMs?: number;
   /** Environment for metric providers (their defaults, such as ARGO_ROLLOUTS_PROMETHEUS_ADDRESS). */
@@ -291,7 +293,7 @@ export function createController(opts: ControllerOptions): Controller {
     const w = opts.workers ?? {};
     const common = { cache, writer, events, clock, log, metrics, track, signal: abort.signal };
     // Built once: a spread that adds keys costs about a microsecond in V8 11, on every reconcile otherwise.
-    const rolloutDeps = { ...common, routers, objects, routerTimeoutMs: opts.routerTimeoutMs ?? 30_000 };
+    const rolloutDeps = { ...common, routers, objects, routerTimeoutMs: opts.routerTimeoutMs ?? 30_000, verifyRetryMs: opts.verifyRetryMs ?? 10_000 };
     const runDeps = { ...common, objects, providers, measurementTimeoutMs: opts.measurementTimeoutMs ?? 60_000 };
     const experimentDeps = { ...common, objects };
     const loops = Promise.all([

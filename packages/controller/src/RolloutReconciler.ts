@@ -31,6 +31,8 @@ export interface RolloutReconcilerDeps {
   readonly log: Logger;
   readonly signal: AbortSignal;
   readonly routerTimeoutMs: number;
+  /** While a router says the weight is not in effect yet, ask again this often (Argo's ROLLOUT_VERIFY_RETRY_INTERVAL, 10 s). */
+  readonly verifyRetryMs?: number;
   readonly metrics: ControllerMetrics;
   readonly track: (p: Promise<void>) => void;
 }
@@ -95,7 +97,10 @@ export async function reconcileRolloutKey(key: string, deps: RolloutReconcilerDe
   if (E.isLeft(pods)) return retry(pods.left);
   const obs = observeRollout(rollout, deps.cache, routers, deps.clock.now(), deps.log, weightVerified, pods.right);
   const result = reconcileRollout(obs);
-  if (result.intents.length === 0) return done(result.requeueAfterMs);
+  // An unverified weight changes nothing in the cluster the controller watches: only asking the router again moves
+  // the Rollout on, so it is asked again within verifyRetryMs.
+  const requeueAfterMs = weightVerified === false ? Math.min(result.requeueAfterMs ?? Infinity, deps.verifyRetryMs ?? 10_000) : result.requeueAfterMs;
+  if (result.intents.length === 0) return done(requeueAfterMs);
 
   const outcome = await executeRolloutIntents(rollout, result, routers, {
     writer: deps.writer,
@@ -125,5 +130,5 @@ export async function reconcileRolloutKey(key: string, deps: RolloutReconcilerDe
     return retry(message);
   }
   if (outcome.right.writes > 0) deps.log.info('reconciled', { rollout: key, writes: outcome.right.writes, phase: result.status.phase ?? '', message: result.status.message ?? '', step: result.status.currentStepIndex ?? null });
-  return done(result.requeueAfterMs);
+  return done(requeueAfterMs);
 }

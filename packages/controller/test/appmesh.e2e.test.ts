@@ -137,7 +137,7 @@ describe('App Mesh: the Argo Rollouts example', () => {
     const other = 'headers';
     for (const s of [`${other}-canary`, `${other}-stable`]) await env.api.create(Resources.services, { apiVersion: 'v1', kind: 'Service', metadata: { name: s }, spec: { selector: { app: other }, ports: [{ name: 'http', port: 80, targetPort: 8080 }] } });
     const ro = canaryRollout(other, [{ setHeaderRoute: { name: 'h', match: [{ headerName: 'x', headerValue: { exact: 'y' } }] } }, { pause: {} }], {
-      canary: { trafficRouting: { appMesh: rollout.spec.strategy.canary.trafficRouting.appMesh, managedRoutes: [{ name: 'h' }] } },
+      canary: { trafficRouting: { appMesh: (rollout.spec.strategy.canary as unknown as { trafficRouting: { appMesh: unknown } }).trafficRouting.appMesh, managedRoutes: [{ name: 'h' }] } },
     });
     await env.api.create(Resources.rollouts, ro);
     const invalid = await waitStatus(env, other, 'InvalidSpec', (s) => s.conditions?.some((c) => c.type === 'InvalidSpec' && c.status === 'True') === true);
