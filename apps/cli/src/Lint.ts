@@ -61,6 +61,22 @@ export const formatProblem = (p: LintProblem): string => `${p.file}:${p.line}:${
  * keeps the two lists equal). A custom controller image may register more.
  */
 export const STOCK_TRAFFIC_ROUTERS: ReadonlyArray<string> = ['nginx', 'alb', 'istio', 'smi', 'traefik', 'ambassador', 'apisix', 'appMesh', 'argoproj-labs/gatewayAPI'];
+/**
+ * The step kinds each stock router can carry out (a test checks this against the routers themselves). A
+ * `setHeaderRoute` / `setMirrorRoute` step with a router that lacks it makes the Rollout InvalidSpec, as the
+ * controller says: `the <kind> traffic router cannot perform <step>`.
+ */
+export const STOCK_ROUTER_STEPS: Readonly<Record<string, ReadonlyArray<'setHeaderRoute' | 'setMirrorRoute'>>> = {
+  nginx: ['setHeaderRoute'],
+  alb: ['setHeaderRoute'],
+  istio: ['setHeaderRoute', 'setMirrorRoute'],
+  smi: [],
+  traefik: [],
+  ambassador: [],
+  apisix: ['setHeaderRoute'],
+  appMesh: [],
+  'argoproj-labs/gatewayAPI': ['setHeaderRoute', 'setMirrorRoute'],
+};
 export const STOCK_METRIC_PROVIDERS: ReadonlyArray<string> = ['prometheus', 'web', 'job', 'graphite', 'influxdb', 'datadog', 'newRelic', 'wavefront', 'kayenta', 'skywalking', 'cloudWatch'];
 /** Settings of `trafficRouting`, not routers. */
 const TRAFFIC_ROUTING_SETTINGS = new Set(['managedRoutes', 'maxTrafficWeight']);
@@ -216,7 +232,10 @@ const at = (o: unknown, ...keys: string[]): unknown => keys.reduce<unknown>((v, 
 function lintBeyondTheApi(kind: string, o: unknown, report: Report): void {
   if (kind === 'Rollout') {
     const routing = at(o, 'spec', 'strategy', 'canary', 'trafficRouting');
-    if (isObj(routing)) lintRouters(routing, 'spec.strategy.canary.trafficRouting', report);
+    if (isObj(routing)) {
+      lintRouters(routing, 'spec.strategy.canary.trafficRouting', report);
+      lintRouterSteps(routing, list(at(o, 'spec', 'strategy', 'canary', 'steps')), report);
+    }
     // The controller leaves such a quantity out of the ReplicaSet (as Argo's typed decoding does) and says so in an event.
     for (const e of unparsableQuantities(at(o, 'spec', 'template') as PodTemplateSpec | undefined, 'spec.template', 'R7'))
       report(e.path, `warning: ${validationErrorBody(e)} (the controller leaves it out of the ReplicaSet, with a Warning event)`, 'warning');
@@ -244,6 +263,20 @@ function lintRouters(routing: Obj, path: string, report: Report): void {
     }
     report(`${path}.${key}`, `traffic router ${JSON.stringify(key)} is not registered in the stock controller (${available}): the Rollout would be InvalidSpec`);
   }
+}
+
+function lintRouterSteps(routing: Obj, steps: unknown[], report: Report): void {
+  const kinds = [...Object.keys(routing).filter((k) => !TRAFFIC_ROUTING_SETTINGS.has(k) && k !== 'plugins'), ...Object.keys(isObj(routing.plugins) ? routing.plugins : {})].filter(
+    (k) => STOCK_ROUTER_STEPS[k] !== undefined,
+  );
+  steps.forEach((step, i) => {
+    for (const capability of ['setHeaderRoute', 'setMirrorRoute'] as const) {
+      if (!isObj(step) || step[capability] == null) continue;
+      for (const kind of kinds)
+        if (!STOCK_ROUTER_STEPS[kind]!.includes(capability))
+          report(`spec.strategy.canary.steps[${i}].${capability}`, `the ${kind} traffic router cannot perform ${capability}: the Rollout would be InvalidSpec`);
+    }
+  });
 }
 
 function lintMetric(metric: unknown, path: string, report: Report): void {

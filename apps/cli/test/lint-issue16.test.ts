@@ -6,7 +6,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import * as yaml from 'yaml';
 import { main } from '../src/main';
-import { STOCK_METRIC_PROVIDERS, STOCK_TRAFFIC_ROUTERS } from '../src/Lint';
+import { STOCK_METRIC_PROVIDERS, STOCK_ROUTER_STEPS, STOCK_TRAFFIC_ROUTERS } from '../src/Lint';
 
 // Count the parses of the stream (the time test below): the real parser, wrapped.
 jest.mock('yaml', () => {
@@ -150,6 +150,57 @@ describe('lint: routers and providers the controller does not have', () => {
     expect(lines(r.out)).toEqual([
       `${f}:11:18: AnalysisTemplate/p: spec.metrics[1].provider.plugin.acme/metrics: metric provider plugin "acme/metrics" is not registered in the stock controller (it has prometheus, web, job, graphite, influxdb, datadog, newRelic, wavefront, kayenta, skywalking, cloudWatch; a custom controller image can register more): every measurement would be Error`,
     ]);
+  });
+
+  it('a header or mirror step with a router that cannot perform it is reported at the step, naming the router', async () => {
+    const f = write(
+      'steps.yaml',
+      rollout('r', [
+        '    canary:',
+        '      stableService: s',
+        '      canaryService: c',
+        '      trafficRouting:',
+        '        traefik: {weightedTraefikServiceName: t}',
+        '        istio: {virtualService: {name: v}}',
+        '        managedRoutes: [{name: h}, {name: m}]',
+        '      steps:',
+        '      - setWeight: 10',
+        '      - setHeaderRoute: {name: h, match: [{headerName: x-canary, headerValue: {exact: beta}}]}',
+        '      - setMirrorRoute: {name: m, percentage: 10, match: [{method: {exact: GET}}]}',
+      ]),
+    );
+    const r = await run('lint', '-f', f);
+    expect(r.code).toBe(1);
+    expect(lines(r.out).map((l) => l.replace(/^.*?: Rollout\/r: /, ''))).toEqual([
+      'spec.strategy.canary.steps[1].setHeaderRoute: the traefik traffic router cannot perform setHeaderRoute: the Rollout would be InvalidSpec',
+      'spec.strategy.canary.steps[2].setMirrorRoute: the traefik traffic router cannot perform setMirrorRoute: the Rollout would be InvalidSpec',
+    ]);
+  });
+
+  it('knows the steps each stock router can perform (checked against the routers themselves)', () => {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const plugins = require('../../controller/src/Plugins') as { firstPartyTrafficRouters(): Array<{ kind: string; make(deps: unknown): (config: unknown) => Record<string, unknown> }> };
+    const quiet = { debug: () => {}, info: () => {}, warn: () => {}, error: () => {} };
+    const deps = { kube: {}, log: quiet, now: () => 0 };
+    // A minimal valid configuration of each (making a router does no I/O).
+    const configs: Record<string, unknown> = {
+      nginx: { stableIngress: 'i' },
+      alb: { ingress: 'i', servicePort: 80 },
+      istio: { virtualService: { name: 'v' } },
+      smi: {},
+      traefik: { weightedTraefikServiceName: 't' },
+      ambassador: { mappings: ['m'] },
+      apisix: { route: { name: 'r' } },
+      appMesh: { virtualService: { name: 'v' }, virtualNodeGroup: { canaryVirtualNodeRef: { name: 'c' }, stableVirtualNodeRef: { name: 's' } } },
+      'argoproj-labs/gatewayAPI': { httpRoute: 'r' },
+    };
+    const actual = Object.fromEntries(
+      plugins.firstPartyTrafficRouters().map((p) => {
+        const router = p.make(deps)(configs[p.kind]);
+        return [p.kind, (['setHeaderRoute', 'setMirrorRoute'] as const).filter((c) => typeof router[c] === 'function')];
+      }),
+    );
+    expect(actual).toEqual(STOCK_ROUTER_STEPS);
   });
 
   it('lists exactly what the stock controller registers (apps/controller/src/Plugins.ts)', async () => {
