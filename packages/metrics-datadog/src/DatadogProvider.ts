@@ -26,11 +26,10 @@ import {
   type ProviderDeps,
   type ProviderObservation,
 } from '@rollouts/plugin-sdk';
-import { originOf } from '@rollouts/plugin-http';
+import { originOf, sendHttp, type HttpResponse } from '@rollouts/plugin-http';
 import { datadogCredentials, type DatadogCredentials } from './DatadogCredentials';
 import { readV1Response, readV2Response, type DatadogResult } from './DatadogResponse';
 import { MAX_RATE_LIMIT_WAIT_MS, MAX_RATE_LIMIT_WAITS, RATE_LIMIT_KEY, RATE_LIMIT_WAITS_KEY, rateLimitWait, waitsSoFar } from './RateLimit';
-import { sendHttpWithHeaders, type HttpResponseWithHeaders } from './internal/HttpWithHeaders';
 
 /** Window of the query when `interval` is not set. */
 export const DEFAULT_DATADOG_INTERVAL = '5m';
@@ -140,7 +139,7 @@ function redacted(e: PluginError, creds: DatadogCredentials): PluginError {
   return { ...rest, message: redact(e.message, creds) } as PluginError;
 }
 
-function statusError(res: HttpResponseWithHeaders, creds: DatadogCredentials): PluginError {
+function statusError(res: HttpResponse, creds: DatadogCredentials): PluginError {
   const body = quoted(res.body);
   if (res.status === 401 || res.status === 403) {
     return PluginErrors.providerResponseInvalid({
@@ -154,7 +153,7 @@ function statusError(res: HttpResponseWithHeaders, creds: DatadogCredentials): P
 const DATADOG_KEYS_HINT = 'the api-key and app-key';
 
 /** The answer to a 429: wait (Pending) while the waits are few and short enough, else a retryable Error. */
-function rateLimited(res: HttpResponseWithHeaders, ctx: MeasurementContext, previousWaits: number, base: MeasurementMetadata): E.Either<PluginError, ProviderObservation> {
+function rateLimited(res: HttpResponse, ctx: MeasurementContext, previousWaits: number, base: MeasurementMetadata): E.Either<PluginError, ProviderObservation> {
   const wait = rateLimitWait(res.headers, ctx.now);
   const name = res.headers['x-ratelimit-name'];
   const what = `datadog answered HTTP 429 (rate limited${name !== undefined ? `, limit ${name}` : ''})`;
@@ -179,7 +178,7 @@ async function measure(deps: ProviderDeps, config: DatadogMetric, ctx: Measureme
   if (E.isLeft(creds)) return creds;
   const c = creds.right;
   const req = datadogRequest(plan.right, c.address, ctx.now);
-  const res = await sendHttpWithHeaders(LABEL, {
+  const res = await sendHttp(LABEL, {
     method: req.method,
     url: req.url,
     headers: { 'Content-Type': 'application/json', Accept: 'application/json', 'DD-API-KEY': c.apiKey, 'DD-APPLICATION-KEY': c.appKey },

@@ -23,11 +23,10 @@ import {
   type ProviderDeps,
   type ProviderObservation,
 } from '@rollouts/plugin-sdk';
-import { originOf } from '@rollouts/plugin-http';
+import { originOf, sendHttp, type HttpResponse } from '@rollouts/plugin-http';
 import { graphqlErrors, readNerdGraphResponse, type NerdGraphProblem } from './NerdGraphResponse';
 import { controllerNamespace, DEFAULT_NEWRELIC_PROFILE, NEWRELIC_PROFILE_KEYS, readNewRelicProfile, type NewRelicProfile } from './NewRelicProfile';
 import { MAX_RATE_LIMIT_WAIT_MS, MAX_RATE_LIMIT_WAITS, RATE_LIMIT_KEY, RATE_LIMIT_WAITS_KEY, rateLimitWait, waitsSoFar } from './RateLimit';
-import { sendHttpWithHeaders, type HttpResponseWithHeaders } from './internal/HttpWithHeaders';
 
 /** NRDB's time limit for the query when `timeout` is not set, in seconds. */
 export const DEFAULT_NRQL_TIMEOUT_SECONDS = 5;
@@ -96,7 +95,7 @@ function problemError(p: NerdGraphProblem, profile: NewRelicProfile, status?: nu
   }
 }
 
-function statusError(res: HttpResponseWithHeaders, profile: NewRelicProfile): PluginError {
+function statusError(res: HttpResponse, profile: NewRelicProfile): PluginError {
   let fromBody: NerdGraphProblem | undefined;
   try {
     const o = JSON.parse(res.body) as { errors?: unknown };
@@ -115,7 +114,7 @@ function statusError(res: HttpResponseWithHeaders, profile: NewRelicProfile): Pl
   return res.status >= 500 || fromBody?.kind === 'retryable' ? PluginErrors.providerUnavailable({ message }) : PluginErrors.providerResponseInvalid({ message });
 }
 
-function rateLimited(res: HttpResponseWithHeaders, ctx: MeasurementContext, previousWaits: number, base: MeasurementMetadata): E.Either<PluginError, ProviderObservation> {
+function rateLimited(res: HttpResponse, ctx: MeasurementContext, previousWaits: number, base: MeasurementMetadata): E.Either<PluginError, ProviderObservation> {
   const wait = rateLimitWait(res.headers, ctx.now);
   const what = 'New Relic answered HTTP 429 (rate limited)';
   const asked = wait.source === 'default' ? `no Retry-After header, so ${wait.waitMs / 1000} s` : `${wait.source} ${Math.ceil(wait.waitMs / 1000)} s`;
@@ -142,7 +141,7 @@ async function measure(deps: ProviderDeps, options: NewRelicProviderOptions, con
   if (E.isLeft(loaded)) return loaded;
   const profile = loaded.right;
   const httpTimeoutMs = options.httpTimeoutMs ?? Math.max(DEFAULT_NERDGRAPH_HTTP_TIMEOUT_MS, (nrqlTimeout + 5) * 1000);
-  const res = await sendHttpWithHeaders(LABEL, {
+  const res = await sendHttp(LABEL, {
     method: 'POST',
     url: profile.nerdGraphUrl,
     headers: { 'Api-Key': profile.apiKey, 'Content-Type': 'application/json', Accept: 'application/json', 'User-Agent': 'rollouts-metrics-newrelic' },

@@ -20,7 +20,7 @@ describe('sendHttp', () => {
   afterAll(() => new Promise<void>((r) => server.close(() => r())));
 
   it('returns any status with the body as text', async () => {
-    expect(await sendHttp('test', { ...base, url: `${url}/ok?q=1` })()).toEqual(E.right({ status: 200, body: 'seen GET /ok?q=1' }));
+    expect(await sendHttp('test', { ...base, url: `${url}/ok?q=1` })()).toEqual(E.right({ status: 200, body: 'seen GET /ok?q=1', headers: expect.objectContaining({ 'content-type': 'text/plain' }) }));
     expect(await sendHttp('test', { ...base, url: `${url}/missing` })()).toMatchObject({ right: { status: 404 } });
   });
 

@@ -28,6 +28,19 @@ export interface HttpRequest {
 export interface HttpResponse {
   readonly status: number;
   readonly body: string;
+  /** Response headers, names in lower case, repeated ones joined with ", " (`retry-after` of a 429, say). */
+  readonly headers: Readonly<Record<string, string>>;
+}
+
+function headersOf(raw: unknown): Record<string, string> {
+  const out: Record<string, string> = {};
+  if (typeof raw !== 'object' || raw === null) return out;
+  for (const [k, v] of Object.entries(raw as Record<string, unknown>)) {
+    if (typeof v === 'string') out[k.toLowerCase()] = v;
+    else if (typeof v === 'number') out[k.toLowerCase()] = String(v);
+    else if (Array.isArray(v)) out[k.toLowerCase()] = v.map(String).join(', ');
+  }
+  return out;
 }
 
 /** Largest body read from a backend unless the request says less (16 MiB). */
@@ -118,7 +131,7 @@ export function sendHttp(label: string, req: HttpRequest): TaskEither<PluginErro
         ...(req.insecure ? { httpsAgent: insecureAgent } : {}),
       });
       const body = typeof res.data === 'string' ? res.data : res.data == null ? '' : String(res.data);
-      return E.right({ status: res.status, body });
+      return E.right({ status: res.status, body, headers: headersOf(res.headers) });
     } catch (e) {
       return E.left(classify(label, req, e, timedOut));
     } finally {
