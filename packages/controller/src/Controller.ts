@@ -39,6 +39,7 @@ import { decodeRollout } from './Decoding';
 import { reconcileExperimentKey } from './ExperimentReconciler';
 import { releaseTraffic } from './IntentExecutor';
 import { createMetricProviders } from './Measurements';
+import { createNotifier, type NotificationOptions } from './Notifications';
 import { runReconcileLoop, type ReconcileOutcome } from './ReconcileLoop';
 import { reportAnalysisRunPanic, reportExperimentPanic, reportRolloutPanic } from './ReconcilePanics';
 import { ReferenceIndex } from './References';
@@ -98,6 +99,8 @@ export interface ControllerOptions {
   /** `source.component` of Events (default `rollouts-controller`). */
   readonly component?: string;
   readonly leaderElection?: LeaderElectionOptions;
+  /** Send Argo-compatible notifications (Notifications.ts); the leader sends, after the status write an Event belongs to. */
+  readonly notifications?: NotificationOptions;
 }
 
 /** A running controller. */
@@ -169,6 +172,7 @@ export function createController(opts: ControllerOptions): Controller {
   const routers = createTrafficRouters(opts.trafficRouters ?? [], { kube: objects, log, now });
   const providers = createMetricProviders(opts.metricProviders ?? [], { kube: objects, log, now, env: opts.env ?? {} });
   const references = new ReferenceIndex();
+  const notifier = opts.notifications !== undefined ? createNotifier(opts.notifications, { objects, writer, cache, clock, log, metrics }) : undefined;
   const pending = new Set<Promise<void>>();
   const track = (p: Promise<void>): void => {
     pending.add(p);
@@ -215,6 +219,7 @@ export function createController(opts: ControllerOptions): Controller {
     const namespace = o.metadata?.namespace ?? '';
     const involved = { apiVersion: 'argoproj.io/v1alpha1', kind: 'Rollout', metadata: { name, namespace, uid: o.metadata?.uid ?? null } };
     track(events.record(involved, 'Normal', 'RolloutAddedToInformer', `Rollout resource added to informer: ${namespace}/${name}`));
+    if (notifier !== undefined) track(notifier.events(o as Rollout, [{ type: 'Normal', reason: 'RolloutAddedToInformer' }]));
   };
   i.rollouts.onEvent((e) => {
     const key = keyOf(e.object);
@@ -293,7 +298,7 @@ export function createController(opts: ControllerOptions): Controller {
     const w = opts.workers ?? {};
     const common = { cache, writer, events, clock, log, metrics, track, signal: abort.signal };
     // Built once: a spread that adds keys costs about a microsecond in V8 11, on every reconcile otherwise.
-    const rolloutDeps = { ...common, routers, objects, routerTimeoutMs: opts.routerTimeoutMs ?? 30_000, verifyRetryMs: opts.verifyRetryMs ?? 10_000 };
+    const rolloutDeps = { ...common, routers, objects, routerTimeoutMs: opts.routerTimeoutMs ?? 30_000, verifyRetryMs: opts.verifyRetryMs ?? 10_000, ...(notifier !== undefined ? { notifier } : {}) };
     const runDeps = { ...common, objects, providers, measurementTimeoutMs: opts.measurementTimeoutMs ?? 60_000 };
     const experimentDeps = { ...common, objects };
     const loops = Promise.all([

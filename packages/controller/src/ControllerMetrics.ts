@@ -13,6 +13,11 @@ export interface ControllerMetrics {
   reconciled?(r: { readonly kind: ReconciledKind; readonly namespace: string; readonly name: string; readonly durationMs: number; readonly error: boolean }): void;
   /** The controller recorded a Kubernetes Event. */
   event?(e: { readonly kind: ReconciledKind; readonly namespace: string; readonly name: string; readonly type: string; readonly reason: string }): void;
+  /**
+   * One planned notification's final outcome, after its retries (`notification_send_success` / `_error`, the
+   * `notification_send` histogram): `type` and `reason` are the Event's (a condition trigger: `Normal` and its name).
+   */
+  notificationSent?(n: { readonly namespace: string; readonly name: string; readonly type: string; readonly reason: string; readonly durationMs: number; readonly error: boolean }): void;
   /** Every API request (for `controller_clientset_k8s_request_total`). */
   readonly requests?: RequestMetrics;
 }

@@ -14,6 +14,7 @@ import type { ControllerMetrics } from './ControllerMetrics';
 import { decodeRollout } from './Decoding';
 import { reportUnreadableRollout } from './Unreadable';
 import { executeRolloutIntents, routingContext } from './IntentExecutor';
+import type { Notifier, RecordedEvent } from './Notifications';
 import { done, retry, type ReconcileOutcome } from './ReconcileLoop';
 import { observeRollout } from './RolloutObserver';
 import type { ConfiguredRouter, TrafficRouters } from './TrafficRouters';
@@ -35,6 +36,8 @@ export interface RolloutReconcilerDeps {
   readonly verifyRetryMs?: number;
   readonly metrics: ControllerMetrics;
   readonly track: (p: Promise<void>) => void;
+  /** Notifications (Notifications.ts): sent once the reconcile's writes succeeded, with the Rollout as written. */
+  readonly notifier?: Notifier;
 }
 
 
@@ -100,13 +103,18 @@ export async function reconcileRolloutKey(key: string, deps: RolloutReconcilerDe
   // An unverified weight changes nothing in the cluster the controller watches: only asking the router again moves
   // the Rollout on, so it is asked again within verifyRetryMs.
   const requeueAfterMs = weightVerified === false ? Math.min(result.requeueAfterMs ?? Infinity, deps.verifyRetryMs ?? 10_000) : result.requeueAfterMs;
-  if (result.intents.length === 0) return done(requeueAfterMs);
+  if (result.intents.length === 0) {
+    await deps.notifier?.afterReconcile(raw, []);
+    return done(requeueAfterMs);
+  }
+  const recorded: RecordedEvent[] = [];
 
   const outcome = await executeRolloutIntents(rollout, result, routers, {
     writer: deps.writer,
     events: {
       record: (involved, type, reason, message) => {
         deps.metrics.event?.({ kind: 'Rollout', namespace, name, type, reason });
+        recorded.push({ type, reason });
         return deps.events.record(involved, type, reason, message);
       },
     },
@@ -127,8 +135,10 @@ export async function reconcileRolloutKey(key: string, deps: RolloutReconcilerDe
     const message = `${intent._tag} failed (${intent.reason}): ${error.message}`;
     deps.log.warn(message, { rollout: key, error: error._tag, retryable: error.retryable });
     deps.track(deps.events.record({ apiVersion: 'argoproj.io/v1alpha1', kind: 'Rollout', metadata: { name, namespace, uid: rollout.metadata?.uid ?? null } }, 'Warning', 'ReconcileError', message));
+    await deps.notifier?.events(raw, [{ type: 'Warning', reason: 'ReconcileError' }]);
     return retry(message);
   }
+  await deps.notifier?.afterReconcile(outcome.right.rollout ?? deps.cache.rollouts.get(namespace, name) ?? raw, recorded);
   if (outcome.right.writes > 0) deps.log.info('reconciled', { rollout: key, writes: outcome.right.writes, phase: result.status.phase ?? '', message: result.status.message ?? '', step: result.status.currentStepIndex ?? null });
   return done(requeueAfterMs);
 }
