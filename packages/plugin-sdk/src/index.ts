@@ -22,3 +22,5 @@ export type { MeasurementContext, MeasurementMetadata, MetricProvider, MetricPro
 export { createRegistry } from './Registry';
 export type { Registry } from './Registry';
 export type { Logger } from './Logger';
+export { defineStepPlugin, missingStepMethods, REQUIRED_STEP_METHODS, STEP_PLUGIN_PHASES, stepResultProblem } from './StepPlugin';
+export type { StepContext, StepExecutor, StepPlugin, StepPluginDeps, StepPluginPhase, StepResult } from './StepPlugin';

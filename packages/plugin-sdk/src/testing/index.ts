@@ -9,3 +9,5 @@ export type { FixedClock } from './FixedClock';
 export { errorOf, measureOnce, metadataOf, silentLogger, valueOf } from './MeasureOnce';
 export type { MeasureOnceOptions, MeasurementOutcome } from './MeasureOnce';
 export { eventually, expectRight } from './Assertions';
+export { describeStepPluginConformance, stepPluginConformanceChecks } from './StepPluginConformance';
+export type { StepPluginConformanceCheck, StepPluginConformanceSetup } from './StepPluginConformance';
