@@ -4,7 +4,8 @@
  * of the others, newest first, a run whose revision's ReplicaSet is gone (or being deleted) is deleted, the
  * newest Successful ones up to the first limit and the newest Failed, Error or Inconclusive ones up to the
  * second are kept, and the rest are deleted. Runs still going (no terminal phase) are never deleted here.
- * Experiments count separately from AnalysisRuns, with the same limits.
+ * Experiments count separately from AnalysisRuns, with the same limits. As upstream, the runs in use do not count
+ * against the limits (a limit of 0 keeps only those), and runs created in the same second are ordered by revision.
  */
 import { successfulRunHistoryLimitOrDefault, unsuccessfulRunHistoryLimitOrDefault, type AnalysisRun, type Experiment, type Rollout, type RolloutStatus } from '@rollouts/api';
 import type { Intent } from './Intent';
@@ -52,11 +53,22 @@ function isLive(replicaSets: RolloutObservation['replicaSets'], hash: string): b
 }
 
 const createdAt = (r: Run): number => fromRfc3339(r.metadata?.creationTimestamp ?? '') ?? 0;
+/**
+ * The Rollout revision a run was made for (annotation `rollout.argoproj.io/revision`), 0 without one. Creation
+ * timestamps have a resolution of one second, and several updates can complete within one: the revision orders
+ * those (a name would not, it carries the pod-template hash).
+ */
+const revisionOf = (r: Run): number => {
+  const n = Number(r.metadata?.annotations?.[L.REVISION] ?? '');
+  return Number.isInteger(n) && n > 0 ? n : 0;
+};
+/** Newest first: creation time, then revision, then name. */
+const newestFirst = (a: Run, b: Run): number => createdAt(b) - createdAt(a) || revisionOf(b) - revisionOf(a) || (b.metadata?.name ?? '').localeCompare(a.metadata?.name ?? '');
 
 function toDelete(runs: ReadonlyArray<Run>, inUse: ReadonlySet<string>, liveHashes: ReadonlySet<string>, successful: number, unsuccessful: number): Array<{ readonly name: string; readonly why: string }> {
   const candidates = runs
     .filter((r) => !inUse.has(r.metadata?.name ?? '') && r.metadata?.deletionTimestamp == null)
-    .sort((a, b) => createdAt(b) - createdAt(a) || (b.metadata?.name ?? '').localeCompare(a.metadata?.name ?? ''));
+    .sort(newestFirst);
   let keptOk = 0;
   let keptBad = 0;
   const out: Array<{ name: string; why: string }> = [];
@@ -76,7 +88,8 @@ function toDelete(runs: ReadonlyArray<Run>, inUse: ReadonlySet<string>, liveHash
       else out.push({ name, why: `more than unsuccessfulRunHistoryLimit ${unsuccessful} unsuccessful` });
     }
   }
-  return out;
+  // Deleted oldest first: if a deletion fails part way, what remains is the newest history.
+  return out.reverse();
 }
 
 /**
