@@ -39,11 +39,26 @@ test('a malformed plugin list is an error naming the key and the entry', async (
   expect(await bad('- [unclosed')).toContain('metricProviderPlugins: not YAML');
 });
 
-test('notifications configured: an error says none will be sent, naming the keys', async () => {
+test('notifications configured: the configuration is checked at start; problems are an error naming each key', async () => {
   const data = { 'service.slack': 'token: $slack-token', 'trigger.on-rollout-completed': '- send: [x]', 'template.x': 'message: hi', defaultTriggers: '- on-rollout-completed' };
-  expect(await checkArgoConfigMaps(reader({ 'argo-rollouts-notification-configmap': { data } }), 'argo-rollouts', registered)).toEqual([
-    { level: 'error', message: expect.stringContaining('none will be sent'), fields: { keys: 'defaultTriggers,service.slack,template.x,trigger.on-rollout-completed' } },
+  const seen: Array<Record<string, string>> = [];
+  const ok = async (d: Readonly<Record<string, string>>) => (seen.push({ ...d }), { services: ['slack'], triggers: ['on-rollout-completed'], templates: ['x'] });
+  expect(await checkArgoConfigMaps(reader({ 'argo-rollouts-notification-configmap': { data } }), 'argo-rollouts', registered, ok)).toEqual([
+    { level: 'info', message: 'ConfigMap argo-rollouts/argo-rollouts-notification-configmap: notifications configured', fields: { services: 'slack', triggers: 1, templates: 1 } },
   ]);
+  expect(seen).toEqual([data]);
+  const bad = async () => ({ problems: [{ key: 'template.x', message: 'message: unexpected "}}"' }, { key: 'service.slack', message: 'token: required' }] });
+  expect(await checkArgoConfigMaps(reader({ 'argo-rollouts-notification-configmap': { data } }), 'argo-rollouts', registered, bad)).toEqual([
+    { level: 'error', message: expect.stringContaining('no notification is sent from it until they are fixed'), fields: { problems: 'template.x: message: unexpected "}}"; service.slack: token: required' } },
+  ]);
+  const throws = async (): Promise<never> => {
+    throw new Error('403 Forbidden: secrets');
+  };
+  expect(await checkArgoConfigMaps(reader({ 'argo-rollouts-notification-configmap': { data } }), 'argo-rollouts', registered, throws)).toEqual([
+    { level: 'warn', message: 'ConfigMap argo-rollouts/argo-rollouts-notification-configmap: notification settings could not be checked at start', fields: { error: '403 Forbidden: secrets' } },
+  ]);
+  // no longer the old "not sent yet" error
+  expect(JSON.stringify(await checkArgoConfigMaps(reader({ 'argo-rollouts-notification-configmap': { data } }), 'argo-rollouts', registered))).not.toContain('none will be sent');
 });
 
 test('an unreadable ConfigMap (forbidden) is a warning naming it, not a failure', async () => {

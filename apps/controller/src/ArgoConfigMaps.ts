@@ -5,8 +5,10 @@
  *   A plugin whose name is a kind this controller registers (a built-in such as `argoproj-labs/gatewayAPI`) is
  *   served by it; any other is not loaded (loading plugins from configuration is not implemented yet), which is
  *   logged as an error naming them: Rollouts that use one are InvalidSpec, metrics that use one measure Error.
- * - `argo-rollouts-notification-configmap`: notifications are not sent by this controller yet; when the ConfigMap
- *   configures any (services, templates, triggers, subscriptions), an error says that none will be sent.
+ * - `argo-rollouts-notification-configmap` (with `argo-rollouts-notification-secret`): the controller sends the
+ *   notifications it configures (packages/controller/src/Notifications.ts). At start the configuration is parsed
+ *   once: its problems are an error naming each key (nothing is sent from a configuration with problems), else an
+ *   info line says which services, triggers and templates are configured.
  * The findings are returned as log entries (level, message, fields) for the caller to log; nothing here throws.
  */
 import { parse } from 'yaml';
@@ -20,6 +22,11 @@ export interface ConfigMapLike {
 
 /** The ConfigMap, undefined when it does not exist, or an Error (forbidden, unreachable). */
 export type ConfigMapReader = (namespace: string, name: string) => Promise<ConfigMapLike | undefined | Error>;
+
+/** Parses the notification ConfigMap's data (with the Secret the caller reads): the problems, each naming its key, or what is configured. */
+export type NotificationConfigCheck = (
+  configMapData: Readonly<Record<string, string>>,
+) => Promise<{ readonly problems: ReadonlyArray<{ readonly key: string; readonly message: string }> } | { readonly services: readonly string[]; readonly triggers: readonly string[]; readonly templates: readonly string[] }>;
 
 export interface Finding {
   readonly level: 'info' | 'warn' | 'error';
@@ -53,6 +60,7 @@ export async function checkArgoConfigMaps(
   read: ConfigMapReader,
   namespace: string,
   registered: { readonly trafficRouters: readonly string[]; readonly metricProviders: readonly string[] },
+  checkNotifications?: NotificationConfigCheck,
 ): Promise<Finding[]> {
   const findings: Finding[] = [];
   const [config, notifications] = await Promise.all([read(namespace, CONFIG_MAP), read(namespace, NOTIFICATION_CONFIG_MAP)]);
@@ -83,13 +91,30 @@ export async function checkArgoConfigMaps(
   if (notifications instanceof Error) {
     findings.push({ level: 'warn', message: `cannot read ConfigMap ${namespace}/${NOTIFICATION_CONFIG_MAP}: notification settings are not checked`, fields: { error: notifications.message } });
   } else if (notifications !== undefined) {
-    const keys = Object.keys(notifications.data ?? {}).filter((k) => /^(service|template|trigger)\./.test(k) || k === 'subscriptions' || k === 'defaultTriggers');
-    if (keys.length > 0)
-      findings.push({
-        level: 'error',
-        message: `ConfigMap ${namespace}/${NOTIFICATION_CONFIG_MAP} configures notifications, but this controller does not send notifications yet: none will be sent`,
-        fields: { keys: keys.sort().join(',') },
-      });
+    const data = notifications.data ?? {};
+    const keys = Object.keys(data).filter((k) => /^(service|template|trigger)\./.test(k) || k === 'subscriptions' || k === 'defaultTriggers');
+    if (keys.length > 0 && checkNotifications !== undefined) {
+      let checked: Awaited<ReturnType<NotificationConfigCheck>> | Error;
+      try {
+        checked = await checkNotifications(data);
+      } catch (e) {
+        checked = e instanceof Error ? e : new Error(String(e));
+      }
+      if (checked instanceof Error)
+        findings.push({ level: 'warn', message: `ConfigMap ${namespace}/${NOTIFICATION_CONFIG_MAP}: notification settings could not be checked at start`, fields: { error: checked.message } });
+      else if ('problems' in checked)
+        findings.push({
+          level: 'error',
+          message: `ConfigMap ${namespace}/${NOTIFICATION_CONFIG_MAP}: the notification configuration has problems; no notification is sent from it until they are fixed`,
+          fields: { problems: checked.problems.map((p) => `${p.key}: ${p.message}`).join('; ') },
+        });
+      else
+        findings.push({
+          level: 'info',
+          message: `ConfigMap ${namespace}/${NOTIFICATION_CONFIG_MAP}: notifications configured`,
+          fields: { services: checked.services.join(',') || '(none)', triggers: checked.triggers.length, templates: checked.templates.length },
+        });
+    }
   }
   return findings;
 }

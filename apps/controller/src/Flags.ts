@@ -49,6 +49,8 @@ export interface ControllerConfig {
   readonly awsVerifyTargetGroup: boolean;
   /** From $ROLLOUT_VERIFY_RETRY_INTERVAL (Argo's; default 10s): how often an unverified weight is checked again. */
   readonly verifyRetryMs: number;
+  /** `--self-service-notification-enabled` (Argo's): the Rollout's own namespace's notification ConfigMap/Secret send too. */
+  readonly selfServiceNotificationEnabled: boolean;
   readonly help: boolean;
   readonly version: boolean;
 }
@@ -104,6 +106,13 @@ export const FLAGS: readonly FlagSpec[] = [
     key: 'awsVerifyTargetGroup',
     default: 'false',
     help: 'ALB: wait until the AWS load balancer carries each weight (and, with TargetGroupBinding, the pods are registered) before advancing; AWS credentials from the standard chain',
+  },
+  {
+    name: 'self-service-notification-enabled',
+    kind: 'bool',
+    key: 'selfServiceNotificationEnabled',
+    default: 'false',
+    help: "notifications: also read argo-rollouts-notification-configmap/-secret from each Rollout's namespace (each sends on its own), as Argo's",
   },
   { name: 'help', aliases: ['h'], kind: 'bool', key: 'help', default: 'false', help: 'print this help' },
   { name: 'version', kind: 'bool', key: 'version', default: 'false', help: 'print the version' },

@@ -112,3 +112,16 @@ test('the sink turns reconciles, events and API requests into counters and histo
   prom.collect();
   expect(values(prom, 'rollout_info')).toEqual([]);
 });
+
+test('notification sends: notification_send_success / _error by namespace, name, type, reason; notification_send in seconds', () => {
+  const prom = fakeProm();
+  const { sink } = createPrometheusMetrics(prom, () => undefined, '1');
+  sink.notificationSent?.({ namespace: 'shop', name: 'web', type: 'Normal', reason: 'RolloutCompleted', durationMs: 120, error: false });
+  sink.notificationSent?.({ namespace: 'shop', name: 'web', type: 'Warning', reason: 'RolloutAborted', durationMs: 3000, error: true });
+  expect(values(prom, 'notification_send_success')).toEqual([{ labels: { namespace: 'shop', name: 'web', type: 'Normal', reason: 'RolloutCompleted' }, value: 1 }]);
+  expect(values(prom, 'notification_send_error')).toEqual([{ labels: { namespace: 'shop', name: 'web', type: 'Warning', reason: 'RolloutAborted' }, value: 1 }]);
+  expect(values(prom, 'notification_send')).toEqual([
+    { labels: { namespace: 'shop', name: 'web' }, value: 0.12 },
+    { labels: { namespace: 'shop', name: 'web' }, value: 3 },
+  ]);
+});

@@ -156,6 +156,11 @@ export function createPrometheusMetrics(prom: PromClient, source: () => MetricsS
     },
   };
   const events = counter('rollout_events_total', 'Kubernetes Events recorded about Rollouts.', ['namespace', 'name', 'type', 'reason']);
+  // Argo's notification series: counters labelled as rollout_events_total, histogram with Argo's buckets.
+  const notificationLabels = ['namespace', 'name', 'type', 'reason'];
+  const notificationSuccess = counter('notification_send_success', 'Notifications sent (after retries).', notificationLabels);
+  const notificationError = counter('notification_send_error', 'Notifications that could not be sent (after retries).', notificationLabels);
+  const notificationSend = new prom.Histogram({ name: 'notification_send', help: 'Notification send duration in seconds, retries included.', labelNames: ['namespace', 'name'], buckets: [0.01, 0.15, 0.25, 0.5, 1], registers });
   const requests = counter('controller_clientset_k8s_request_total', 'Requests to the Kubernetes API.', ['kind', 'namespace', 'name', 'verb', 'status_code']);
 
   return {
@@ -168,6 +173,11 @@ export function createPrometheusMetrics(prom: PromClient, source: () => MetricsS
       },
       event: (e) => {
         if (e.kind === 'Rollout') events.inc({ namespace: e.namespace, name: e.name, type: e.type, reason: e.reason });
+      },
+      notificationSent: (n) => {
+        const labels = { namespace: n.namespace, name: n.name, type: n.type, reason: n.reason };
+        (n.error ? notificationError : notificationSuccess).inc(labels);
+        notificationSend.observe({ namespace: n.namespace, name: n.name }, n.durationMs / 1000);
       },
       requests: {
         record: (r) => requests.inc({ kind: r.kind, namespace: r.namespace ?? '', name: r.name ?? '', verb: r.verb, status_code: String(r.code) }),
