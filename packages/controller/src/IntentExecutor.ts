@@ -14,6 +14,7 @@
  * | `TerminateAnalysisRun`, `TerminateExperiment` | merge patch `spec.terminate: true` |
  * | `ScaleWorkload` | merge patch of the `workloadRef` Deployment's `spec.replicas` |
  * | `EvictPod` | POST of an Eviction to `pods/<name>/eviction` (PodDisruptionBudgets apply; never a delete instead) |
+ * | `SyncEphemeralMetadata` | merge patch of the ReplicaSet's template metadata/affinity and, when asked, of its pods' labels and annotations (`EphemeralMetadataSync.ts`) |
  * | `RecordEvent` | a Kubernetes Event (never blocks, never fails the reconcile) |
  * | `UpdateStatus` | PUT of the status subresource with the observed `resourceVersion` |
  *
@@ -32,6 +33,7 @@ import { adoptable, serviceRolesOf, type Intent, type ReconcileResult } from '@r
 import { Resources, type EventRecorder, type KubeWriter, type Logger, type ResourceKind } from '@rollouts/k8s';
 import { PluginErrors, type AdditionalDestination, type KubeObjectClient, type PluginError, type RoutingContext, type TrafficRouter } from '@rollouts/plugin-sdk';
 import type { ClusterCache } from './ClusterCache';
+import { applyEphemeralMetadata } from './EphemeralMetadataSync';
 import type { ConfiguredRouter } from './TrafficRouters';
 
 /** Why a reconcile stopped: the intent that failed and the error. */
@@ -370,6 +372,8 @@ export async function executeRolloutIntents(
         }
         return E.map(() => undefined)(r);
       }
+      case 'SyncEphemeralMetadata':
+        return applyEphemeralMetadata(ns, intent, { writer, cache, log: deps.log, ...(deps.objects !== undefined ? { objects: deps.objects } : {}) });
       case 'EvictPod': {
         // The Eviction API (PodDisruptionBudgets apply: a 429 means "not now" and is retried with backoff). Never a
         // delete instead. @rollouts/k8s has no eviction call yet, so this posts to the subresource path directly.

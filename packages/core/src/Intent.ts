@@ -4,6 +4,7 @@
  * behind it, for events and logs.
  */
 import type { DeleteAnalysisRun } from './AnalysisIntent';
+import type { SyncEphemeralMetadata } from './EphemeralMetadata';
 import type { AnalysisRun, Experiment, ReplicaSet, RolloutStatus, StringMatch } from '@rollouts/api';
 
 export interface CreateReplicaSet {
@@ -161,6 +162,7 @@ export type Intent =
   | DeleteExperiment
   | ScaleWorkload
   | EvictPod
+  | SyncEphemeralMetadata
   | RecordEvent
   | UpdateStatus;
 

@@ -15,6 +15,7 @@ import {
   validateTrafficRoutingConfig,
 } from '@rollouts/api';
 import { terminateAbandoned } from './AbandonedRuns';
+import { ephemeralMetadataIntents, withoutDeleted } from './EphemeralMetadata';
 import { withoutUnparseableQuantities } from './TemplateQuantities';
 import { reconcileBlueGreen } from './BlueGreenReconcile';
 import { reconcileCanary } from './CanaryReconcile';
@@ -70,16 +71,8 @@ function computeSpecNeeds(spec: Rollout['spec']): SpecNeeds {
     if (capabilities.length === 0 && step.plugin == null) return [];
     return [{ at: `${CANARY}.steps[${i}]`, capabilities, ...(step.plugin != null ? { plugin: step.plugin.name } : {}) }];
   });
-  const notYet = (
-    [
-      [`${CANARY}.canaryMetadata`, canary?.canaryMetadata],
-      [`${CANARY}.stableMetadata`, canary?.stableMetadata],
-      [`${CANARY}.antiAffinity`, canary?.antiAffinity],
-      ['spec.strategy.blueGreen.activeMetadata', bg?.activeMetadata],
-      ['spec.strategy.blueGreen.previewMetadata', bg?.previewMetadata],
-      ['spec.strategy.blueGreen.antiAffinity', bg?.antiAffinity],
-    ] as const
-  ).flatMap(([path, value]) => (value != null ? [path] : []));
+  // (ephemeral metadata and antiAffinity are supported: EphemeralMetadata.ts)
+  const notYet: string[] = [];
   return { services, templates, steps, notYet };
 }
 
@@ -235,6 +228,8 @@ function decideRollout(obs: RolloutObservation): ReconcileResult {
   if (scaleDown.length > 0) extra.push(...scaleDown);
   const history = runHistoryDeletions(effective, obs, result.status);
   if (history.length > 0) extra.push(...history);
+  const decorations = ephemeralMetadataIntents(effective, withoutDeleted(obs.replicaSets, result.intents), result.status);
+  if (decorations.length > 0) extra.push(...decorations);
   if (restart.restartedAt !== undefined) extra.push({ _tag: 'RecordEvent', type: 'Normal', eventReason: 'RolloutRestarted', message: `Rollout restarted: every pod created after ${restart.restartedAt}`, reason: 'restart complete' });
   if (extra.length === 0 && jsonEqual(start, prev)) return restart.requeueAt === undefined ? result : withRequeue(result, restart.requeueAt - obs.now);
   // Re-decide the status write against what the cluster really holds.

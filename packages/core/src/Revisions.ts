@@ -8,6 +8,7 @@ import type { PodTemplateSpec, ReplicaSet, RolloutStatus } from '@rollouts/api';
 import type { ReconcileResult } from './Intent';
 import * as L from './Labels';
 import type { RolloutObservation } from './Observation';
+import { decorateNewTemplate } from './EphemeralMetadata';
 import { podTemplateHash } from './PodTemplateHash';
 import { rsHash, rsName, rsRevision } from './ReplicaSetView';
 import { findReplicaSetForTemplate } from './TemplateEquality';
@@ -61,9 +62,12 @@ export function resolveRevision(obs: RolloutObservation, template: PodTemplateSp
 }
 
 /** The ReplicaSet object for a new revision, owned by the Rollout. */
-export function newReplicaSet(obs: RolloutObservation, template: PodTemplateSpec, hash: string, name: string, revision: number, replicas: number): ReplicaSet {
+export function newReplicaSet(obs: RolloutObservation, ownTemplate: PodTemplateSpec, hash: string, name: string, revision: number, replicas: number): ReplicaSet {
   const ro = obs.rollout;
-  const labels = withEntry(template.metadata?.labels, L.POD_TEMPLATE_HASH, hash);
+  const labels = withEntry(ownTemplate.metadata?.labels, L.POD_TEMPLATE_HASH, hash);
+  // The role's ephemeral metadata and the anti-affinity term go into the template only (not into the hash).
+  const decorated = decorateNewTemplate(ro, obs.replicaSets, ownTemplate, hash);
+  const template = decorated.template;
   const selector = ro.spec.selector ?? {};
   return {
     apiVersion: 'apps/v1',
@@ -73,7 +77,7 @@ export function newReplicaSet(obs: RolloutObservation, template: PodTemplateSpec
       name,
       namespace: ro.metadata?.namespace ?? undefined,
       labels,
-      annotations: { [L.REVISION]: String(revision), [L.DESIRED_REPLICAS]: String(ro.spec.replicas ?? 1) },
+      annotations: { [L.REVISION]: String(revision), [L.DESIRED_REPLICAS]: String(ro.spec.replicas ?? 1), ...decorated.annotations },
       ownerReferences:
         ro.metadata?.uid != null
           ? [{ apiVersion: 'argoproj.io/v1alpha1', kind: 'Rollout', name: ro.metadata?.name ?? '', uid: ro.metadata.uid, controller: true, blockOwnerDeletion: true }]
@@ -83,7 +87,7 @@ export function newReplicaSet(obs: RolloutObservation, template: PodTemplateSpec
       replicas,
       minReadySeconds: ro.spec.minReadySeconds ?? undefined,
       selector: { ...selector, matchLabels: withEntry(selector.matchLabels, L.POD_TEMPLATE_HASH, hash) },
-      template: { ...template, metadata: { ...(template.metadata ?? {}), labels } },
+      template: { ...template, metadata: { ...(template.metadata ?? {}), labels: withEntry(template.metadata?.labels, L.POD_TEMPLATE_HASH, hash) } },
     },
   };
 }

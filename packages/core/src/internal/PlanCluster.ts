@@ -14,6 +14,7 @@
 import { POD_TEMPLATE_HASH_LABEL, parseGoDuration } from '@rollouts/api';
 import type { AnalysisRun, AnalysisTemplate, ClusterAnalysisTemplate, Experiment, ReplicaSet, Rollout, Service } from '@rollouts/api';
 import type { Intent } from '../Intent';
+import { applyMergePatch } from '../EphemeralMetadata';
 import type { ObservedWorkload, RolloutObservation, TrafficRoutingObservation } from '../Observation';
 
 /** Pods requested together: how many, and when they become ready and available (ms since the epoch). */
@@ -477,6 +478,9 @@ function applyIntent(cluster: PlanCluster, intent: Intent, ctx: ApplyContext): S
     case 'ScaleWorkload':
       if (cluster.workload === undefined) return fail('the Rollout references no workload');
       return ok({ ...cluster, workload: { ...cluster.workload, replicas: intent.replicas } });
+    case 'SyncEphemeralMetadata':
+      // The ReplicaSet's template and record change; pods are not simulated (the patch of pods is the controller's).
+      return updateReplicaSet(cluster, intent.name, (r) => ({ ...r, replicaSet: applyMergePatch(r.replicaSet, intent.replicaSetPatch) }));
     case 'EvictPod':
       // The plan models ReplicaSets, not individual pods: the observation carries none, so the core never
       // asks for an eviction here. Receiving one means the contract changed.
