@@ -18,6 +18,7 @@ import type { Notifier, RecordedEvent } from './Notifications';
 import { done, retry, type ReconcileOutcome } from './ReconcileLoop';
 import { observeRollout } from './RolloutObserver';
 import type { ConfiguredRouter, TrafficRouters } from './TrafficRouters';
+import { routerStatuses } from './RouterStatuses';
 
 type ObservedPod = NonNullable<RolloutObservation['pods']>[number];
 
@@ -98,7 +99,9 @@ export async function reconcileRolloutKey(key: string, deps: RolloutReconcilerDe
   const weightVerified = await verifyWeights(rollout, routers, deps);
   const pods = await podsForRestart(rollout, deps);
   if (E.isLeft(pods)) return retry(pods.left);
-  const obs = observeRollout(rollout, deps.cache, routers, deps.clock.now(), deps.log, weightVerified, pods.right);
+  const observed = observeRollout(rollout, deps.cache, routers, deps.clock.now(), deps.log, weightVerified, pods.right);
+  const routerStatus = await routerStatuses(rollout, routers, deps);
+  const obs = routerStatus === undefined || observed.trafficRouting === undefined ? observed : { ...observed, trafficRouting: { ...observed.trafficRouting, routerStatus } };
   const result = reconcileRollout(obs);
   // An unverified weight changes nothing in the cluster the controller watches: only asking the router again moves
   // the Rollout on, so it is asked again within verifyRetryMs.

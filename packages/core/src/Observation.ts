@@ -2,6 +2,7 @@
  * What the controller observed about one Rollout: the only input of `reconcileRollout`. Plain data, built by
  * the Kubernetes adapter from its caches (or by `planRollout` from its in-memory cluster).
  */
+import type { RouterStatusFragment } from './RouterStatus';
 import type { AnalysisRun, AnalysisTemplate, ClusterAnalysisTemplate, Experiment, ReplicaSet, Rollout, Service } from '@rollouts/api';
 import type { PodTemplateSpec } from '@rollouts/api';
 
@@ -38,6 +39,8 @@ export interface TrafficRoutingObservation {
    * (`undefined` when no router verifies).
    */
   readonly weightVerified?: boolean;
+  /** What the routers reported for the status (`status.alb`, `status.albs`); see RouterStatus.ts. */
+  readonly routerStatus?: RouterStatusFragment;
 }
 
 /** A pod as the restart logic sees it (from the adapter's pod cache). */

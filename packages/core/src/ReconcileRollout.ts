@@ -22,6 +22,7 @@ import { reconcileCanary } from './CanaryReconcile';
 import { RECONCILIATION_ERROR, removeCondition, setCondition } from './Conditions';
 import type { Intent, ReconcileResult } from './Intent';
 import { runHistoryDeletions } from './RunHistory';
+import { withRouterStatus } from './RouterStatus';
 import { planRestart } from './Restart';
 import type { RolloutObservation } from './Observation';
 import { jsonEqual } from './internal/DeepEqual';
@@ -177,15 +178,15 @@ export function reconcileRollout(obs: RolloutObservation): ReconcileResult {
   // (TemplateQuantities.ts); the Rollout says which, when an update starts from such a template.
   const own = obs.rollout.spec.template;
   const cleaned = own != null ? withoutUnparseableQuantities(own) : undefined;
-  if (cleaned === undefined || cleaned.dropped.length === 0) return decideRollout(obs);
+  if (cleaned === undefined || cleaned.dropped.length === 0) return withRouterStatus(obs, decideRollout(obs));
   const result = decideRollout({ ...obs, rollout: { ...obs.rollout, spec: { ...obs.rollout.spec, template: cleaned.template } } });
-  if (result.status.currentPodHash === (obs.rollout.status?.currentPodHash ?? undefined)) return result;
+  if (result.status.currentPodHash === (obs.rollout.status?.currentPodHash ?? undefined)) return withRouterStatus(obs, result);
   const message = `Kubernetes cannot decode ${cleaned.dropped.length === 1 ? 'this field' : 'these fields'} of the pod template, which ${cleaned.dropped.length === 1 ? 'is' : 'are'} left out of the ReplicaSet (as Argo Rollouts does): ${cleaned.dropped.join('; ')}`;
   const warning: Intent = { _tag: 'RecordEvent', type: 'Warning', eventReason: 'InvalidPodTemplateField', message, reason: message };
   const intents = result.intents.slice();
   const at = intents.findIndex((i) => i._tag === 'UpdateStatus');
   intents.splice(at < 0 ? intents.length : at, 0, warning);
-  return { ...result, intents };
+  return withRouterStatus(obs, { ...result, intents });
 }
 
 function decideRollout(obs: RolloutObservation): ReconcileResult {

@@ -10,6 +10,7 @@ import type { TaskEither } from 'fp-ts/lib/TaskEither';
 import type { KubeObjectClient } from './KubeObjectClient';
 import type { PluginError } from './PluginError';
 import type { Logger } from './Logger';
+import type { RouterStatus } from './RouterStatus';
 
 /** Where traffic goes besides canary and stable (experiment templates with a weight). */
 export interface AdditionalDestination {
@@ -73,6 +74,12 @@ export interface TrafficRouter {
    * `setWeight`. A router that routes by Service name (NGINX, ALB, SMI) has no hashes to follow and answers `right`.
    */
   updateHash(ctx: RoutingContext, canaryPodHash: string, stablePodHash: string, additional: ReadonlyArray<AdditionalDestination>): TaskEither<PluginError, void>;
+  /**
+   * What this router reports into the Rollout's status (`status.alb` / `status.albs` for the ALB router), asked on
+   * every reconcile of a Rollout it routes for; `undefined` when it has nothing to report (the status keeps what it
+   * had). See RouterStatus.ts for the fields a router may report.
+   */
+  status?(ctx: RoutingContext): TaskEither<PluginError, RouterStatus | undefined>;
 }
 
 /** What a router plugin gets to build itself. */

@@ -24,3 +24,4 @@ export type { Registry } from './Registry';
 export type { Logger } from './Logger';
 export { defineStepPlugin, missingStepMethods, REQUIRED_STEP_METHODS, STEP_PLUGIN_PHASES, stepResultProblem } from './StepPlugin';
 export type { StepContext, StepExecutor, StepPlugin, StepPluginDeps, StepPluginPhase, StepResult } from './StepPlugin';
+export { mergeRouterStatuses, ROUTER_STATUS_FIELDS, type RouterStatus, type RouterStatusField } from './RouterStatus';

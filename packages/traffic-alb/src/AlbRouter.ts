@@ -28,6 +28,7 @@ import {
   weightedAction,
   withManagedKeys,
 } from './AlbAction';
+import { albStatus } from './AlbStatus';
 import { resourceTagOf, RESOURCE_TAG, type TargetGroupReader } from './TargetGroupReader';
 
 const INGRESS_API = 'networking.k8s.io/v1';
@@ -48,7 +49,7 @@ interface Desired {
 export interface AlbRouterOptions {
   /**
    * Reads the target groups from AWS. With it the router has `verifyWeight` (Argo's
-   * `--aws-verify-target-group`); without it the router has no `verifyWeight` at all.
+   * `--aws-verify-target-group`) and reports `status.alb` / `status.albs`; without it the router has neither.
    */
   readonly targetGroups?: TargetGroupReader;
 }
@@ -161,7 +162,7 @@ function makeAlbRouter(kube: KubeObjectClient, log: Logger, config: ALBTrafficRo
     },
   };
   if (reader === undefined) return router;
-  return { ...router, verifyWeight: (ctx, weight, additional) => verify(reader, config, ctx, weight, additional, read) };
+  return { ...router, verifyWeight: (ctx, weight, additional) => verify(reader, config, ctx, weight, additional, read), status: (ctx) => albStatus(reader, config, ctx, read) };
 }
 
 /**

@@ -27,6 +27,17 @@ export interface TargetGroupWeight {
  */
 export interface TargetGroupReader {
   targetGroups(dnsName: string, signal: AbortSignal): TaskEither<PluginError, ReadonlyArray<TargetGroupWeight> | undefined>;
+  /**
+   * The load balancer whose DNS name is `dnsName` (`DescribeLoadBalancers`), `undefined` when AWS knows none. Optional:
+   * without it `status.alb` names the target groups but not the load balancer.
+   */
+  loadBalancer?(dnsName: string, signal: AbortSignal): TaskEither<PluginError, LoadBalancerRef | undefined>;
+}
+
+/** A load balancer as `status.alb.loadBalancer` names it. */
+export interface LoadBalancerRef {
+  readonly name: string;
+  readonly arn: string;
 }
 
 /** The {@link RESOURCE_TAG} value of the target group for `service`:`port` behind `ingress`. */

@@ -5,4 +5,5 @@ export { albRouter } from './AlbRouter';
 export type { AlbRouterOptions } from './AlbRouter';
 export { actionKey, conditionsKey, DEFAULT_ANNOTATION_PREFIX, MANAGED_ANNOTATIONS, USE_ANNOTATION } from './AlbAction';
 export { RESOURCE_TAG, resourceTagOf } from './TargetGroupReader';
-export type { TargetGroupReader, TargetGroupWeight } from './TargetGroupReader';
+export type { LoadBalancerRef, TargetGroupReader, TargetGroupWeight } from './TargetGroupReader';
+export { loadBalancerFullName, targetGroupFullName } from './AlbStatus';
