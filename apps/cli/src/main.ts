@@ -3,7 +3,8 @@
  * tests drive it in-process exactly as a user would.
  *
  * Offline: `lint` and `plan`. Against a cluster (kubeconfig as kubectl reads it): `get`, `list`, `status`,
- * `promote`, `pause`, `resume`, `abort`, `retry`, `restart`, `set image`, `undo`, `create`, `terminate`.
+ * `promote`, `pause`, `resume`, `abort`, `retry`, `restart`, `set image`, `undo`, `create`, `terminate`,
+ * `notifications` (trigger get|run, template get|notify).
  * Exit codes: 0 success; 1 problems found, a failed command or a Degraded rollout; 2 usage or unreadable files.
  */
 import { Command, CommanderError } from 'commander';
@@ -12,6 +13,7 @@ import { registerActions } from './CommandsActions';
 import { registerCreate } from './CommandsCreate';
 import { registerGet } from './CommandsGet';
 import { registerList } from './CommandsList';
+import { registerNotifications } from './CommandsNotifications';
 import { complete, packageVersion, registerMeta } from './CommandsMeta';
 import { registerStatus } from './CommandsStatus';
 import { formatProblem, isError, lintDocuments } from './Lint';
@@ -88,6 +90,7 @@ export function buildProgram(io: Io, setExit: (code: number) => void, globals: C
   registerActions(program, ctx, setExit);
   registerCreate(program, ctx, setExit);
   registerMeta(program, ctx, setExit);
+  registerNotifications(program, ctx, setExit);
 
   // Every command group and command reports its own usage errors through exitOverride.
   const inherit = (c: Command) => {
