@@ -15,6 +15,7 @@ import { checkArgoConfigMaps, type ConfigMapReader } from './ArgoConfigMaps';
 import type { Logger, MetricProviderPlugin, TrafficRouterPlugin } from '@rollouts/plugin-sdk';
 import { probe, serveEndpoints, type Endpoints } from './Endpoints';
 import type { ControllerConfig } from './Flags';
+import { DEFAULT_PLUGIN_DIR, loadConfiguredPlugins, type PluginLoaderOptions } from './PluginLoader';
 import { firstPartyMetricProviders, firstPartyTrafficRouters } from './Plugins';
 import { createPrometheusMetrics, loadPromClient } from './PrometheusMetrics';
 
@@ -40,6 +41,10 @@ export interface ControllerAppOptions {
   readonly apiCheckTimeoutMs?: number;
   /** Read Argo's plugin and notification ConfigMaps at start and log what is not served (default true). */
   readonly checkArgoConfigMaps?: boolean;
+  /** Load the plugins named in argo-rollouts-config before composing (default true; a failure throws, naming the plugin). */
+  readonly loadConfiguredPlugins?: boolean;
+  /** How https:// plugin locations are fetched (default: axios with the system's CAs); tests trust their own CA here. */
+  readonly pluginDownload?: PluginLoaderOptions['download'];
 }
 
 export interface ControllerApp {
@@ -69,6 +74,29 @@ export function describeUnsynced(unsynced: ReadonlyArray<{ readonly kind: string
   return [...groups].map(([cause, kinds]) => `${kinds.join(', ')} (${cause})`).join('; ');
 }
 
+/** The plugins argo-rollouts-config names, read in the controller's namespace (bounded by apiCheckTimeoutMs). */
+async function loadPlugins(o: ControllerAppOptions, kubeConfig: KubeConfig, routers: ReadonlyArray<TrafficRouterPlugin<any>>, providers: ReadonlyArray<MetricProviderPlugin<any>>) {
+  const kube = createKubeObjectClient(kubeConfig, { log: o.log });
+  const timeoutMs = o.apiCheckTimeoutMs ?? 5_000;
+  const read = async <T>(kind: string, namespace: string, name: string): Promise<T | undefined | Error> => {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<Error>((resolve) => (timer = setTimeout(() => resolve(new Error(`no answer from the API server within ${timeoutMs} ms`)), timeoutMs)));
+    const got = kube.get({ apiVersion: 'v1', kind, namespace, name })().then((r) => (r._tag === 'Right' ? (r.right as T | undefined) : new Error(r.left.message)));
+    return Promise.race([got, timeout]).finally(() => clearTimeout(timer));
+  };
+  return loadConfiguredPlugins({
+    namespace: o.config.leaderElectionNamespace,
+    readConfigMap: (namespace, name) => read('ConfigMap', namespace, name),
+    readSecret: (namespace, name) => read('Secret', namespace, name),
+    pluginDir: o.config.pluginDir ?? DEFAULT_PLUGIN_DIR,
+    builtIn: { trafficRouters: routers.map((p) => p.kind), metricProviders: providers.map((p) => p.kind) },
+    log: o.log,
+    deps: { kube, log: o.log, now: () => Date.now(), env: o.env },
+    stepPluginsSupported: false,
+    ...(o.pluginDownload !== undefined ? { download: o.pluginDownload } : {}),
+  });
+}
+
 /** Load the kubeconfig, compose, listen, and start (resolves once the caches are synced). Throws on a start-up error. */
 export async function startControllerApp(o: ControllerAppOptions): Promise<ControllerApp> {
   const app = await openControllerApp(o);
@@ -91,8 +119,15 @@ export async function openControllerApp(o: ControllerAppOptions): Promise<Contro
   const metrics = prom instanceof Error ? undefined : createPrometheusMetrics(prom, () => controller, VERSION);
   const identity = `${o.env['POD_NAME'] ?? hostname()}_${randomBytes(4).toString('hex')}`;
   const settings = { trafficSplitApiVersion: c.trafficSplitApiVersion, traefikApiGroup: c.traefikApiGroup, ambassadorApiVersion: c.ambassadorApiVersion, awsVerifyTargetGroup: c.awsVerifyTargetGroup, env: o.env };
-  const trafficRouters = [...firstPartyTrafficRouters(settings), ...(o.trafficRouters ?? [])];
-  const metricProviders = [...firstPartyMetricProviders(settings), ...(o.metricProviders ?? [])];
+  const builtInRouters = [...firstPartyTrafficRouters(settings), ...(o.trafficRouters ?? [])];
+  const builtInProviders = [...firstPartyMetricProviders(settings), ...(o.metricProviders ?? [])];
+  // Third-party plugins named in Argo's argo-rollouts-config (PluginLoader.ts): loaded before the controller is
+  // composed; a plugin that cannot be loaded throws here, naming it, and the start stops.
+  const configured = o.loadConfiguredPlugins === false ? undefined : await loadPlugins(o, kubeConfig, builtInRouters, builtInProviders);
+  const trafficRouters = [...builtInRouters, ...(configured?.trafficRouters ?? [])];
+  const metricProviders = [...builtInProviders, ...(configured?.metricProviders ?? [])];
+  // TODO(integrator): once ControllerOptions.stepPlugins lands, pass `stepPlugins: configured?.stepPlugins` to
+  // createController and set stepPluginsSupported in loadPlugins.
   controller = createController({
     kubeConfig,
     log,

@@ -51,6 +51,8 @@ export interface ControllerConfig {
   readonly verifyRetryMs: number;
   /** `--self-service-notification-enabled` (Argo's): the Rollout's own namespace's notification ConfigMap/Secret send too. */
   readonly selfServiceNotificationEnabled: boolean;
+  /** Where plugins named in argo-rollouts-config are unpacked (`--plugin-dir`, else $ROLLOUTS_PLUGIN_DIR, else /tmp/rollouts-plugins). */
+  readonly pluginDir?: string;
   readonly help: boolean;
   readonly version: boolean;
 }
@@ -114,6 +116,7 @@ export const FLAGS: readonly FlagSpec[] = [
     default: 'false',
     help: "notifications: also read argo-rollouts-notification-configmap/-secret from each Rollout's namespace (each sends on its own), as Argo's",
   },
+  { name: 'plugin-dir', kind: 'string', key: 'pluginDir', help: 'where plugins named in the argo-rollouts-config ConfigMap are unpacked (default: $ROLLOUTS_PLUGIN_DIR, else /tmp/rollouts-plugins)' },
   { name: 'help', aliases: ['h'], kind: 'bool', key: 'help', default: 'false', help: 'print this help' },
   { name: 'version', kind: 'bool', key: 'version', default: 'false', help: 'print the version' },
 ];
@@ -189,6 +192,7 @@ export function parseFlags(argv: readonly string[], env: Readonly<Record<string,
     if (ms === undefined || ms <= 0) return E.left(`$ROLLOUT_VERIFY_RETRY_INTERVAL: "${verifyRetry}" is not a positive duration such as 10s`);
     values['verifyRetryMs'] = ms;
   } else values['verifyRetryMs'] = 10_000;
+  values['pluginDir'] ??= env['ROLLOUTS_PLUGIN_DIR'] !== undefined && env['ROLLOUTS_PLUGIN_DIR'] !== '' ? env['ROLLOUTS_PLUGIN_DIR'] : '/tmp/rollouts-plugins';
   values['leaderElectionNamespace'] ??= podNamespace !== undefined && podNamespace !== '' ? podNamespace : 'argo-rollouts';
   const c = values as unknown as ControllerConfig;
   if (c.leaderElect && !(c.leaseDurationMs > c.renewDeadlineMs && c.renewDeadlineMs > c.retryPeriodMs))

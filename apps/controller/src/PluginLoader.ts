@@ -15,7 +15,7 @@
  * A location is an npm tarball (`npm pack`: unpacked into `<plugin dir>/<name>/`) or an ES module file, either
  * `file://` (inside the image) or `https://` (downloaded, with `headersFrom` Secrets as request headers, and checked
  * against `sha256`). The module's default export must be a `defineTrafficRouter` / `defineMetricProvider` /
- * `defineStepPlugin` value whose `kind` is the configured `name`, built against the same major version of
+ * `defineStepPlugin` value whose `kind` (a step plugin's `name`) is the configured `name`, built against the same major version of
  * `@rollouts/plugin-sdk` as this controller: the package declares it in package.json (`peerDependencies` or
  * `dependencies` on `@rollouts/plugin-sdk`, one major such as `^0.1.0`), a lone module file as `sdkVersion` on its
  * default export. A tarball's plugin resolves `@rollouts/plugin-sdk`, `@rollouts/api` and `fp-ts` to the controller's
@@ -33,7 +33,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import * as vm from 'node:vm';
 import { gunzipSync } from 'node:zlib';
 import { parse } from 'yaml';
-import type { Logger, MetricProviderPlugin, ProviderDeps, TrafficRouterPlugin } from '@rollouts/plugin-sdk';
+import type { Logger, MetricProviderPlugin, ProviderDeps, StepPlugin, TrafficRouterPlugin } from '@rollouts/plugin-sdk';
 import type { ConfigMapReader } from './ArgoConfigMaps';
 
 export const PLUGIN_CONFIG_MAP = 'argo-rollouts-config';
@@ -68,16 +68,10 @@ export interface PluginEntry {
   readonly headersFrom: readonly string[];
 }
 
-/** What a step plugin looks like to the loader (its SPI lives in `@rollouts/plugin-sdk`: `defineStepPlugin`). */
-export interface StepPluginLike {
-  readonly kind: string;
-  make(...args: never[]): unknown;
-}
-
 export interface LoadedPlugins {
   readonly trafficRouters: ReadonlyArray<TrafficRouterPlugin<any>>;
   readonly metricProviders: ReadonlyArray<MetricProviderPlugin<any>>;
-  readonly stepPlugins: ReadonlyArray<StepPluginLike>;
+  readonly stepPlugins: ReadonlyArray<StepPlugin<any>>;
   /** Configured names served by a built-in implementation instead (not loaded). */
   readonly builtIn: readonly string[];
 }
@@ -336,13 +330,17 @@ function describe(v: unknown): string {
 
 const WHAT: Record<PluginKey, string> = { trafficRouterPlugins: 'defineTrafficRouter', metricProviderPlugins: 'defineMetricProvider', stepPlugins: 'defineStepPlugin' };
 
+/** The field that names a plugin: `kind` for routers and providers, `name` for step plugins (as the SDK's types have it). */
+const idField = (key: PluginKey): 'kind' | 'name' => (key === 'stepPlugins' ? 'name' : 'kind');
+
 /** Why `v` is not a plugin of `key`'s kind (undefined: it is). */
 function shapeProblem(key: PluginKey, v: unknown): string | undefined {
   if (!isRecord(v)) return `its default export is ${describe(v)}, not a ${WHAT[key]}(...) value`;
   const missing: string[] = [];
-  if (typeof v['kind'] !== 'string' || v['kind'] === '') missing.push('kind (a string)');
+  const id = idField(key);
+  if (typeof v[id] !== 'string' || v[id] === '') missing.push(`${id} (a string)`);
   if (typeof v['make'] !== 'function') missing.push('make (a function)');
-  if (key !== 'stepPlugins' && !(isRecord(v['configCodec']) && isRecord(v['configCodec']['node']))) missing.push('configCodec (a Codec of @rollouts/api)');
+  if (!(isRecord(v['configCodec']) && isRecord(v['configCodec']['node']))) missing.push('configCodec (a Codec of @rollouts/api)');
   return missing.length > 0 ? `its default export is not a ${WHAT[key]}(...) value: it lacks ${missing.join(', ')}` : undefined;
 }
 
@@ -364,7 +362,7 @@ export async function loadConfiguredPlugins(o: PluginLoaderOptions): Promise<Loa
   const hostMajor = majorOf(hostVersion);
   const trafficRouters: Array<TrafficRouterPlugin<any>> = [];
   const metricProviders: Array<MetricProviderPlugin<any>> = [];
-  const stepPlugins: StepPluginLike[] = [];
+  const stepPlugins: Array<StepPlugin<any>> = [];
   const builtIn: string[] = [];
   const builtInOf: Record<PluginKey, readonly string[]> = { trafficRouterPlugins: o.builtIn.trafficRouters, metricProviderPlugins: o.builtIn.metricProviders, stepPlugins: o.builtIn.stepPlugins ?? [] };
 
@@ -396,8 +394,9 @@ export async function loadConfiguredPlugins(o: PluginLoaderOptions): Promise<Loa
     if (isRecord(value) && !('kind' in value) && 'default' in value) value = value['default'];
     const problem = shapeProblem(e.key, value);
     if (problem !== undefined) fail(`${entry}: ${problem}`);
-    const plugin = value as Record<string, unknown> & { kind: string; make: (deps: unknown) => unknown };
-    if (plugin.kind !== e.name) fail(`its kind is "${plugin.kind}", the ConfigMap names it "${e.name}" (the name must be the plugin's kind: the key Rollouts and metrics use)`);
+    const plugin = value as Record<string, unknown> & { make: (deps: unknown) => unknown };
+    const id = idField(e.key);
+    if (plugin[id] !== e.name) fail(`its ${id} is "${String(plugin[id])}", the ConfigMap names it "${e.name}" (the name must be the plugin's ${id}: the key Rollouts${e.key === 'metricProviderPlugins' ? ' and metrics' : ''} use)`);
 
     const declared =
       typeof plugin['sdkVersion'] === 'string'
@@ -410,14 +409,14 @@ export async function loadConfiguredPlugins(o: PluginLoaderOptions): Promise<Loa
 
     try {
       const made = plugin.make(o.deps);
-      if (e.key !== 'stepPlugins' && typeof made !== 'function') fail(`make(deps) returned ${describe(made)}, not a function from config to ${e.key === 'trafficRouterPlugins' ? 'router' : 'provider'}`);
+      if (typeof made !== 'function') fail(`make(deps) returned ${describe(made)}, not a function from config to ${e.key === 'trafficRouterPlugins' ? 'router' : e.key === 'metricProviderPlugins' ? 'provider' : 'step executor'}`);
     } catch (err) {
       if (err instanceof PluginLoadError) throw err;
       fail(`throws at registration (make): ${messageOf(err)}`);
     }
     if (e.key === 'trafficRouterPlugins') trafficRouters.push(plugin as unknown as TrafficRouterPlugin<any>);
     else if (e.key === 'metricProviderPlugins') metricProviders.push(plugin as unknown as MetricProviderPlugin<any>);
-    else stepPlugins.push(plugin as unknown as StepPluginLike);
+    else stepPlugins.push(plugin as unknown as StepPlugin<any>);
     o.log.info(`plugin ${e.name} loaded`, { plugin: e.name, key: e.key, location: e.location, module: entry, sdk: declared!.range, tookMs: Date.now() - t0 });
   }
   return { trafficRouters, metricProviders, stepPlugins, builtIn };
