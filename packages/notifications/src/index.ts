@@ -1,2 +1,20 @@
 // @rollouts/notifications (being written: the engine, the services, the delivery).
 export type * from './Types';
+// The engine (configuration, templates, triggers, subscriptions).
+export {
+  notificationEngine,
+  planForEvent,
+  planForConditions,
+  renderNotification,
+  destinationsByTrigger,
+  templateVars,
+  triggerForReason,
+  notifiedKey,
+  hashCondition,
+  ANNOTATION_PREFIX,
+  NOTIFIED_ANNOTATION,
+  NOTIFIED_MAX_ENTRIES,
+} from './Engine';
+export { parseNotificationConfig, CONDITION_VARIABLES } from './Config';
+export { BUILTIN_TEMPLATES, BUILTIN_TRIGGERS } from './Builtins';
+export { SPRIG_FUNCTIONS } from './template/Funcs';
