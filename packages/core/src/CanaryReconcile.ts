@@ -20,6 +20,7 @@
 import { abortScaleDownDelaySecondsOrDefault, type CanaryStep, type PodTemplateSpec, type ReplicaSet, type RolloutStatus, type TrafficWeights } from '@rollouts/api';
 import { canaryScaleAtStep, countsFor, findRun, type CanaryUpdate } from './CanaryUpdate';
 import { advanceSteps, describeStep, settleStepWork, weightAtStep } from './CanarySteps';
+import { applyStepPluginResults } from './CanaryPluginSteps';
 import { handBack, reconcileServices, reconcileWeights } from './CanaryTraffic';
 import { canaryFenceposts } from './Fenceposts';
 import type { ReconcileResult } from './Intent';
@@ -209,6 +210,8 @@ function observeUpdate(obs: RolloutObservation, template: PodTemplateSpec, deadl
     stepRun: restart ? undefined : (prev.canary?.currentStepAnalysisRunStatus ?? undefined),
     backgroundRun: isNewUpdate ? undefined : (prev.canary?.currentBackgroundAnalysisRunStatus ?? undefined),
     currentExperiment: restart ? undefined : (prev.canary?.currentExperiment ?? undefined),
+    // A new update starts without the last one's plugin step entries (upstream: "status is not used on a new rollout").
+    stepPluginStatuses: isNewUpdate ? [] : (prev.canary?.stepPluginStatuses ?? []).slice(),
     abortMessage: undefined,
     invalidMessage: undefined,
     progressingReason: undefined,
@@ -223,6 +226,7 @@ function observeUpdate(obs: RolloutObservation, template: PodTemplateSpec, deadl
   // Upstream records it whenever the Rollout's revision changes, the first deploy (revision 1) included.
   if (isNewUpdate) plan.event('RolloutUpdated', `Rollout updated to revision ${newRevision}`);
 
+  applyStepPluginResults(u);
   if (retryIfAbortCleared(u)) restartSteps(u);
   if (clearForFullPromotion(u)) stopStepWork(u);
   abortForDeadline(u, deadlineAbort);
@@ -236,6 +240,7 @@ function observeUpdate(obs: RolloutObservation, template: PodTemplateSpec, deadl
 /** Retry: the steps start again. */
 function restartSteps(u: CanaryUpdate): void {
   u.stepIndex = 0;
+  u.stepPluginStatuses = [];
   stopStepWork(u);
 }
 
@@ -484,6 +489,7 @@ function canaryStatus(u: CanaryUpdate, promoted: boolean, olds: ReadonlyArray<Re
     currentExperiment: u.currentExperiment,
     weights,
     stablePingPong: stablePingPong ?? prev.canary?.stablePingPong ?? undefined,
+    stepPluginStatuses: u.stepPluginStatuses.length > 0 ? u.stepPluginStatuses : undefined,
   };
   const draft: RolloutStatus = {
     abort: u.abort ? true : undefined,

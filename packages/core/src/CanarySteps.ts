@@ -12,6 +12,7 @@ import * as L from './Labels';
 import { mergedMaps } from './internal/Records';
 import { TERMINAL_RUN_PHASES as TERMINAL, followable, followOrCreateRun, freeName, inFamily, ownerVersionAnnotation, revisionObjectName, runAbortMessage, runVerdict, sameSpec } from './RolloutAnalysisRuns';
 import { analysisRunPhaseEvent } from './RolloutStatusPhase';
+import { pluginStep } from './CanaryPluginSteps';
 import { fromRfc3339 } from './Time';
 
 /** A one-line description of a step, for messages (`setWeight: 20`, `pause: 30s`, `analysis`). */
@@ -159,6 +160,7 @@ function evalStep(u: CanaryUpdate, step: CanaryStep, index: number, template: Po
     return judgeRun(r.right, 'Step-based');
   }
   if (step.experiment != null) return experimentOutcome(u, step.experiment, index, template);
+  if (step.plugin != null) return pluginStep(u, step.plugin, index);
   return { _tag: 'Invalid', message: `${where(u, index)} (${describeStep(step)}) cannot be executed` };
 }
 

@@ -4,7 +4,7 @@
  * traffic, status). Every phase of `reconcileCanary` reads and writes this record and nothing else, so what a
  * phase may change is visible in its signature and in this type.
  */
-import type { AnalysisRun, CanaryStep, IntOrString, ReplicaSet, Rollout, RolloutAnalysisRunStatus, RolloutStatus, TrafficWeights } from '@rollouts/api';
+import type { AnalysisRun, CanaryStep, IntOrString, ReplicaSet, Rollout, RolloutAnalysisRunStatus, RolloutStatus, StepPluginStatus, TrafficWeights } from '@rollouts/api';
 import { canaryReplicaCounts } from './CanaryReplicas';
 import type { IntentPlan } from './IntentPlan';
 import type { UpdateProgress } from './RolloutUpdate';
@@ -84,6 +84,8 @@ export interface CanaryUpdate extends UpdateProgress {
   stepRun: RolloutAnalysisRunStatus | undefined;
   backgroundRun: RolloutAnalysisRunStatus | undefined;
   currentExperiment: string | undefined;
+  /** `status.canary.stepPluginStatuses`, with this reconcile's plugin answers merged in (StepPlugins.ts). */
+  stepPluginStatuses: StepPluginStatus[];
   /** The update completed in this reconcile; the stable before it (it keeps its pods for scaleDownDelaySeconds). */
   promotedNow: boolean;
   oldStableRS: ReplicaSet | undefined;

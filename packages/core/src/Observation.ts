@@ -5,6 +5,7 @@
 import type { RouterStatusFragment } from './RouterStatus';
 import type { AnalysisRun, AnalysisTemplate, ClusterAnalysisTemplate, Experiment, ReplicaSet, Rollout, Service } from '@rollouts/api';
 import type { PodTemplateSpec } from '@rollouts/api';
+import type { StepPluginCallResult, StepPluginTiming } from './StepPlugins';
 
 /** The object a `workloadRef` points at, resolved by the adapter. */
 export interface ObservedWorkload {
@@ -74,8 +75,14 @@ export interface RolloutObservation {
   /** Present when `spec.workloadRef` is set and the object exists. */
   readonly workload?: ObservedWorkload;
   readonly trafficRouting?: TrafficRoutingObservation;
-  /** Step plugins registered with the controller, by name. */
+  /** Step plugins registered with the controller, by name (disabled ones included). */
   readonly stepPlugins?: ReadonlyArray<string>;
+  /** Step plugins configured but disabled: their steps are skipped (StepPlugins.ts). */
+  readonly disabledStepPlugins?: ReadonlyArray<string>;
+  /** What the plugin calls `stepPluginCalls` asked for answered, made just before this reconcile. */
+  readonly stepPluginResults?: ReadonlyArray<StepPluginCallResult>;
+  /** Backoffs between step plugin runs (default Argo's: DEFAULT_STEP_PLUGIN_TIMING). */
+  readonly stepPluginTiming?: StepPluginTiming;
   /** Now, in milliseconds since the epoch. The only clock the core sees. */
   readonly now: number;
 }

@@ -190,3 +190,5 @@ export type { ExperimentObservation } from './ExperimentObservation';
 export type { CreateService, DeleteService, ExperimentIntent, ExperimentReconcileResult, UpdateExperimentStatus } from './ExperimentIntent';
 export { rolloutServiceRoles, serviceRolesOf } from './ServiceRoles';
 export type { ServiceRoles } from './ServiceRoles';
+export { DEFAULT_STEP_PLUGIN_TIMING, goDurationString, mergeStepPluginResults, pluginStepOutcome, stepPluginCalls } from './StepPlugins';
+export type { PluginStepOutcome, StepPluginCall, StepPluginCallOptions, StepPluginCallResult, StepPluginOperation, StepPluginTiming, StepPluginTransition } from './StepPlugins';
