@@ -192,7 +192,8 @@ export function secretsOf(instance: ServiceInstance, keys: ReadonlyArray<string>
     }
     if (u.protocol !== 'http:' && u.protocol !== 'https:') continue;
     for (const v of u.searchParams.values()) if (v.length >= 4) out.push(v);
-    for (const seg of u.pathname.split('/')) if (seg.length >= 8) out.push(decodeURIComponent(seg));
+    // Path segments that look like keys (long, or several digits), not words such as "workflows" or "webhookb2".
+    for (const seg of u.pathname.split('/')) if (seg.length >= 16 || (seg.length >= 8 && (seg.match(/\d/g) ?? []).length >= 3)) out.push(decodeURIComponent(seg));
     if (u.password !== '') out.push(decodeURIComponent(u.password));
   }
   return out;

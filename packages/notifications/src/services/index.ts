@@ -10,6 +10,7 @@ import { googleChatService } from './GoogleChat';
 import { grafanaService } from './Grafana';
 import { mattermostService } from './Mattermost';
 import { opsgenieService } from './Opsgenie';
+import { pagerDutyService } from './PagerDuty';
 import { pagerDutyV2Service } from './PagerDutyV2';
 import { createSlackService } from './Slack';
 import { teamsService } from './Teams';
@@ -25,6 +26,7 @@ export const notificationServices: ReadonlyArray<NotificationService> = [
   mattermostService,
   googleChatService,
   pagerDutyV2Service,
+  pagerDutyService,
   opsgenieService,
   createGitHubService(),
   grafanaService,
@@ -37,7 +39,7 @@ export function serviceFor(type: string): NotificationService | undefined {
   return byType.get(type);
 }
 
-export { createGitHubService, createSlackService, emailService, googleChatService, grafanaService, mattermostService, opsgenieService, pagerDutyV2Service, teamsService, teamsWorkflowsService, webhookService };
+export { createGitHubService, createSlackService, emailService, googleChatService, grafanaService, mattermostService, opsgenieService, pagerDutyService, pagerDutyV2Service, teamsService, teamsWorkflowsService, webhookService };
 export { parseGoDuration, webhookBackoff, WEBHOOK_DEFAULTS } from './Webhook';
 export { emailRecipients } from './Email';
 export { appJwt, repoOf } from './GitHub';

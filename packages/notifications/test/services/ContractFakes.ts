@@ -224,3 +224,17 @@ export function gitHubFake(opts: { appId: string; installationId: string; public
     return { status: 404, body: JSON.stringify({ message: 'Not Found' }) };
   });
 }
+
+/** PagerDuty REST API: POST /incidents with "Token token=" and From, 201 with the incident. */
+export function pagerDutyRestFake(token: string, from: string): Promise<ContractFake> {
+  return startContractFake('pagerduty', (req, json) => {
+    if (req.method !== 'POST' || req.url !== '/incidents') return `${req.method} ${req.url}`;
+    if (req.headers['authorization'] !== `Token token=${token}`) return { status: 401, body: JSON.stringify({ error: { message: 'Unauthorized', code: 2006 } }) };
+    if (req.headers['from'] !== from) return { status: 400, body: JSON.stringify({ error: { message: 'Invalid Input Provided', errors: ['Requester User Not Found'] } }) };
+    if (!/application\/vnd\.pagerduty\+json;version=2/.test(String(req.headers['accept'] ?? ''))) return 'Accept must be application/vnd.pagerduty+json;version=2';
+    const inc = obj(obj(json)?.['incident']);
+    const svc = obj(inc?.['service']);
+    if (inc?.['type'] !== 'incident' || typeof inc['title'] !== 'string' || svc?.['type'] !== 'service_reference' || typeof svc['id'] !== 'string') return 'incident {type, title, service reference} required';
+    return { status: 201, body: JSON.stringify({ incident: { id: 'PINC1', ...inc } }) };
+  });
+}

@@ -1,8 +1,8 @@
 /** Small helpers for the service tests: a send context, and running a send to its Either. */
 import * as E from 'fp-ts/lib/Either';
-import type { NotificationService, RenderedNotification, SendError, ServiceInstance } from '../../src/Types';
+import type { NotificationService, RenderedNotification, SendContext, SendError, ServiceInstance } from '../../src/Types';
 
-export function sendContext(timeoutMs = 5000, now: () => number = () => Date.parse('2026-12-08T01:00:00Z')) {
+export function sendContext(timeoutMs = 5000, now: () => number = () => Date.parse('2026-12-08T01:00:00Z')): { ctx: SendContext; abort: () => void } {
   const controller = new AbortController();
   return { ctx: { signal: controller.signal, timeoutMs, now }, abort: () => controller.abort() };
 }
