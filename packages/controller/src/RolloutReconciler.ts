@@ -17,6 +17,7 @@ import { executeRolloutIntents, routingContext } from './IntentExecutor';
 import type { Notifier, RecordedEvent } from './Notifications';
 import { done, retry, type ReconcileOutcome } from './ReconcileLoop';
 import { observeRollout } from './RolloutObserver';
+import type { StepPlugins } from './StepPlugins';
 import type { ConfiguredRouter, TrafficRouters } from './TrafficRouters';
 import { routerStatuses } from './RouterStatuses';
 
@@ -39,6 +40,8 @@ export interface RolloutReconcilerDeps {
   readonly track: (p: Promise<void>) => void;
   /** Notifications (Notifications.ts): sent once the reconcile's writes succeeded, with the Rollout as written. */
   readonly notifier?: Notifier;
+  /** Step plugins (StepPlugins.ts): the calls a Rollout's plugin steps need are made before its reconcile. */
+  readonly stepPlugins?: StepPlugins;
 }
 
 
@@ -99,10 +102,11 @@ export async function reconcileRolloutKey(key: string, deps: RolloutReconcilerDe
   const weightVerified = await verifyWeights(rollout, routers, deps);
   const pods = await podsForRestart(rollout, deps);
   if (E.isLeft(pods)) return retry(pods.left);
+  const stepPluginObs = await deps.stepPlugins?.observe(rollout, { signal: deps.signal, timeoutMs: deps.routerTimeoutMs, now: () => deps.clock.now() });
   const observed = observeRollout(rollout, deps.cache, routers, deps.clock.now(), deps.log, weightVerified, pods.right);
   const routerStatus = await routerStatuses(rollout, routers, deps);
   const obs = routerStatus === undefined || observed.trafficRouting === undefined ? observed : { ...observed, trafficRouting: { ...observed.trafficRouting, routerStatus } };
-  const result = reconcileRollout(obs);
+  const result = reconcileRollout(stepPluginObs === undefined ? obs : { ...obs, ...stepPluginObs });
   // An unverified weight changes nothing in the cluster the controller watches: only asking the router again moves
   // the Rollout on, so it is asked again within verifyRetryMs.
   const requeueAfterMs = weightVerified === false ? Math.min(result.requeueAfterMs ?? Infinity, deps.verifyRetryMs ?? 10_000) : result.requeueAfterMs;
