@@ -18,3 +18,5 @@ export {
 export { parseNotificationConfig, CONDITION_VARIABLES } from './Config';
 export { BUILTIN_TEMPLATES, BUILTIN_TRIGGERS } from './Builtins';
 export { SPRIG_FUNCTIONS } from './template/Funcs';
+// The services (one module per `service.<type>`) and their registry.
+export { notificationServices, serviceFor } from './services';
