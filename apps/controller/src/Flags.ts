@@ -49,6 +49,10 @@ export interface ControllerConfig {
   readonly awsVerifyTargetGroup: boolean;
   /** From $ROLLOUT_VERIFY_RETRY_INTERVAL (Argo's; default 10s): how often an unverified weight is checked again. */
   readonly verifyRetryMs: number;
+  /** `--release-traffic-finalizer`: guarantee the release of a deleted Rollout's traffic with a finalizer (not Argo's; default false). */
+  readonly releaseTrafficFinalizer: boolean;
+  /** `--release-traffic-timeout`: how long a failing release may hold a deletion before the finalizer is removed anyway. */
+  readonly releaseTrafficTimeoutMs: number;
   /** `--self-service-notification-enabled` (Argo's): the Rollout's own namespace's notification ConfigMap/Secret send too. */
   readonly selfServiceNotificationEnabled: boolean;
   /** Where plugins named in argo-rollouts-config are unpacked (`--plugin-dir`, else $ROLLOUTS_PLUGIN_DIR, else /tmp/rollouts-plugins). */
@@ -116,6 +120,14 @@ export const FLAGS: readonly FlagSpec[] = [
     default: 'false',
     help: "notifications: also read argo-rollouts-notification-configmap/-secret from each Rollout's namespace (each sends on its own), as Argo's",
   },
+  {
+    name: 'release-traffic-finalizer',
+    kind: 'bool',
+    key: 'releaseTrafficFinalizer',
+    default: 'false',
+    help: "give Rollouts whose routers change the user's objects (ALB, Istio, ...) the finalizer rollouts.argoproj.io/traffic-release, so their traffic is released on deletion even if the controller was down (not Argo's; needs patch on rollouts)",
+  },
+  { name: 'release-traffic-timeout', kind: 'duration', key: 'releaseTrafficTimeoutMs', default: '5m', help: 'with --release-traffic-finalizer: how long a failing release may hold a deletion before the finalizer is removed anyway, with a Warning' },
   { name: 'plugin-dir', kind: 'string', key: 'pluginDir', help: 'where plugins named in the argo-rollouts-config ConfigMap are unpacked (default: $ROLLOUTS_PLUGIN_DIR, else /tmp/rollouts-plugins)' },
   { name: 'help', aliases: ['h'], kind: 'bool', key: 'help', default: 'false', help: 'print this help' },
   { name: 'version', kind: 'bool', key: 'version', default: 'false', help: 'print the version' },
@@ -198,6 +210,7 @@ export function parseFlags(argv: readonly string[], env: Readonly<Record<string,
   if (c.leaderElect && !(c.leaseDurationMs > c.renewDeadlineMs && c.renewDeadlineMs > c.retryPeriodMs))
     return E.left('leader election: --leader-election-lease-duration must exceed --leader-election-renew-deadline, which must exceed --leader-election-retry-period');
   if (c.shutdownTimeoutMs <= 0) return E.left('--shutdown-timeout: expected a positive duration such as 8s, got 0');
+  if (c.releaseTrafficTimeoutMs <= 0) return E.left('--release-traffic-timeout: expected a positive duration such as 5m, got 0');
   const oneOf = (flag: string, v: string, allowed: readonly string[]) => (allowed.includes(v) ? undefined : `--${flag}: "${v}" is not one of ${allowed.join(', ')}`);
   const bad =
     oneOf('traffic-split-api-version', c.trafficSplitApiVersion.replace(/^split\.smi-spec\.io\//, ''), ['v1alpha1', 'v1alpha2', 'v1alpha3']) ??

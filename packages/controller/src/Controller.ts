@@ -99,6 +99,13 @@ export interface ControllerOptions {
   readonly routerTimeoutMs?: number;
   /** While a router's verifyWeight answers false, the Rollout is reconciled again this often (default 10 s, Argo's ROLLOUT_VERIFY_RETRY_INTERVAL). */
   readonly verifyRetryMs?: number;
+  /**
+   * Guarantee the release of a deleted Rollout's traffic with the finalizer `rollouts.argoproj.io/traffic-release`
+   * (Finalizer.ts; default false: best effort on the delete event, as upstream). Needs `update`/`patch` on rollouts.
+   */
+  readonly releaseTrafficFinalizer?: boolean;
+  /** How long a failing release may hold a Rollout's deletion before the finalizer is removed anyway (default 5 min). */
+  readonly releaseTimeoutMs?: number;
   /** Bound of each metric provider call (default 60 s). */
   readonly measurementTimeoutMs?: number;
   /** Environment for metric providers (their defaults, such as ARGO_ROLLOUTS_PROMETHEUS_ADDRESS). */
@@ -306,7 +313,7 @@ export function createController(opts: ControllerOptions): Controller {
     const w = opts.workers ?? {};
     const common = { cache, writer, events, clock, log, metrics, track, signal: abort.signal };
     // Built once: a spread that adds keys costs about a microsecond in V8 11, on every reconcile otherwise.
-    const rolloutDeps = { ...common, routers, objects, routerTimeoutMs: opts.routerTimeoutMs ?? 30_000, verifyRetryMs: opts.verifyRetryMs ?? 10_000, stepPlugins, ...(notifier !== undefined ? { notifier } : {}) };
+    const rolloutDeps = { ...common, routers, objects, routerTimeoutMs: opts.routerTimeoutMs ?? 30_000, verifyRetryMs: opts.verifyRetryMs ?? 10_000, releaseTrafficFinalizer: opts.releaseTrafficFinalizer === true, ...(opts.releaseTimeoutMs !== undefined ? { releaseTimeoutMs: opts.releaseTimeoutMs } : {}), stepPlugins, ...(notifier !== undefined ? { notifier } : {}) };
     const runDeps = { ...common, objects, providers, measurementTimeoutMs: opts.measurementTimeoutMs ?? 60_000 };
     const experimentDeps = { ...common, objects };
     const loops = Promise.all([

@@ -20,6 +20,7 @@ import { observeRollout } from './RolloutObserver';
 import type { StepPlugins } from './StepPlugins';
 import type { ConfiguredRouter, TrafficRouters } from './TrafficRouters';
 import { routerStatuses } from './RouterStatuses';
+import { ensureReleaseFinalizer, finalizeRollout, hasReleaseFinalizer } from './Finalizer';
 
 type ObservedPod = NonNullable<RolloutObservation['pods']>[number];
 
@@ -36,6 +37,9 @@ export interface RolloutReconcilerDeps {
   readonly routerTimeoutMs: number;
   /** While a router says the weight is not in effect yet, ask again this often (Argo's ROLLOUT_VERIFY_RETRY_INTERVAL, 10 s). */
   readonly verifyRetryMs?: number;
+  /** The traffic release finalizer (Finalizer.ts): add it to Rollouts whose routers can release; how long a failing release holds a deletion. */
+  readonly releaseTrafficFinalizer?: boolean;
+  readonly releaseTimeoutMs?: number;
   readonly metrics: ControllerMetrics;
   readonly track: (p: Promise<void>) => void;
   /** Notifications (Notifications.ts): sent once the reconcile's writes succeeded, with the Rollout as written. */
@@ -90,7 +94,8 @@ async function podsForRestart(rollout: Rollout, deps: RolloutReconcilerDeps): Pr
 export async function reconcileRolloutKey(key: string, deps: RolloutReconcilerDeps): Promise<ReconcileOutcome> {
   const { namespace, name } = splitKey(key);
   const raw = deps.cache.rollouts.get(namespace, name);
-  if (raw === undefined || raw.metadata?.deletionTimestamp != null) return done();
+  if (raw === undefined) return done();
+  if (raw.metadata?.deletionTimestamp != null) return hasReleaseFinalizer(raw) ? finalizeRollout(raw, deps) : done();
   const decoded = decodeRollout(raw);
   if (E.isLeft(decoded)) {
     // The API server admitted an object our codecs reject (an older or foreign CRD schema): say so on it.
@@ -98,6 +103,8 @@ export async function reconcileRolloutKey(key: string, deps: RolloutReconcilerDe
     return done();
   }
   const rollout = decoded.right;
+  const finalizing = await ensureReleaseFinalizer(raw, rollout, deps);
+  if (finalizing !== undefined) return finalizing;
   const routers = deps.routers.resolve(rollout.spec.strategy?.canary?.trafficRouting);
   const weightVerified = await verifyWeights(rollout, routers, deps);
   const pods = await podsForRestart(rollout, deps);
