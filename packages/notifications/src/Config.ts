@@ -8,7 +8,8 @@
  * - `trigger.<name>`: a list of `{when, send, oncePer, description}`; `when` and `oncePer` are expressions of the
  *   analysis condition language over `rollout`, `analysisRuns` and `secrets`.
  * - `defaultTriggers`, `defaultTriggers.<service>`: lists of trigger names.
- * - `subscriptions`: a list of `{recipients: ["<service>:<recipient>"], triggers: [...], selector: "k=v"}`.
+ * - `subscriptions`: a list of `{recipients: ["<service>[:<recipient>]"], triggers: [...], selector: "k=v"}` (no
+ *   `triggers`: the default triggers; a recipient is split at its first `:`).
  *
  * The nine templates and triggers Argo ships are built in (see Builtins.ts); ConfigMap keys replace them by name.
  */
@@ -223,7 +224,7 @@ export function parseNotificationConfig(
         }
         const sub = s as Record<string, unknown>;
         const recipients = stringList(key, `[${i}].recipients: `, sub.recipients, problems);
-        for (const r of recipients) if (!r.includes(':')) problems.push({ key, message: `[${i}].recipients: "${r}" is not <service>:<recipient>` });
+        for (const r of recipients) if (r === '' || r.startsWith(':')) problems.push({ key, message: `[${i}].recipients: "${r}" names no service (expected <service>[:<recipient>])` });
         const triggers = stringList(key, `[${i}].triggers: `, sub.triggers, problems);
         const selectorText = sub.selector === undefined || sub.selector === null ? '' : sub.selector;
         if (typeof selectorText !== 'string') {
