@@ -270,7 +270,6 @@ export function exchange(ctx: SendContext, label: string, req: ServiceRequest): 
         validateStatus: () => true,
         maxRedirects: 5,
         maxContentLength: MAX_BODY,
-        proxy: false,
         ...(req.insecureSkipVerify === true ? { httpsAgent: insecureAgent } : {}),
       });
       const out: Record<string, string> = {};
