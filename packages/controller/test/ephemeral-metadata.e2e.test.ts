@@ -91,8 +91,14 @@ it('canary: stable metadata, then canary metadata on the new revision, moved in 
   await promote(env, name);
   const healthy = await waitHealthy(env, name, 30_000);
   expect(healthy.status!.stableRS).toBe(h2);
-  // Promoted: revision 2's pods (the one that ran as canary among them) now carry the stable metadata, not restarted.
-  const promotedPods = await waitPods(name, h2, 'stable metadata after promotion', 2, (l) => l['role'] === 'stable' && l['role2'] === undefined);
+  // Promoted: revision 2's pods (the one that ran as canary among them) carry the stable metadata, not restarted.
+  // As in Argo's e2e, by the time the Rollout says Healthy (no waiting for the labels): the move is made before
+  // the status that completes the update is written.
+  const promotedPods = podsOf(name, h2);
+  expect(promotedPods.map((p) => [p.metadata.labels?.['role'], p.metadata.labels?.['role2']])).toEqual([
+    ['stable', undefined],
+    ['stable', undefined],
+  ]);
   for (const uid of uids(canary2)) expect(uids(promotedPods)).toContain(uid);
   for (const p of promotedPods) expect(p.metadata.annotations?.['example.com/phase']).toBeUndefined();
   const rs2 = templateOf(name, h2);
@@ -161,7 +167,8 @@ it('blue-green: active metadata, preview metadata on the new revision, active af
 
   await promote(env, name);
   await waitHealthy(env, name, 30_000);
-  const promoted = await waitPods(name, h2, 'active metadata after promotion', 1, (l) => l['role'] === 'active' && l['role2'] === undefined);
+  const promoted = podsOf(name, h2); // relabelled by the time the Rollout says Healthy, as Argo's e2e expects
+  expect(promoted.map((p) => [p.metadata.labels?.['role'], p.metadata.labels?.['role2']])).toEqual([['active', undefined]]);
   expect(uids(promoted)).toEqual(uids(preview)); // the same pod: relabelled, not restarted
   expect(templateOf(name, h2).spec.template.spec?.affinity).toBeUndefined();
   expect(templateOf(name, h2).metadata.annotations?.[RECORD]).toBe('{"labels":{"role":"active"}}');
