@@ -264,18 +264,19 @@ const DYNAMIC_IMPORT = 'return import(specifier)';
 
 /**
  * A real dynamic `import()` from this CommonJS build: tsc and jest would turn a literal `import()` into
- * `require()`, which cannot load an ES module. Compiled with Node's main-context loader so it also works
- * inside jest's sandbox.
+ * `require()`, which cannot load an ES module. Inside a sandbox without a dynamic-import hook (jest's vm
+ * contexts) the call is compiled again with Node's main-context loader.
  */
-export function nativeImport(url: string): Promise<unknown> {
-  const constants = (vm as unknown as { constants?: { USE_MAIN_CONTEXT_DEFAULT_LOADER?: symbol } }).constants;
-  const loader = constants?.USE_MAIN_CONTEXT_DEFAULT_LOADER;
-  const fn =
-    loader !== undefined
-      ? (vm.compileFunction(DYNAMIC_IMPORT, ['specifier'], { importModuleDynamically: loader as never }) as (s: string) => Promise<unknown>)
-      : // eslint-disable-next-line @typescript-eslint/no-implied-eval
-        (new Function('specifier', DYNAMIC_IMPORT) as (s: string) => Promise<unknown>);
-  return fn(url);
+export async function nativeImport(url: string): Promise<unknown> {
+  try {
+    // eslint-disable-next-line @typescript-eslint/no-implied-eval
+    return await (new Function('specifier', DYNAMIC_IMPORT) as (s: string) => Promise<unknown>)(url);
+  } catch (e) {
+    const loader = (vm as unknown as { constants?: { USE_MAIN_CONTEXT_DEFAULT_LOADER?: symbol } }).constants?.USE_MAIN_CONTEXT_DEFAULT_LOADER;
+    const code = String((e as { code?: unknown } | null)?.code ?? '');
+    if (!code.startsWith('ERR_VM_DYNAMIC_IMPORT_CALLBACK_MISSING') || loader === undefined) throw e;
+    return (vm.compileFunction(DYNAMIC_IMPORT, ['specifier'], { importModuleDynamically: loader as never }) as (s: string) => Promise<unknown>)(url);
+  }
 }
 
 async function axiosDownload(url: string, headers: Readonly<Record<string, string>>): Promise<Buffer> {
