@@ -92,7 +92,7 @@ async function loadPlugins(o: ControllerAppOptions, kubeConfig: KubeConfig, rout
     builtIn: { trafficRouters: routers.map((p) => p.kind), metricProviders: providers.map((p) => p.kind) },
     log: o.log,
     deps: { kube, log: o.log, now: () => Date.now(), env: o.env },
-    stepPluginsSupported: false,
+    stepPluginsSupported: true,
     ...(o.pluginDownload !== undefined ? { download: o.pluginDownload } : {}),
   });
 }
@@ -126,14 +126,13 @@ export async function openControllerApp(o: ControllerAppOptions): Promise<Contro
   const configured = o.loadConfiguredPlugins === false ? undefined : await loadPlugins(o, kubeConfig, builtInRouters, builtInProviders);
   const trafficRouters = [...builtInRouters, ...(configured?.trafficRouters ?? [])];
   const metricProviders = [...builtInProviders, ...(configured?.metricProviders ?? [])];
-  // TODO(integrator): once ControllerOptions.stepPlugins lands, pass `stepPlugins: configured?.stepPlugins` to
-  // createController and set stepPluginsSupported in loadPlugins.
   controller = createController({
     kubeConfig,
     log,
     env: o.env,
     trafficRouters,
     metricProviders,
+    ...(configured !== undefined && configured.stepPlugins.length > 0 ? { stepPlugins: configured.stepPlugins } : {}),
     workers: { rollouts: c.rolloutThreads, analysisRuns: c.analysisThreads, experiments: c.experimentThreads },
     resyncMs: c.rolloutResyncMs,
     routerTimeoutMs: c.routerTimeoutMs,
