@@ -155,6 +155,28 @@ describe('ephemeral metadata and anti-affinity: canary', () => {
     expect(d.cluster.replicaSets).toHaveLength(2);
   });
 
+  it('abort keeps the roles; going back to the stable template cleans the abandoned ReplicaSet', () => {
+    const d = new Driver(rollout({ canary }));
+    d.settle();
+    d.update('shop:2');
+    d.settle();
+    d.cluster = { ...d.cluster, rollout: { ...d.cluster.rollout, status: { ...d.cluster.rollout.status, abort: true } } };
+    d.settle();
+    expect(d.cluster.rollout.status?.phase).toBe('Degraded');
+    expect(labels(d.rs('shop:2'))).toMatchObject({ role: 'canary' }); // still the update's revision, as upstream
+    expect(labels(d.rs('shop:1'))).toMatchObject({ role: 'stable' });
+    const mark = d.intents.length;
+    d.update('shop:1');
+    d.settle();
+    expect(d.cluster.rollout.status?.phase).toBe('Healthy');
+    expect(labels(d.rs('shop:1'))).toMatchObject({ role: 'stable' });
+    expect(affinity(d.rs('shop:1'))).toBeUndefined();
+    expect(labels(d.rs('shop:2'))).not.toHaveProperty('role');
+    expect(d.rs('shop:2').metadata?.annotations?.[RECORD]).toBeUndefined();
+    expect(d.syncs(mark).find((s) => s.name === d.rs('shop:2').metadata?.name)?.pods).toBeUndefined(); // its pods are on their way out
+    expect(d.cluster.replicaSets).toHaveLength(2);
+  });
+
   it('required anti-affinity is appended to the terms of the template, which stay after promotion', () => {
     const own = { requiredDuringSchedulingIgnoredDuringExecution: [{ labelSelector: { matchLabels: { app: 'db' } }, topologyKey: 'zone' }] };
     const ro = rollout({ canary: { steps: [{ pause: {} }], antiAffinity: { requiredDuringSchedulingIgnoredDuringExecution: {} } } });
