@@ -175,6 +175,18 @@ describe('planForConditions', () => {
     expect(Object.values(r.notified)).toContain(1_700_000_000);
   });
 
+  it('evaluates `when` over rollout and analysisRuns with member and index access', () => {
+    const c = config({
+      ...SERVICES,
+      'template.t': 'message: x',
+      'trigger.on-failed-metric': '- when: rollout.metadata.labels["team"] == "payments" && len(analysisRuns) > 0 && analysisRuns[0].status.phase == "Failed"\n  send: [t]',
+    });
+    const o = rollout({ 'notifications.argoproj.io/subscribe.on-failed-metric.slack': '#c' }, { team: 'payments' });
+    const failed = right(planForConditions(c, { object: o, analysisRuns: [{ status: { phase: 'Failed' } }], now: 0 }, {}));
+    expect(failed.planned).toHaveLength(1);
+    expect(right(planForConditions(c, { object: o, analysisRuns: [{ status: { phase: 'Running' } }], now: 0 }, {})).planned).toEqual([]);
+  });
+
   it('reports a `when` that fails on this object, naming the trigger', () => {
     const c = config({ ...SERVICES, 'template.t': 'message: x', 'trigger.on-bad': '- when: rollout.status.count > "x"\n  send: [t]' });
     const r = planForConditions(c, subject(rollout({ 'notifications.argoproj.io/subscribe.on-bad.slack': '#c' }, {}, { count: 1 })), {});

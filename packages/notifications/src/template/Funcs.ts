@@ -68,7 +68,7 @@ const list = (v: unknown, fn: string): unknown[] => {
 };
 
 /** sprig's `empty`. */
-const empty = (v: unknown): boolean => !truth(v) || (v instanceof GoTime ? false : false);
+const empty = (v: unknown): boolean => !truth(v);
 
 const dictOf = (v: unknown, fn: string): Record<string, unknown> => (isMap(v) ? v : fail(`${fn}: expected a dict, got ${goType(v)}`));
 
