@@ -1,18 +1,19 @@
 """A test inbox: an aiosmtpd SMTP server on one local port that writes every message it accepts to a directory.
 
-    python tools/smtp/inbox.py --listen 127.0.0.1:2525 --dir /tmp/inbox [--user U --password P]
+    python tools/smtp/inbox.py --listen 127.0.0.1:2525 --dir /tmp/inbox [--user U --password P] [--tls-cert C --tls-key K]
 
 Each accepted message becomes <dir>/<n>.json (written to a temporary name, then renamed, so a reader never sees
 half a file): {"mailFrom", "rcptTos", "login", "data"}. With --user/--password the server offers AUTH PLAIN and
 LOGIN (without TLS: it only listens on a local port) and refuses mail from unauthenticated clients. Recipients
 whose local part starts with "reject-" are refused with 550, "defer-" with 451, for tests of both kinds of
-failure. Prints "listening on HOST:PORT" once it accepts connections; stops on SIGTERM or SIGINT.
+failure. With --tls-cert/--tls-key the server offers STARTTLS and requires it before MAIL. Prints "listening on HOST:PORT" once it accepts connections; stops on SIGTERM or SIGINT.
 """
 import argparse
 import asyncio
 import json
 import os
 import signal
+import ssl
 
 from aiosmtpd.smtp import SMTP, AuthResult, LoginPassword
 
@@ -61,12 +62,18 @@ async def main():
     parser.add_argument("--dir", required=True)
     parser.add_argument("--user")
     parser.add_argument("--password")
+    parser.add_argument("--tls-cert")
+    parser.add_argument("--tls-key")
     args = parser.parse_args()
     host, port = args.listen.rsplit(":", 1)
     handler = Inbox(args.dir)
     kwargs = {}
     if args.user is not None:
         kwargs = dict(authenticator=authenticator_for(args.user, args.password or ""), auth_required=True, auth_require_tls=False)
+    if args.tls_cert is not None:
+        context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        context.load_cert_chain(args.tls_cert, args.tls_key)
+        kwargs.update(tls_context=context, require_starttls=True)
     loop = asyncio.get_running_loop()
     server = await loop.create_server(lambda: SMTP(handler, hostname="inbox.test", **kwargs), host=host, port=int(port))
     stop = asyncio.Event()

@@ -2,7 +2,9 @@
  * The e-mail service against a real SMTP server (aiosmtpd, installed by tools/smtp/setup.sh). Under CI=true a
  * missing aiosmtpd fails these tests; elsewhere they are skipped with the reason printed.
  */
+import { execFileSync } from 'node:child_process';
 import * as net from 'node:net';
+import { createTempDir, type TempDir } from '@rollouts/plugin-http/testing';
 import { emailRecipients, emailService } from '../../src/services';
 import { failure, instance, ok, send } from './SendHarness';
 import { findSmtpPython, startSmtpInbox, type SmtpInbox } from './SmtpInbox';
@@ -53,7 +55,7 @@ describe('email service, against a real SMTP server (aiosmtpd)', () => {
   });
 
   smtpIt('authenticates with username and password when the server requires AUTH', async () => {
-    inbox = await startSmtpInbox(needPython(), { user: 'mailer', password: 'smtp-pass-4242' });
+    inbox = await startSmtpInbox(needPython(), { auth: { user: 'mailer', password: 'smtp-pass-4242' } });
     const inst = instance('email', { host: inbox.host, port: inbox.port, from: 'rollouts@example.com', username: 'mailer', password: 'smtp-pass-4242' });
     ok(await send(emailService, inst, { message: 'hello', email: { subject: 's' } }, 'dev@example.com'));
     const [mail] = await inbox.waitFor(1);
@@ -61,7 +63,7 @@ describe('email service, against a real SMTP server (aiosmtpd)', () => {
   });
 
   smtpIt('a refused password is a permanent error that names the service and recipient, never the password', async () => {
-    inbox = await startSmtpInbox(needPython(), { user: 'mailer', password: 'right-pass-1' });
+    inbox = await startSmtpInbox(needPython(), { auth: { user: 'mailer', password: 'right-pass-1' } });
     const inst = instance('email', { host: inbox.host, port: inbox.port, from: 'rollouts@example.com', username: 'mailer', password: 'wrong-pass-2' }, 'corp');
     const err = failure(await send(emailService, inst, { message: 'hello' }, 'dev@example.com'));
     expect(err.retryable).toBe(false);
@@ -81,6 +83,38 @@ describe('email service, against a real SMTP server (aiosmtpd)', () => {
     const deferred = failure(await send(emailService, inst, { message: 'm' }, 'defer-me@example.com'));
     expect(deferred.retryable).toBe(true);
     expect(deferred.message).toContain('451');
+    expect(inbox.messages()).toHaveLength(0);
+  });
+});
+
+describe('email service over STARTTLS (aiosmtpd with a self-signed certificate made by openssl)', () => {
+  let inbox: SmtpInbox | undefined;
+  let dir: TempDir;
+  beforeAll(() => {
+    dir = createTempDir('rollouts-smtp-tls-');
+    execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', dir.resolve('key.pem'), '-out', dir.resolve('cert.pem'), '-days', '1', '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1'], { stdio: 'ignore' });
+  });
+  afterAll(() => dir.remove());
+  afterEach(async () => {
+    await inbox?.stop();
+    inbox = undefined;
+  });
+  const tls = () => ({ certFile: dir.resolve('cert.pem'), keyFile: dir.resolve('key.pem') });
+
+  smtpIt('upgrades with STARTTLS and authenticates inside TLS when insecure_skip_verify is set', async () => {
+    inbox = await startSmtpInbox(needPython(), { tls: tls(), auth: { user: 'mailer', password: 'tls-pass-1' } });
+    const inst = instance('email', { host: inbox.host, port: inbox.port, from: 'rollouts@example.com', username: 'mailer', password: 'tls-pass-1', insecure_skip_verify: true });
+    ok(await send(emailService, inst, { message: 'over TLS', email: { subject: 'tls' } }, 'dev@example.com'));
+    const [mail] = await inbox.waitFor(1);
+    expect(mail!.login).toBe('mailer');
+    expect(mail!.headers['subject']).toBe('tls');
+  });
+
+  smtpIt('refuses an unverifiable certificate by default, permanently, saying how to get past it', async () => {
+    inbox = await startSmtpInbox(needPython(), { tls: tls() });
+    const err = failure(await send(emailService, instance('email', { host: inbox.host, port: inbox.port, from: 'rollouts@example.com' }), { message: 'm' }, 'dev@example.com'));
+    expect(err.retryable).toBe(false);
+    expect(err.message).toContain('insecure_skip_verify: true');
     expect(inbox.messages()).toHaveLength(0);
   });
 });

@@ -74,8 +74,16 @@ export interface SmtpInbox {
   stop(): Promise<void>;
 }
 
-/** Start an inbox; with `auth`, the server requires AUTH with that user and password. */
-export async function startSmtpInbox(python: string, auth?: { user: string; password: string }): Promise<SmtpInbox> {
+export interface SmtpInboxOptions {
+  /** Require AUTH with this user and password. */
+  readonly auth?: { readonly user: string; readonly password: string };
+  /** Offer STARTTLS with this certificate and key (PEM files) and require it before MAIL. */
+  readonly tls?: { readonly certFile: string; readonly keyFile: string };
+}
+
+/** Start an inbox on a free local port. */
+export async function startSmtpInbox(python: string, opts: SmtpInboxOptions = {}): Promise<SmtpInbox> {
+  const { auth, tls } = opts;
   const dir: TempDir = createTempDir('rollouts-smtp-inbox-');
   const port = await closedPort();
   let proc: ServerProcess;
@@ -83,7 +91,9 @@ export async function startSmtpInbox(python: string, auth?: { user: string; pass
     proc = await startServerProcess({
       name: 'aiosmtpd',
       command: python,
-      args: [path.join(REPO, 'tools/smtp/inbox.py'), '--listen', `127.0.0.1:${port}`, '--dir', dir.path, ...(auth !== undefined ? ['--user', auth.user, '--password', auth.password] : [])],
+      args: [path.join(REPO, 'tools/smtp/inbox.py'), '--listen', `127.0.0.1:${port}`, '--dir', dir.path, ...(auth !== undefined ? ['--user', auth.user, '--password', auth.password] : []),
+        ...(tls !== undefined ? ['--tls-cert', tls.certFile, '--tls-key', tls.keyFile] : []),
+      ],
       ready: () => acceptsTcp(port),
       timeoutMs: 20_000,
       stopGraceMs: 2000,
