@@ -11,7 +11,8 @@ import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import { createController, type Controller } from '@rollouts/controller';
 import { apiServerAddress, checkApiServer, createKubeObjectClient, loadKubeConfig, type ApiServerCheck, type KubeConfig } from '@rollouts/k8s';
-import { checkArgoConfigMaps, type ConfigMapReader } from './ArgoConfigMaps';
+import { notificationEngine, notificationServices } from '@rollouts/notifications';
+import { checkArgoConfigMaps, type ConfigMapReader, type NotificationConfigCheck } from './ArgoConfigMaps';
 import type { Logger, MetricProviderPlugin, TrafficRouterPlugin } from '@rollouts/plugin-sdk';
 import { probe, serveEndpoints, type Endpoints } from './Endpoints';
 import type { ControllerConfig } from './Flags';
@@ -138,6 +139,8 @@ export async function openControllerApp(o: ControllerAppOptions): Promise<Contro
     routerTimeoutMs: c.routerTimeoutMs,
     measurementTimeoutMs: c.measurementTimeoutMs,
     verifyRetryMs: c.verifyRetryMs,
+    // Argo's notification ConfigMap/Secret, read from the controller's namespace (and each Rollout's with self-service).
+    notifications: { engine: notificationEngine, services: notificationServices, configNamespace: o.env['POD_NAMESPACE'] || c.leaderElectionNamespace, selfService: c.selfServiceNotificationEnabled },
     ...(metrics !== undefined ? { metrics: metrics.sink } : {}),
     ...(c.namespace !== undefined ? { namespace: c.namespace } : {}),
     ...(c.namespaced === true ? { clusterAnalysisTemplates: false } : {}),
@@ -228,7 +231,15 @@ export async function openControllerApp(o: ControllerAppOptions): Promise<Contro
       trafficRouters: trafficRouters.map((p) => p.kind),
       metricProviders: metricProviders.map((p) => p.kind),
     };
-    void checkArgoConfigMaps(readConfigMap, c.leaderElectionNamespace, registered).then((found) => {
+    const checkNotifications: NotificationConfigCheck = async (data) => {
+      const secret = await objects.get({ apiVersion: 'v1', kind: 'Secret', namespace: c.leaderElectionNamespace, name: 'argo-rollouts-notification-secret' })();
+      if (secret._tag === 'Left') throw new Error(secret.left.message);
+      const secretData: Record<string, string> = {};
+      for (const [k, v] of Object.entries((secret.right as { data?: Record<string, string> } | undefined)?.data ?? {})) secretData[k] = Buffer.from(v, 'base64').toString('utf8');
+      const parsed = notificationEngine.parseConfig(data, secretData);
+      return parsed._tag === 'Left' ? { problems: parsed.left } : { services: parsed.right.services.map((s) => s.name), triggers: parsed.right.triggers, templates: parsed.right.templates };
+    };
+    void checkArgoConfigMaps(readConfigMap, c.leaderElectionNamespace, registered, checkNotifications).then((found) => {
       for (const f of found) log[f.level](f.message, f.fields);
     });
   }
