@@ -10,9 +10,10 @@
  * - `Post` (default): each later message is posted as a reply in that message's thread;
  * - `PostAndUpdate`: each later message is posted in the thread and the first message is updated to it;
  * - `Update`: each later message replaces the first message (chat.update); nothing new is posted.
- * The `ts` is kept in this process's memory only: after a controller restart (or a leader change) the next
- * message of a key starts a new first message (and thread), as if the key were new. Keys are bounded
- * (least recently used dropped past 10 000).
+ * By default the `ts` is kept in this process's memory only: after a controller restart (or a leader change)
+ * the next message of a key starts a new first message (and thread), as if the key were new. Keys are bounded
+ * (least recently used dropped past 10 000). A caller that wants threads to survive restarts passes its own
+ * {@link SlackThreadStore} (backed by an annotation or a ConfigMap) to {@link createSlackService}.
  */
 import * as E from 'fp-ts/lib/Either';
 import type { NotificationService, SendContext, SendError, ServiceInstance } from '../Types';
@@ -44,22 +45,37 @@ const MAX_THREADS = 10_000;
 /** Slack `error` codes worth trying again. */
 const RETRYABLE_ERRORS = new Set(['ratelimited', 'rate_limited', 'service_unavailable', 'internal_error', 'fatal_error', 'request_timeout']);
 
-interface ThreadHead {
+/** The first message of a grouping key: where it is (channel ID) and its timestamp. */
+export interface SlackThreadHead {
   readonly channel: string;
   readonly ts: string;
 }
 
-/** A Slack service with its own memory of grouping keys (one per controller process). */
-export function createSlackService(): NotificationService {
-  const threads = new Map<string, ThreadHead>();
-  const remember = (key: string, head: ThreadHead) => {
-    threads.delete(key);
-    threads.set(key, head);
-    if (threads.size > MAX_THREADS) {
-      const oldest = threads.keys().next().value;
-      if (oldest !== undefined) threads.delete(oldest);
-    }
+/** Where grouping keys' first messages are remembered; `key` is opaque (instance, channel, groupingKey). */
+export interface SlackThreadStore {
+  get(key: string): SlackThreadHead | undefined;
+  set(key: string, head: SlackThreadHead): void;
+}
+
+/** The default store: this process's memory, least recently used keys dropped past `max`. */
+export function memorySlackThreadStore(max = MAX_THREADS): SlackThreadStore {
+  const threads = new Map<string, SlackThreadHead>();
+  return {
+    get: (key) => threads.get(key),
+    set: (key, head) => {
+      threads.delete(key);
+      threads.set(key, head);
+      if (threads.size > max) {
+        const oldest = threads.keys().next().value;
+        if (oldest !== undefined) threads.delete(oldest);
+      }
+    },
   };
+}
+
+/** A Slack service remembering grouping keys in `threads` (by default, in memory: one per controller process). */
+export function createSlackService(threads: SlackThreadStore = memorySlackThreadStore()): NotificationService {
+  const remember = (key: string, head: SlackThreadHead) => threads.set(key, head);
 
   async function call(ctx: SendContext, instance: ServiceInstance, label: string, method: string, payload: Record<string, unknown>): Promise<E.Either<SendError, Record<string, unknown>>> {
     const token = stringOption(instance, 'token') ?? '';

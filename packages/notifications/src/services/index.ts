@@ -42,4 +42,6 @@ export function serviceFor(type: string): NotificationService | undefined {
 export { createGitHubService, createSlackService, emailService, googleChatService, grafanaService, mattermostService, opsgenieService, pagerDutyService, pagerDutyV2Service, teamsService, teamsWorkflowsService, webhookService };
 export { parseGoDuration, webhookBackoff, WEBHOOK_DEFAULTS } from './Webhook';
 export { emailRecipients } from './Email';
+export { memorySlackThreadStore } from './Slack';
+export type { SlackThreadHead, SlackThreadStore } from './Slack';
 export { appJwt, repoOf } from './GitHub';

@@ -1,4 +1,4 @@
-import { createSlackService } from '../../src/services';
+import { createSlackService, memorySlackThreadStore, type SlackThreadHead } from '../../src/services';
 import { slackFake, type ContractFake } from './ContractFakes';
 import { failure, instance, ok, send } from './SendHarness';
 
@@ -75,6 +75,24 @@ describe('slack service, against a recorded-contract fake of the Web API', () =>
     ok(await send(createSlackService(), slackInstance(), { message: 'a', slack: { groupingKey: 'g', deliveryPolicy: 'Update' } }, '#d'));
     ok(await send(createSlackService(), slackInstance(), { message: 'b', slack: { groupingKey: 'g', deliveryPolicy: 'Update' } }, '#d'));
     expect(fake.seen.map((r) => r.url)).toEqual(['/api/chat.postMessage', '/api/chat.postMessage']);
+  });
+
+  it('a store passed in keeps threads across service instances (a restart with a persistent store)', async () => {
+    const saved = new Map<string, SlackThreadHead>();
+    const store = { get: (k: string) => saved.get(k), set: (k: string, h: SlackThreadHead) => void saved.set(k, h) };
+    ok(await send(createSlackService(store), slackInstance(), { message: 'a', slack: { groupingKey: 'g' } }, '#d'));
+    ok(await send(createSlackService(store), slackInstance(), { message: 'b', slack: { groupingKey: 'g' } }, '#d'));
+    expect((fake.jsonBodies()[1] as Record<string, unknown>)['thread_ts']).toBe('1700000000.000001');
+    expect([...saved.values()]).toEqual([{ channel: 'C0TESTCHAN', ts: '1700000000.000001' }]);
+  });
+
+  it('the memory store drops the least recently used key past its bound', () => {
+    const store = memorySlackThreadStore(2);
+    store.set('a', { channel: 'C', ts: '1' });
+    store.set('b', { channel: 'C', ts: '2' });
+    store.set('a', { channel: 'C', ts: '1' });
+    store.set('c', { channel: 'C', ts: '3' });
+    expect([store.get('a')?.ts, store.get('b')?.ts, store.get('c')?.ts]).toEqual(['1', undefined, '3']);
   });
 
   it('invalid_auth (HTTP 200, ok:false) is a permanent error naming the service and channel, never the token', async () => {
