@@ -60,7 +60,8 @@ const involved = (raw: RawRollout) => ({ apiVersion: 'argoproj.io/v1alpha1', kin
 /**
  * With the option on, a live Rollout whose routers can release and that lacks the finalizer gets it (a JSON patch
  * that tests the list it extends, so a concurrent change is a conflict, not a lost finalizer). `undefined`: nothing
- * to do, reconcile on; otherwise the outcome of this reconcile (the next one sees the Rollout as patched).
+ * to do (or the patch was refused other than by a conflict: logged, the reconcile goes on without the guarantee);
+ * otherwise the outcome of this reconcile (the next one sees the Rollout as patched).
  */
 export async function ensureReleaseFinalizer(raw: RawRollout, rollout: Rollout, deps: FinalizerDeps): Promise<ReconcileOutcome | undefined> {
   if (deps.releaseTrafficFinalizer !== true || hasReleaseFinalizer(raw)) return undefined;
@@ -80,7 +81,12 @@ export async function ensureReleaseFinalizer(raw: RawRollout, rollout: Rollout, 
           { op: 'add', path: '/metadata/finalizers/-', value: RELEASE_FINALIZER },
         ];
   const r = await deps.writer.patch<RawRollout>(Resources.rollouts, ns, name, { type: 'json', body });
-  if (E.isLeft(r)) return retry(`adding the finalizer ${RELEASE_FINALIZER}: ${r.left.message}`);
+  if (E.isLeft(r)) {
+    if (r.left._tag === 'KubeConflict') return retry(`adding the finalizer ${RELEASE_FINALIZER}: ${r.left.message}`);
+    // (403 without `patch` on rollouts, say): the Rollout is reconciled all the same, only without the guarantee.
+    deps.log.warn(`could not add the finalizer ${RELEASE_FINALIZER}; its traffic will be released on deletion only if a controller sees the delete event`, { rollout: `${ns}/${name}`, error: r.left.message });
+    return undefined;
+  }
   deps.cache.rollouts.wrote(r.right, raw);
   deps.log.info('traffic release finalizer added', { rollout: `${ns}/${name}` });
   return done(0);
