@@ -1,9 +1,9 @@
-// The nine shipped triggers end to end through the engine: an Event reason on a subscribed Rollout plans the
+// The nine shipped triggers end to end through the engine (its public surface, src/index.ts): an Event reason on a subscribed Rollout plans the
 // notification Go renders (golden files from tools/notifications-golden), both with the built-in templates (an
 // empty ConfigMap) and with Argo's ConfigMap applied as Argo's install does.
 import * as E from 'fp-ts/lib/Either';
-import { notificationEngine } from '@rollouts/notifications';
-import type { NotificationConfig } from '@rollouts/notifications';
+import { notificationEngine } from '../src';
+import type { NotificationConfig } from '../src';
 import { readCases, readConfigMapData, readGolden } from './goldenSupport';
 
 const REASONS: ReadonlyArray<[string, string]> = [

@@ -197,6 +197,7 @@ function lex(src: string): Tok[] {
         else if (/^[+-]?0[oO]?[0-7]+$/.test(clean) && clean.replace(/^[+-]/, '').length > 1) value = (clean.startsWith('-') ? -1 : 1) * parseInt(clean.replace(/^[+-]?0[oO]?/, ''), 8);
         else value = Number(clean);
         if (!Number.isFinite(value)) throw new TemplateSyntaxError(`${lineOf(src, start)}: bad number syntax: "${lit}"`);
+        if (!isFloat && Math.abs(value) >= 2 ** 63) throw new TemplateSyntaxError(`${lineOf(src, start)}: integer overflow: "${lit}"`);
         toks.push({ k: 'number', v: value, float: isFloat, pos: start });
         i += lit.length;
       } else if (isAlnum(c)) {

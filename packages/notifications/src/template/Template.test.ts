@@ -48,6 +48,7 @@ describe('Go text/template semantics', () => {
     ['{{print "a" 1 2 "b"}}{{println 1 "x"}}', {}, 'a1 2b1 x\n'],
     ['{{ "\\t\\u00e9" }}{{ `raw\\n` }}{{ 0x1F }} {{ 1e3 }} {{ \'a\' }}', {}, '\té' + 'raw\\n' + '31 1000 97'],
     ['{{(call .time.Now).Format "2006-01-02T15:04:05Z07:00 Mon Jan _2 3:04PM"}}', {}, '2026-01-02T03:04:05Z Fri Jan  2 3:04AM'],
+    ['{{(call .time.Now).Format "15:04:05.000 05,999"}}', {}, '03:04:05.000 05'],
     ['{{html "<a href=\'x\'>&"}} {{urlquery "a b&c"}}', {}, '&lt;a href=&#39;x&#39;&gt;&amp; a+b%26c'],
   ])('%s', (src, data, want) => {
     const withTime = { ...data, time: { Now: new GoFunc('Now', () => new GoTime(Date.UTC(2026, 0, 2, 3, 4, 5))) } };
@@ -81,6 +82,7 @@ describe('Go text/template semantics', () => {
     ['{{ nosuch }}', /function "nosuch" not defined/],
     ['{{ "unterminated }}', /unterminated quoted string/],
     ['{{ add.x }}', /unexpected field access after function add/],
+    ['{{ 100000000000000000000 }}', /integer overflow/],
   ])('%s is an error at load: %s', (src, want) => {
     const t = compileTemplate('t', src);
     expect(E.isLeft(t) && t.left).toMatch(want);

@@ -62,6 +62,7 @@ export function renderTemplate(t: CompiledTemplate, data: Readonly<Record<string
     return E.right(execute(t.nodes, data, templateFuncs(now)));
   } catch (e) {
     if (e instanceof TemplateExecError) return E.left(`template: ${t.name}: ${e.message}`);
-    throw e;
+    // A bug of ours or an input too deep for the stack: still a value, never a crash of the controller.
+    return E.left(`template: ${t.name}: internal error: ${e instanceof Error ? e.message : String(e)}`);
   }
 }

@@ -67,7 +67,8 @@ export function printValue(v: unknown): string {
   if (v === null || v === undefined) return '<nil>';
   if (typeof v === 'string') return v;
   if (typeof v === 'boolean') return v ? 'true' : 'false';
-  if (typeof v === 'number') return Number.isInteger(v) && Math.abs(v) < 1e21 ? String(v) : formatFloat(v);
+  // Integral values are int64 (as the unstructured converter makes them) unless they cannot be one.
+  if (typeof v === 'number') return Number.isInteger(v) && Math.abs(v) < 2 ** 63 ? String(v) : formatFloat(v);
   if (Array.isArray(v)) return `[${v.map(printValue).join(' ')}]`;
   if (v instanceof GoTime) return formatGoTime(v, '2006-01-02 15:04:05.999999999 -0700 MST');
   if (v instanceof GoDuration) return formatDuration(v.ns);
@@ -145,7 +146,7 @@ export function formatGoTime(t: GoTime, layout: string): string {
   let i = 0;
   while (i < layout.length) {
     const frac = /^[.,](0+|9+)(?![0-9])/.exec(layout.slice(i));
-    if (frac !== null && /[05]$/.test(out) === true) {
+    if (frac !== null) {
       const digits = frac[1]!;
       const all = pad(nanos, 9).slice(0, digits.length);
       if (digits[0] === '0') out += layout[i] + all;
