@@ -134,6 +134,7 @@ export async function openControllerApp(o: ControllerAppOptions): Promise<Contro
     trafficRouters,
     metricProviders,
     ...(configured !== undefined && configured.stepPlugins.length > 0 ? { stepPlugins: configured.stepPlugins } : {}),
+    ...(configured !== undefined && configured.disabledStepPlugins.length > 0 ? { disabledStepPlugins: configured.disabledStepPlugins } : {}),
     workers: { rollouts: c.rolloutThreads, analysisRuns: c.analysisThreads, experiments: c.experimentThreads },
     resyncMs: c.rolloutResyncMs,
     routerTimeoutMs: c.routerTimeoutMs,

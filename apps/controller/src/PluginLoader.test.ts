@@ -96,8 +96,8 @@ const failure = async (o: PluginLoaderOptions): Promise<PluginLoadError> => {
 
 describe('loadConfiguredPlugins', () => {
   it('no ConfigMap, or one without plugin keys: nothing to load', async () => {
-    expect(await loadConfiguredPlugins(options(undefined))).toEqual({ trafficRouters: [], metricProviders: [], stepPlugins: [], builtIn: [] });
-    expect(await loadConfiguredPlugins(options({ other: 'x' }))).toEqual({ trafficRouters: [], metricProviders: [], stepPlugins: [], builtIn: [] });
+    expect(await loadConfiguredPlugins(options(undefined))).toEqual({ trafficRouters: [], metricProviders: [], stepPlugins: [], builtIn: [], disabledStepPlugins: [] });
+    expect(await loadConfiguredPlugins(options({ other: 'x' }))).toEqual({ trafficRouters: [], metricProviders: [], stepPlugins: [], builtIn: [], disabledStepPlugins: [] });
   });
 
   it('a file:// npm tarball is unpacked under the plugin dir and imported; it resolves the controller SDK through the linked node_modules', async () => {
@@ -191,11 +191,26 @@ describe('loadConfiguredPlugins', () => {
       trafficRouterPlugins: entry('acme/router', 'file:///nowhere/a.tgz', '  disabled: true\n') + entry('argoproj-labs/gatewayAPI', 'https://github.com/argoproj-labs/plugin/releases/x', `  sha256: ${'d'.repeat(64)}\n`),
     };
     const got = await loadConfiguredPlugins(options(data, { download: async () => Promise.reject(new Error('must not download')) }));
-    expect(got).toEqual({ trafficRouters: [], metricProviders: [], stepPlugins: [], builtIn: ['argoproj-labs/gatewayAPI'] });
+    expect(got).toEqual({ trafficRouters: [], metricProviders: [], stepPlugins: [], builtIn: ['argoproj-labs/gatewayAPI'], disabledStepPlugins: [] });
     expect(logs.map(([level, m]) => [level, m])).toEqual([
       ['info', 'plugin acme/router is disabled in ConfigMap argo-rollouts/argo-rollouts-config: not loaded'],
       ['info', "plugin argoproj-labs/gatewayAPI is served by this controller's built-in implementation: https://github.com/argoproj-labs/plugin/releases/x is not loaded"],
     ]);
+  });
+
+  it('a step plugin is identified by its name field; a disabled one is listed so that its steps are skipped', async () => {
+    const step = write(
+      'gate.mjs',
+      `export default { name: 'acme/gate', sdkVersion: '^0.1.0', configCodec: { node: { type: 'object', properties: {}, preserveUnknown: false } }, make: () => () => ({ run() {}, terminate() {}, abort() {} }) };\n`,
+    );
+    const data = { stepPlugins: entry('acme/gate', `file://${step}`) + entry('acme/off', 'file:///nowhere.tgz', '  disabled: true\n') };
+    const got = await loadConfiguredPlugins(options(data, { stepPluginsSupported: true }));
+    expect(got.stepPlugins.map((p) => p.name)).toEqual(['acme/gate']);
+    expect(got.disabledStepPlugins).toEqual(['acme/off']);
+    expect(logs.map(([, m]) => m)).toContain('plugin acme/off is disabled in ConfigMap argo-rollouts/argo-rollouts-config: not loaded; its steps are skipped');
+    const wrongName = write('gate2.mjs', `export default { kind: 'acme/gate2', sdkVersion: '0.1.0', configCodec: { node: {} }, make: () => () => ({}) };\n`);
+    const e = await failure(options({ stepPlugins: entry('acme/gate2', `file://${wrongName}`) }, { stepPluginsSupported: true }));
+    expect(e.message).toContain('its default export is not a defineStepPlugin(...) value: it lacks name (a string)');
   });
 
   it('a step plugin with a controller that cannot register step plugins stops the start', async () => {

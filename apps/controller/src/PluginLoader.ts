@@ -22,7 +22,7 @@
  * own copies (linked into `<plugin dir>/node_modules`) unless it bundles its own; anything else it needs it bundles.
  *
  * A name this controller already serves (Argo's `argoproj-labs/gatewayAPI`, ...) is not loaded: the built-in serves
- * it (an info line). `disabled: true` is skipped (an info line). Anything else that goes wrong (bad entry, not found,
+ * it (an info line). `disabled: true` is skipped (an info line; a disabled step plugin's steps are skipped). Anything else that goes wrong (bad entry, not found,
  * checksum mismatch, not a plugin, another SDK major, `make` throwing) throws a {@link PluginLoadError} naming the
  * plugin: the start stops.
  */
@@ -74,6 +74,8 @@ export interface LoadedPlugins {
   readonly stepPlugins: ReadonlyArray<StepPlugin<any>>;
   /** Configured names served by a built-in implementation instead (not loaded). */
   readonly builtIn: readonly string[];
+  /** Step plugins configured with `disabled: true`: not loaded, and their steps are skipped (Argo's meaning). */
+  readonly disabledStepPlugins: readonly string[];
 }
 
 export type SecretReader = (namespace: string, name: string) => Promise<{ readonly data?: Readonly<Record<string, string>> | null } | undefined | Error>;
@@ -350,7 +352,7 @@ function shapeProblem(key: PluginKey, v: unknown): string | undefined {
 
 /** Read the ConfigMap and load every plugin it names; throws a PluginLoadError (or nothing to load: empty lists). */
 export async function loadConfiguredPlugins(o: PluginLoaderOptions): Promise<LoadedPlugins> {
-  const none: LoadedPlugins = { trafficRouters: [], metricProviders: [], stepPlugins: [], builtIn: [] };
+  const none: LoadedPlugins = { trafficRouters: [], metricProviders: [], stepPlugins: [], builtIn: [], disabledStepPlugins: [] };
   const cm = await o.readConfigMap(o.namespace, PLUGIN_CONFIG_MAP);
   if (cm instanceof Error) {
     o.log.error(`cannot read ConfigMap ${o.namespace}/${PLUGIN_CONFIG_MAP}: plugins configured there are not loaded`, { error: cm.message });
@@ -365,6 +367,7 @@ export async function loadConfiguredPlugins(o: PluginLoaderOptions): Promise<Loa
   const metricProviders: Array<MetricProviderPlugin<any>> = [];
   const stepPlugins: Array<StepPlugin<any>> = [];
   const builtIn: string[] = [];
+  const disabledStepPlugins: string[] = [];
   const builtInOf: Record<PluginKey, readonly string[]> = { trafficRouterPlugins: o.builtIn.trafficRouters, metricProviderPlugins: o.builtIn.metricProviders, stepPlugins: o.builtIn.stepPlugins ?? [] };
 
   for (const e of entries) {
@@ -372,7 +375,8 @@ export async function loadConfiguredPlugins(o: PluginLoaderOptions): Promise<Loa
       throw new PluginLoadError(e.name, reason);
     };
     if (e.disabled) {
-      o.log.info(`plugin ${e.name} is disabled in ConfigMap ${o.namespace}/${PLUGIN_CONFIG_MAP}: not loaded`, { plugin: e.name, key: e.key });
+      o.log.info(`plugin ${e.name} is disabled in ConfigMap ${o.namespace}/${PLUGIN_CONFIG_MAP}: not loaded${e.key === 'stepPlugins' ? '; its steps are skipped' : ''}`, { plugin: e.name, key: e.key });
+      if (e.key === 'stepPlugins') disabledStepPlugins.push(e.name);
       continue;
     }
     if (builtInOf[e.key].includes(e.name)) {
@@ -420,7 +424,7 @@ export async function loadConfiguredPlugins(o: PluginLoaderOptions): Promise<Loa
     else stepPlugins.push(plugin as unknown as StepPlugin<any>);
     o.log.info(`plugin ${e.name} loaded`, { plugin: e.name, key: e.key, location: e.location, module: entry, sdk: declared!.range, tookMs: Date.now() - t0 });
   }
-  return { trafficRouters, metricProviders, stepPlugins, builtIn };
+  return { trafficRouters, metricProviders, stepPlugins, builtIn, disabledStepPlugins };
 }
 
 function sdkRange(pkg: Record<string, unknown> | undefined): { range: string; where: string } | undefined {
