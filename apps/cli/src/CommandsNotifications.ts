@@ -30,13 +30,15 @@ const SUBSCRIBE = 'notifications.argoproj.io/subscribe.';
 /** The trigger `notify` and `run` add to a copy of the configuration (its event reason: `RolloutsCliRun`). */
 const CLI_TRIGGER = 'on-rollouts-cli-run';
 const CLI_REASON = 'RolloutsCliRun';
-/** The service `console:stdout` and `run` plan through (never sent to: the message is printed). */
-const CLI_SERVICE = 'rollouts-cli-console';
+/** The service `console:stdout` and `run` plan through (never sent to: the message is printed); `.serviceType` renders `console`. */
+const CLI_SERVICE = 'console';
 
 /** The engine and the senders (the real ones by default; tests give doubles). */
 export interface NotificationsDeps {
   readonly engine: NotificationEngine;
   readonly serviceFor: (type: string) => NotificationService | undefined;
+  /** The triggers the engine has built in (Argo's nine), for a trigger the ConfigMap does not define. */
+  readonly builtinTriggers?: ReadonlyMap<string, ReadonlyArray<{ readonly when: string; readonly send: ReadonlyArray<string> }>>;
 }
 
 interface NotificationFlags extends ClusterFlags {
@@ -119,10 +121,10 @@ function parse(deps: NotificationsDeps, data: Record<string, string>, secret: Re
   return E.isLeft(r) ? E.left(`the notification configuration has problems: ${r.left.map((p) => `${p.key}: ${p.message}`).join('; ')}`) : E.right(r.right);
 }
 
-/** `trigger.<name>`'s conditions as written (`[]` when the ConfigMap does not define it: a built-in of the engine). */
-function conditionsOf(data: Record<string, string>, name: string): Array<Record<string, unknown>> {
+/** `trigger.<name>`'s conditions as written, else the engine's built-in ones (`[]` when neither has it). */
+function conditionsOf(data: Record<string, string>, name: string, deps?: NotificationsDeps): Array<Record<string, unknown>> {
   const raw = data[`trigger.${name}`];
-  if (raw === undefined) return [];
+  if (raw === undefined) return (deps?.builtinTriggers?.get(name) ?? []).map((c) => ({ ...c, send: [...c.send] }));
   const v: unknown = YAML.parse(raw);
   return Array.isArray(v) ? (v.filter((c) => typeof c === 'object' && c !== null) as Array<Record<string, unknown>>) : [];
 }
@@ -169,7 +171,7 @@ async function triggerGet(ctx: CommandContext, deps: NotificationsDeps, name: st
     (wide) => {
       const rows = [wide ? ['NAME', 'TEMPLATE', 'CONDITION', 'ONCE PER', 'DESCRIPTION'] : ['NAME', 'TEMPLATE', 'CONDITION']];
       for (const n of names) {
-        const conds = conditionsOf(src.right.data, n);
+        const conds = conditionsOf(src.right.data, n, deps);
         if (conds.length === 0) rows.push(wide ? [n, '(built-in)', '', '', ''] : [n, '(built-in)', '']);
         for (const c of conds) {
           const row = [n, sendList(c), String(c['when'] ?? '')];
@@ -178,7 +180,7 @@ async function triggerGet(ctx: CommandContext, deps: NotificationsDeps, name: st
       }
       return rows;
     },
-    () => (name !== undefined ? conditionsOf(src.right.data, name) : Object.fromEntries(names.map((n) => [n, conditionsOf(src.right.data, n)]))),
+    () => (name !== undefined ? conditionsOf(src.right.data, name, deps) : Object.fromEntries(names.map((n) => [n, conditionsOf(src.right.data, n, deps)]))),
   );
 }
 
@@ -300,8 +302,8 @@ async function triggerRun(ctx: CommandContext, deps: NotificationsDeps, trigger:
   const base = parse(deps, src.right.data, src.right.secret);
   if (E.isLeft(base)) return ctx.fail(base.left);
   if (!base.right.triggers.includes(trigger)) return ctx.fail(`trigger "${trigger}" is not configured (configured: ${[...base.right.triggers].sort().join(', ') || 'none'})`);
-  const conditions = conditionsOf(src.right.data, trigger);
-  if (conditions.length === 0) return ctx.fail(`trigger "${trigger}" is built in (not in the ConfigMap): its conditions cannot be run one by one; add trigger.${trigger} to the ConfigMap`);
+  const conditions = conditionsOf(src.right.data, trigger, deps);
+  if (conditions.length === 0) return ctx.fail(`trigger "${trigger}" has no conditions to run (neither the ConfigMap nor the built-in triggers define it)`);
   const subject = await subjectOf(ctx, cluster, name);
   if (E.isLeft(subject)) return ctx.fail(subject.left);
   const rows = [['#', 'CONDITION', 'RESULT']];
@@ -343,6 +345,6 @@ export function registerNotifications(program: Command, ctx: CommandContext, set
 function defaultDeps(): NotificationsDeps {
   // Loaded on use: the other commands do not pay for the engine and the senders.
   // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const m = require('@rollouts/notifications') as { notificationEngine: NotificationEngine; serviceFor: (type: string) => NotificationService | undefined };
-  return { engine: m.notificationEngine, serviceFor: m.serviceFor };
+  const m = require('@rollouts/notifications') as { notificationEngine: NotificationEngine; serviceFor: (type: string) => NotificationService | undefined; BUILTIN_TRIGGERS: NotificationsDeps['builtinTriggers'] };
+  return { engine: m.notificationEngine, serviceFor: m.serviceFor, ...(m.BUILTIN_TRIGGERS !== undefined ? { builtinTriggers: m.BUILTIN_TRIGGERS } : {}) };
 }
