@@ -1,5 +1,5 @@
 import * as E from 'fp-ts/lib/Either';
-import { blockJson, destinationLabel, expectStatus, joinUrl, scrub, secretsOf, serviceKey } from './ServiceSupport';
+import { blockJson, destinationLabel, expectStatus, guarded, joinUrl, scrub, secretsOf, serviceKey } from './ServiceSupport';
 
 const inst = (type: string, name: string, options: Record<string, unknown> = {}) => ({ type, name, options });
 
@@ -54,5 +54,12 @@ describe('service support', () => {
     expect(blockJson({ a: '  ' }, 'a', 'l')).toEqual(E.right(undefined));
     const bad = blockJson({ a: '{' }, 'a', 'slack to #d');
     expect(E.isLeft(bad) && bad.left.message).toMatch(/^slack to #d: template field a is not valid JSON/);
+  });
+});
+
+describe('guarded', () => {
+  it('turns a throw into a permanent error, secrets removed', async () => {
+    const r = await guarded(['hunter2-secret'], () => Promise.reject(new Error('bad input near hunter2-secret')))();
+    expect(r).toEqual(E.left({ retryable: false, message: 'the sender failed: bad input near ***' }));
   });
 });

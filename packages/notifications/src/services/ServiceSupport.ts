@@ -199,10 +199,18 @@ export function secretsOf(instance: ServiceInstance, keys: ReadonlyArray<string>
   return out;
 }
 
-/** Wrap a send so that whatever message comes back has the instance's secrets removed. */
+/**
+ * Wrap a send so that whatever message comes back has the instance's secrets removed, and a throw (a bug, or
+ * input no check foresaw) becomes a permanent `SendError` instead of a rejected promise.
+ */
 export function guarded<A>(secrets: ReadonlyArray<string>, te: TaskEither<SendError, A>): TaskEither<SendError, A> {
   return async () => {
-    const r = await te();
+    let r: E.Either<SendError, A>;
+    try {
+      r = await te();
+    } catch (e) {
+      r = E.left(permanent(`the sender failed: ${e instanceof Error ? e.message : String(e)}`));
+    }
     return E.isLeft(r) ? E.left({ retryable: r.left.retryable, message: scrub(r.left.message, secrets) }) : r;
   };
 }
