@@ -48,6 +48,9 @@ export interface ParsedConfig extends NotificationConfig {
   readonly serviceDefaultTriggers: ReadonlyMap<string, ReadonlyArray<string>>;
   readonly subscriptions: ReadonlyArray<GlobalSubscription>;
   readonly secrets: Readonly<Record<string, string>>;
+  /** The names still bound to the built-in definitions (not replaced by a ConfigMap key). */
+  readonly builtInTriggers: ReadonlySet<string>;
+  readonly builtInTemplates: ReadonlySet<string>;
 }
 
 export const isParsedConfig = (c: NotificationConfig): c is ParsedConfig => 'triggerDefs' in c && 'templateDefs' in c;
@@ -253,5 +256,7 @@ export function parseNotificationConfig(
     serviceDefaultTriggers,
     subscriptions,
     secrets: secretData,
+    builtInTriggers: new Set([...BUILTIN_TRIGGERS.keys()].filter((k) => !Object.prototype.hasOwnProperty.call(configMapData, `trigger.${k}`))),
+    builtInTemplates: new Set([...BUILTIN_TEMPLATES.keys()].filter((k) => !Object.prototype.hasOwnProperty.call(configMapData, `template.${k}`))),
   });
 }

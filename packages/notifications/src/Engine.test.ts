@@ -1,7 +1,7 @@
 import * as E from 'fp-ts/lib/Either';
 import fc from 'fast-check';
 import { parseNotificationConfig } from './Config';
-import { NOTIFIED_MAX_ENTRIES, destinationsByTrigger, hashCondition, notifiedKey, planForConditions, planForEvent, renderNotification, triggerForReason } from './Engine';
+import { NOTIFIED_MAX_ENTRIES, describeTemplates, describeTriggers, destinationsByTrigger, hashCondition, notifiedKey, planForConditions, planForEvent, renderNotification, triggerForReason } from './Engine';
 import type { NotificationSubject } from './Types';
 
 const config = (cm: Record<string, string>, secret: Record<string, string> = {}) => {
@@ -193,6 +193,12 @@ describe('planForConditions', () => {
     expect(E.isLeft(r) && r.left[0]!.key).toBe('trigger.on-bad');
   });
 
+  it('in self-service mode, prefixes the keys with the namespace of the configuration', () => {
+    const r = right(planForConditions(cfg, at({ phase: 'Degraded' }), {}, { configNamespace: 'shop' }));
+    expect(Object.keys(r.notified)).toEqual([expect.stringMatching(/^shop:on-degraded:\[0\]\./)]);
+    expect(r.planned[0]!.onceKey).toBe(Object.keys(r.notified)[0]);
+  });
+
   it('property: replanning with what it returned sends nothing more (a restart does not resend)', () => {
     fc.assert(
       fc.property(fc.array(fc.record({ phase: fc.constantFrom('Degraded', 'Healthy'), currentStepIndex: fc.integer({ min: 0, max: 3 }) }), { minLength: 1, maxLength: 8 }), (states) => {
@@ -210,5 +216,17 @@ describe('planForConditions', () => {
         }
       }),
     );
+  });
+});
+
+describe('describeTriggers / describeTemplates (for the CLI)', () => {
+  it('lists what is configured and which names are still the built-in ones', () => {
+    const c = config({ 'template.rollout-completed': 'message: done\nslack:\n  groupingKey: x', 'trigger.on-custom': '- when: "true"\n  send: [rollout-completed]\n  description: custom' });
+    const triggers = describeTriggers(c);
+    expect(triggers.find((t) => t.name === 'on-custom')).toEqual({ name: 'on-custom', builtIn: false, conditions: [{ when: 'true', send: ['rollout-completed'], oncePer: '', description: 'custom' }] });
+    expect(triggers.find((t) => t.name === 'on-rollout-aborted')!.builtIn).toBe(true);
+    const templates = describeTemplates(c);
+    expect(templates.find((t) => t.name === 'rollout-completed')).toEqual({ name: 'rollout-completed', builtIn: false, services: ['slack'] });
+    expect(templates.find((t) => t.name === 'rollout-aborted')).toEqual({ name: 'rollout-aborted', builtIn: true, services: ['email', 'slack'] });
   });
 });

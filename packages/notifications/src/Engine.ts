@@ -269,11 +269,22 @@ const truncate = (state: Record<string, unknown>): Record<string, unknown> => {
   return Object.fromEntries(keep.map((k) => [k, state[k]]));
 };
 
+/** Options of {@link planForConditions} beyond the contract of Types.ts. */
+export interface PlanOptions {
+  /**
+   * Self-service mode (`--self-service-notification-enabled`): the namespace of the configuration that planned,
+   * put before the trigger in the keys (`<namespace>:<trigger>:…`, as Argo does) so that the controller's and the
+   * Rollout namespace's configurations each keep their own record.
+   */
+  readonly configNamespace?: string;
+}
+
 /** See {@link NotificationEngine.planForConditions}. */
 export function planForConditions(
   config: NotificationConfig,
   subject: NotificationSubject,
   notified: Readonly<Record<string, unknown>>,
+  options: PlanOptions = {},
 ): E.Either<ReadonlyArray<ConfigProblem>, { readonly planned: ReadonlyArray<PlannedNotification>; readonly notified: Readonly<Record<string, unknown>> }> {
   const cfg = configOf(config);
   const problems: ConfigProblem[] = [];
@@ -303,7 +314,7 @@ export function planForConditions(
       }
       for (const d of destinations) {
         if (!cfg.services.some((s) => s.name === d.service)) continue;
-        const key = notifiedKey(trigger, i, c.when, d, oncePer);
+        const key = notifiedKey(options.configNamespace === undefined ? trigger : `${options.configNamespace}:${trigger}`, i, c.when, d, oncePer);
         if (!w.right) {
           // Re-arms the edge (a oncePer entry is kept: that value was sent once and for all).
           delete state[key];
@@ -328,3 +339,26 @@ export const notificationEngine: NotificationEngine = {
   planForEvent,
   planForConditions,
 };
+
+/** A trigger as `kubectl rollouts notifications trigger get` shows it. */
+export interface TriggerDescription {
+  readonly name: string;
+  readonly builtIn: boolean;
+  readonly conditions: ReadonlyArray<{ readonly when: string; readonly send: ReadonlyArray<string>; readonly oncePer: string; readonly description: string }>;
+}
+
+/** The configured triggers, by name, with whether each is the built-in one. */
+export function describeTriggers(config: NotificationConfig): ReadonlyArray<TriggerDescription> {
+  const cfg = configOf(config);
+  return [...cfg.triggerDefs.entries()]
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+    .map(([name, conditions]) => ({ name, builtIn: cfg.builtInTriggers.has(name), conditions }));
+}
+
+/** The configured templates, by name, with whether each is the built-in one and the service blocks it has. */
+export function describeTemplates(config: NotificationConfig): ReadonlyArray<{ readonly name: string; readonly builtIn: boolean; readonly services: ReadonlyArray<string> }> {
+  const cfg = configOf(config);
+  return [...cfg.templateDefs.entries()]
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+    .map(([name, t]) => ({ name, builtIn: cfg.builtInTemplates.has(name), services: Object.keys(t).filter((k) => k !== 'message').sort() }));
+}

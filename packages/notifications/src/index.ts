@@ -14,7 +14,10 @@ export {
   ANNOTATION_PREFIX,
   NOTIFIED_ANNOTATION,
   NOTIFIED_MAX_ENTRIES,
+  describeTriggers,
+  describeTemplates,
 } from './Engine';
+export type { PlanOptions, TriggerDescription } from './Engine';
 export { parseNotificationConfig, CONDITION_VARIABLES } from './Config';
 export { BUILTIN_TEMPLATES, BUILTIN_TRIGGERS } from './Builtins';
 export { SPRIG_FUNCTIONS } from './template/Funcs';
