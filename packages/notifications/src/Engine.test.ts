@@ -141,7 +141,9 @@ describe('planForConditions', () => {
 
   it('sends on the false→true edge only, and again after the condition went false', () => {
     const key = notifiedKey('on-degraded', 0, 'rollout.status.phase == "Degraded"', { service: 'slack', recipient: '#ops' }, '');
-    expect(key).toBe(`on-degraded:[0].${hashCondition('rollout.status.phase == "Degraded"')}:slack:#ops`);
+    // base64.RawURLEncoding(sha1(when)) as Go computes it (checked with Go's crypto/sha1).
+    expect(hashCondition('rollout.status.phase == "Degraded"')).toBe('oss_eNhRFbDOILbQVIF3zpDjOyI');
+    expect(key).toBe('on-degraded:[0].oss_eNhRFbDOILbQVIF3zpDjOyI:slack:#ops');
     const first = right(planForConditions(cfg, at({ phase: 'Degraded' }), {}));
     expect(first.planned.map((p) => [p.trigger, p.onceKey])).toEqual([['on-degraded', key]]);
     expect(first.notified).toEqual({ [key]: 1_700_000_000 });
