@@ -9,8 +9,9 @@
  * Backoffs are shortened (stepPluginTiming) so that the suite runs in seconds.
  */
 import type { ResourceKind } from '@rollouts/k8s';
+import type { KubeObject } from '@rollouts/plugin-sdk';
 import stepSample from '../../../examples/plugins/step-sample/src/index';
-import { abort, canaryRollout, retryRollout, deploy, promoteFull, Resources, rolloutOf, setImage, startEnv, waitFor, waitHealthy, waitStatus, type Env } from './harness';
+import { abort, canaryRollout, CONTROLLER_AUTH, deploy, promoteFull, RBAC_NAMESPACE, Resources, retryRollout, rolloutOf, serverSideApply, setImage, startEnv, waitFor, waitHealthy, waitStatus, type Env } from './harness';
 
 jest.setTimeout(90_000);
 
@@ -42,6 +43,18 @@ describe('step plugins (sample/configmap-gate)', () => {
       readinessDelayMs: 20,
       controller: { stepPlugins: [stepSample], disabledStepPlugins: ['sample/off'], stepPluginTiming: { runningBackoffMs: 300, minRequeueMs: 200, errorBackoffMs: 400 }, routerTimeoutMs: 5_000 },
     });
+    // The gate reads ConfigMaps, which install.yaml's ClusterRole does not grant (a plugin's own reads are its
+    // installer's to grant, as with Argo): with the install's ServiceAccount, the test grants them as a user would.
+    if (CONTROLLER_AUTH === 'serviceaccount') {
+      await serverSideApply(env.http, { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRole', metadata: { name: 'rollouts-step-sample' }, rules: [{ apiGroups: [''], resources: ['configmaps'], verbs: ['get'] }] } as unknown as KubeObject);
+      await serverSideApply(env.http, {
+        apiVersion: 'rbac.authorization.k8s.io/v1',
+        kind: 'ClusterRoleBinding',
+        metadata: { name: 'rollouts-step-sample' },
+        roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'rollouts-step-sample' },
+        subjects: [{ kind: 'ServiceAccount', name: 'rollouts-controller', namespace: RBAC_NAMESPACE }],
+      } as unknown as KubeObject);
+    }
     await env.api.create(CONFIG_MAPS, { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'gates' }, data: { go: 'true', nogo: 'no' } });
   });
   afterAll(async () => {
