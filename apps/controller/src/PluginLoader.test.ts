@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import type { Logger, ProviderDeps } from '@rollouts/plugin-sdk';
+import { parseFlags } from './Flags';
 import { loadConfiguredPlugins, majorOf, parsePluginEntries, PluginLoadError, readTar, type PluginLoaderOptions } from './PluginLoader';
 
 // ---- a tiny tar writer (ustar), so the tests make exactly the archives they need
@@ -265,5 +266,17 @@ describe('parsePluginEntries and majorOf', () => {
   it('the default SDK version is the SDK package.json', () => {
     const pkg = JSON.parse(readFileSync(require.resolve('@rollouts/plugin-sdk/package.json'), 'utf8')) as { version: string };
     expect(majorOf(pkg.version)).toBe(0);
+  });
+});
+
+describe('--plugin-dir', () => {
+  const dirOf = (argv: string[], env: Record<string, string> = {}) => {
+    const r = parseFlags(argv, env);
+    return r._tag === 'Right' ? r.right.pluginDir : r.left;
+  };
+  it('defaults to $ROLLOUTS_PLUGIN_DIR, else /tmp/rollouts-plugins; the flag wins', () => {
+    expect(dirOf([])).toBe('/tmp/rollouts-plugins');
+    expect(dirOf([], { ROLLOUTS_PLUGIN_DIR: '/plugins' })).toBe('/plugins');
+    expect(dirOf(['--plugin-dir', '/var/plugins'], { ROLLOUTS_PLUGIN_DIR: '/plugins' })).toBe('/var/plugins');
   });
 });
