@@ -373,9 +373,11 @@ export function parseTemplate(src: string): ReadonlyArray<Node> {
   };
 
   const control = (kind: 'if' | 'with' | 'range', inRange: boolean): Node => {
+    // Variables of the pipeline are visible in both branches; each branch has its own scope.
     vars.push([]);
     const pipe = pipeline(true, 'close');
     next();
+    vars.push([]);
     const body = list(['end', 'else'], inRange || kind === 'range');
     vars.pop();
     let elseList: Node[] | undefined;
@@ -392,6 +394,7 @@ export function parseTemplate(src: string): ReadonlyArray<Node> {
         vars.pop();
       }
     }
+    vars.pop();
     return { t: kind, pipe, list: body.nodes, elseList };
   };
 
