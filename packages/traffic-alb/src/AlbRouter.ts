@@ -29,10 +29,12 @@ import {
   withManagedKeys,
 } from './AlbAction';
 import { albStatus } from './AlbStatus';
-import { resourceTagOf, RESOURCE_TAG, type TargetGroupReader } from './TargetGroupReader';
+import { resourceTagOf, RESOURCE_TAG, sharedReads, type TargetGroupReader } from './TargetGroupReader';
 
 const INGRESS_API = 'networking.k8s.io/v1';
 const CONFIG_PATH = 'spec.strategy.canary.trafficRouting.alb';
+/** How long one read of a load balancer's target groups serves `verifyWeight` and `status` (one reconcile's calls). */
+const READ_REUSE_MS = 1_000;
 
 type Result<A> = Promise<E.Either<PluginError, A>>;
 
@@ -58,7 +60,7 @@ function managedRoutesOf(ctx: RoutingContext): string[] {
   return (ctx.rollout.spec.strategy?.canary?.trafficRouting?.managedRoutes ?? []).map((r) => r.name);
 }
 
-function makeAlbRouter(kube: KubeObjectClient, log: Logger, config: ALBTrafficRouting, reader: TargetGroupReader | undefined): TrafficRouter {
+function makeAlbRouter(kube: KubeObjectClient, log: Logger, config: ALBTrafficRouting, reader: ReturnType<typeof sharedReads> | undefined): TrafficRouter {
   const prefix = config.annotationPrefix ?? DEFAULT_ANNOTATION_PREFIX;
   const ingresses = ingressesOf(config);
   if (ingresses.length === 0) throw new Error('trafficRouting.alb needs ingress or ingresses');
@@ -162,7 +164,7 @@ function makeAlbRouter(kube: KubeObjectClient, log: Logger, config: ALBTrafficRo
     },
   };
   if (reader === undefined) return router;
-  return { ...router, verifyWeight: (ctx, weight, additional) => verify(reader, config, ctx, weight, additional, read), status: (ctx) => albStatus(reader, config, ctx, read) };
+  return { ...router, verifyWeight: (ctx, weight, additional) => verify(reader.fresh, config, ctx, weight, additional, read), status: (ctx) => albStatus(reader.recent, config, ctx, read) };
 }
 
 /**
@@ -215,8 +217,8 @@ export function albRouter(options: AlbRouterOptions = {}): TrafficRouterPlugin<A
     kind: 'alb',
     configCodec: ALBTrafficRouting,
     make:
-      ({ kube, log }) =>
+      ({ kube, log, now }) =>
       (config) =>
-        makeAlbRouter(kube, log, config, options.targetGroups),
+        makeAlbRouter(kube, log, config, options.targetGroups !== undefined ? sharedReads(options.targetGroups, now, READ_REUSE_MS) : undefined),
   });
 }

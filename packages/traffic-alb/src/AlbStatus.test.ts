@@ -100,6 +100,22 @@ describe('alb router: status (status.alb / status.albs)', () => {
     expect(make({ ingress: 'web', servicePort: 443 }, [ingress('web')]).status).toBeUndefined();
   });
 
+  test("status reuses verifyWeight's read of the load balancer for a second; verifyWeight always reads afresh", async () => {
+    const config = { ingress: 'web', servicePort: 443 };
+    let t = 0;
+    const reader = fakeReader({ 'web.elb': LB });
+    const router = albRouter({ targetGroups: reader }).make({ kube: new FakeKubeObjectClient([ingress('web', 'web.elb')]), log: quiet, now: () => t })(config);
+    await router.verifyWeight!(context(config), 0, [])();
+    const first = await router.status!(context(config))();
+    expect(E.isRight(first) && first.right?.alb?.canaryTargetGroup?.name).toBe('k8s-web-web-canary');
+    expect(reader.calls).toEqual(['targetGroups web.elb', 'loadBalancer web.elb']);
+    await router.verifyWeight!(context(config), 0, [])();
+    expect(reader.calls).toHaveLength(3);
+    t = 1_000;
+    await router.status!(context(config))();
+    expect(reader.calls).toEqual(['targetGroups web.elb', 'loadBalancer web.elb', 'targetGroups web.elb', 'targetGroups web.elb', 'loadBalancer web.elb']);
+  });
+
   test('full names from ARNs', () => {
     expect(loadBalancerFullName(lbArn('a'))).toBe('app/a/50dc6c495c0c9188');
     expect(targetGroupFullName(tgArn('t'))).toBe('targetgroup/t/73e2d6bc24d8a067');

@@ -4,6 +4,7 @@
  * (`DescribeLoadBalancers`, `DescribeTargetGroups`, `DescribeTags`, `DescribeListeners`, `DescribeRules`);
  * this package ships none, so it has no AWS dependency and no network I/O.
  */
+import * as E from 'fp-ts/lib/Either';
 import type { TaskEither } from 'fp-ts/lib/TaskEither';
 import type { PluginError } from '@rollouts/plugin-sdk';
 
@@ -42,3 +43,36 @@ export interface LoadBalancerRef {
 
 /** The {@link RESOURCE_TAG} value of the target group for `service`:`port` behind `ingress`. */
 export const resourceTagOf = (namespace: string, ingress: string, service: string, port: number): string => `${namespace}/${ingress}-${service}:${port}`;
+
+/**
+ * Two views of `reader` sharing its answers: `fresh` always asks AWS and remembers each successful answer per DNS
+ * name; `recent` answers what `fresh` (or itself) got less than `ttlMs` ago, else asks. `verifyWeight` reads fresh and
+ * `status` recent, so one reconcile reads a load balancer once (each read is five or more ELBv2 calls, and AWS
+ * throttles `Describe*` per account).
+ */
+export function sharedReads(reader: TargetGroupReader, now: () => number, ttlMs: number): { readonly fresh: TargetGroupReader; readonly recent: TargetGroupReader } {
+  const groups = new Map<string, { at: number; value: ReadonlyArray<TargetGroupWeight> | undefined }>();
+  const lbs = new Map<string, { at: number; value: LoadBalancerRef | undefined }>();
+  const view = (reuse: boolean): TargetGroupReader => {
+    const v: TargetGroupReader = {
+      targetGroups: (dns, signal) => async () => {
+        const hit = groups.get(dns);
+        if (reuse && hit !== undefined && now() - hit.at < ttlMs) return E.right(hit.value);
+        const r = await reader.targetGroups(dns, signal)();
+        if (E.isRight(r)) groups.set(dns, { at: now(), value: r.right });
+        return r;
+      },
+    };
+    const lookup = reader.loadBalancer;
+    if (lookup !== undefined)
+      v.loadBalancer = (dns, signal) => async () => {
+        const hit = lbs.get(dns);
+        if (reuse && hit !== undefined && now() - hit.at < ttlMs) return E.right(hit.value);
+        const r = await lookup.call(reader, dns, signal)();
+        if (E.isRight(r)) lbs.set(dns, { at: now(), value: r.right });
+        return r;
+      };
+    return v;
+  };
+  return { fresh: view(false), recent: view(true) };
+}
