@@ -125,11 +125,14 @@ function evalArg(s: State, dot: unknown, a: Arg): unknown {
   }
 }
 
+/** Builtins that receive Go's reflect.Value (a missing value stays missing); the others get nil for it. */
+const REFLECT_BUILTINS = new Set(['not', 'len', 'index', 'slice', 'eq', 'ne', 'lt', 'le', 'gt', 'ge', 'call']);
+
 const call = (s: State, dot: unknown, name: string, args: unknown[]): unknown => {
   const f = s.funcs.get(name);
   if (f === undefined) throw new TemplateExecError(`"${name}" is not a defined function`);
   try {
-    return f(...args);
+    return f(...(REFLECT_BUILTINS.has(name) ? args : args.map((a) => (a === MISSING ? null : a))));
   } catch (e) {
     if (e instanceof TemplateExecError) throw new TemplateExecError(`error calling ${name}: ${e.message}`);
     throw e;

@@ -143,7 +143,7 @@ const indexOf = (item: unknown, ...idx: unknown[]): unknown => {
       v = typeof v === 'string' ? Buffer.from(v)[i] : v[i];
     } else if (isMap(v)) {
       if (typeof i !== 'string') return fail(`value has type ${goType(i)}; should be string`);
-      v = Object.prototype.hasOwnProperty.call(v, i) ? v[i] : null;
+      v = Object.prototype.hasOwnProperty.call(v, i) ? v[i] : MISSING;
     } else return fail(`can't index item of type ${goType(v)}`);
   }
   return v;
