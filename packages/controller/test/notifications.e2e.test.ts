@@ -142,8 +142,9 @@ beforeAll(async () => {
       apiVersion: 'argoproj.io/v1alpha1',
       kind: 'AnalysisTemplate',
       metadata: { name },
-      // notify-ok measures twice, a second apart: the Rollout sees its run Running before it succeeds.
-      spec: { metrics: [{ name: metric, ...(name === 'notify-ok' ? { count: 2, interval: '1s' } : { count: 1 }), successCondition: 'result < 5', failureLimit: 0, provider: { plugin: { 'e2e/notify': {} } } }] },
+      // notify-ok measures twice, 3 s apart (the real API server keeps whole seconds of a measurement's time): the Rollout
+      // sees its run Running before it succeeds.
+      spec: { metrics: [{ name: metric, ...(name === 'notify-ok' ? { count: 2, interval: '3s' } : { count: 1 }), successCondition: 'result < 5', failureLimit: 0, provider: { plugin: { 'e2e/notify': {} } } }] },
     });
 });
 afterAll(async () => {
