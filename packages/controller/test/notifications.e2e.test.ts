@@ -131,7 +131,7 @@ beforeAll(async () => {
   await new Promise<void>((resolve) => hookServer.listen(0, '127.0.0.1', resolve));
   const hookUrl = `http://127.0.0.1:${(hookServer.address() as AddressInfo).port}`;
 
-  env = await startEnv({ readinessDelayMs: 50, noController: true, controller: { metricProviders: [provider], metrics } });
+  env = await startEnv({ readinessDelayMs: 50, noController: true, faults: true, controller: { metricProviders: [provider], metrics } });
   await env.api.create(CONFIG_MAPS, { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'argo-rollouts-notification-configmap' }, data: configMap(hookUrl, inbox) });
   await env.api.create(Resources.secrets, { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'argo-rollouts-notification-secret' }, data: { 'hook-token': Buffer.from('t0ken-e2e').toString('base64') } });
   for (const [name, metric] of [
@@ -226,4 +226,26 @@ test('an aborted canary sends on-rollout-aborted naming the failed metric and it
   await env.api.patch(Resources.rollouts, 'bad', { metadata: { labels: { touched: 'yes' } } });
   await settle(1500);
   expect(hooked('bad').slice(before).filter((t) => t === 'on-degraded')).toHaveLength(1);
+});
+
+test('a status write answered 409 sends nothing; the reconcile whose write succeeds sends once', async () => {
+  const leader = env.controllers.find((c: Controller) => c.isLeader()) ?? (await env.startController({ notifications: notificationsOf(env) }));
+  expect(leader.isLeader()).toBe(true);
+  for (const s of ['conf-canary', 'conf-stable']) await env.api.create(Resources.services, service(s, 'conf'));
+  await env.api.create(Resources.rollouts, notifiedRollout('conf', [{ setWeight: 50 }, { pause: {} }], TRIGGERS));
+  await waitHealthy(env, 'conf', 30_000);
+  await settle();
+  const before = hooked('conf').length;
+  const injector = env.faults!;
+  const since = injector.requestLog.mark();
+  const fault = injector.conflict({ resource: 'rollouts', subresource: 'status', times: 3 });
+  try {
+    await setImage(env, 'conf', 'demo:2');
+    await waitStatus(env, 'conf', 'paused at step 2', (s) => s.currentStepIndex === 1 && (s.pauseConditions ?? []).length > 0, 30_000);
+  } finally {
+    fault.remove();
+  }
+  await settle();
+  expect(injector.requestLog.count({ since, userAgent: 'rollouts-controller', code: 409 })).toBeGreaterThanOrEqual(1);
+  expect(hooked('conf').slice(before)).toEqual(['on-rollout-updated', 'on-rollout-step-completed']);
 });
