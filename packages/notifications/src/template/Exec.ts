@@ -193,6 +193,8 @@ function evalPipeline(s: State, dot: unknown, p: Pipeline): unknown {
   let has = false;
   for (const c of p.cmds) {
     value = evalCommand(s, dot, c, value, has);
+    // Go digs into an interface{} result: a nil one becomes the invalid value (printed `<no value>`).
+    if (value === null || value === undefined) value = MISSING;
     has = true;
   }
   if (p.decl.length === 1 || (p.decl.length > 1 && p.assign)) {

@@ -70,7 +70,12 @@ const list = (v: unknown, fn: string): unknown[] => {
 /** sprig's `empty`. */
 const empty = (v: unknown): boolean => !truth(v);
 
-const dictOf = (v: unknown, fn: string): Record<string, unknown> => (isMap(v) ? v : fail(`${fn}: expected a dict, got ${goType(v)}`));
+/** A `map[string]interface{}` parameter: nil is an empty map (which `set` and `unset` cannot write to). */
+const dictOf = (v: unknown, fn: string): Record<string, unknown> => {
+  if (isMap(v)) return v;
+  if (v === null || v === undefined || v === MISSING) return fn === 'set' || fn === 'unset' ? fail(`${fn}: assignment to entry in nil map`) : {};
+  return fail(`wrong type for value; expected map[string]interface {}; got ${goType(v)}`);
+};
 
 /** Go's `encoding/json` of unstructured data (map keys sorted; `<`, `>`, `&` escaped unless `raw`). */
 export function goJson(v: unknown, indent: string, raw: boolean): string {
@@ -106,6 +111,19 @@ const goRegex = (re: string): RegExp => {
   } catch (e) {
     return fail(`error parsing regexp: ${e instanceof Error ? e.message : String(e)}`);
   }
+};
+
+/** Go's `Regexp.Expand` of a replacement: `$1`, `${1}`, `$name`, `${name}` (longest name), `$$`; unknown groups are empty. */
+const goExpand = (template: string, match: unknown[]): string => {
+  const last = match[match.length - 1];
+  const named = typeof last === 'object' && last !== null ? (last as Record<string, string | undefined>) : {};
+  const groups = match.slice(0, typeof last === 'object' && last !== null ? -3 : -2) as Array<string | undefined>;
+  return template.replace(/\$(\$|\{([A-Za-z0-9_]+)\}|([A-Za-z0-9_]+))/g, (whole, _all: string, braced?: string, bare?: string) => {
+    if (whole === '$$') return '$';
+    const name = braced ?? bare ?? '';
+    if (/^\d+$/.test(name)) return groups[Number(name)] ?? '';
+    return named[name] ?? '';
+  });
 };
 
 const eqPair = (a: unknown, b: unknown): boolean => {
@@ -152,7 +170,7 @@ const indexOf = (item: unknown, ...idx: unknown[]): unknown => {
 const b64 = (s: string): string => Buffer.from(s, 'utf8').toString('base64');
 
 /** sprig's `title` (strings.Title: upper-cases the first letter of each word). */
-const title = (s: string): string => s.replace(/(^|[^\p{L}\p{N}_'])(\p{L})/gu, (_, sep: string, c: string) => sep + c.toUpperCase());
+const title = (s: string): string => s.replace(/(^|[^\p{L}\p{N}_])(\p{L})/gu, (_, sep: string, c: string) => sep + c.toUpperCase());
 
 /** Go's `url.QueryEscape`. */
 const queryEscape = (s: string): string => encodeURIComponent(s).replace(/%20/g, '+').replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`).replace(/~/g, '~');
@@ -266,7 +284,7 @@ export function templateFuncs(now: () => number): ReadonlyMap<string, TemplateFu
       const c = intArg(n);
       return c < 0 ? all : all.slice(0, c);
     },
-    regexReplaceAll: (re, s, repl) => str(s).replace(new RegExp(goRegex(str(re)).source, 'gu'), str(repl).replace(/\$\{(\w+)\}/g, '$<$1>')),
+    regexReplaceAll: (re, s, repl) => str(s).replace(new RegExp(goRegex(str(re)).source, 'gu'), (...m: unknown[]) => goExpand(str(repl), m)),
     regexReplaceAllLiteral: (re, s, repl) => str(s).replace(new RegExp(goRegex(str(re)).source, 'gu'), () => str(repl)),
 
     // sprig: numbers (integer math on int64, as sprig's toInt64)

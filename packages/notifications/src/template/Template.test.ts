@@ -24,7 +24,7 @@ describe('Go text/template semantics', () => {
   it.each([
     ['{{.a.b}}', { a: { b: 'x' } }, 'x'],
     ['{{.a.missing}}|{{.missing.deeper}}', { a: {} }, '<no value>|<no value>'],
-    ['{{.a}}', { a: null }, '<nil>'],
+    ['{{.a}}|{{print .a}}|{{.l}}', { a: null, l: [null] }, '<no value>|<nil>|[<nil>]'],
     ['{{.m}}', { m: { b: 2, a: [1, 'x'] } }, 'map[a:[1 x] b:2]'],
     ['{{.f}} {{.i}} {{.big}}', { f: 0.5, i: 3, big: 1234567.5 }, '0.5 3 1.2345675e+06'],
     ['a  {{- " b " -}}  c', {}, 'a b c'],
