@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync, mkdirSync, existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { gzipSync } from 'node:zlib';
@@ -108,6 +108,17 @@ describe('loadConfiguredPlugins', () => {
     expect(existsSync(path.join(pluginDir, 'acme_router', 'dist', 'index.js'))).toBe(true);
     expect(existsSync(path.join(pluginDir, 'node_modules', '@rollouts', 'plugin-sdk', 'package.json'))).toBe(true);
     expect(logs).toContainEqual(['info', 'plugin acme/router loaded', expect.objectContaining({ plugin: 'acme/router', sdk: '^0.1.0' })]);
+  });
+
+  it('a plugin dir kept from elsewhere: a shared-package link to another copy is pointed at the controller\'s', async () => {
+    const stale = path.join(dir, 'old-sdk');
+    mkdirSync(stale);
+    mkdirSync(path.join(pluginDir, 'node_modules', '@rollouts'), { recursive: true });
+    symlinkSync(stale, path.join(pluginDir, 'node_modules', '@rollouts', 'plugin-sdk'), 'dir');
+    const file = write('acme-router-1.0.0.tgz', tgz(routerPackage()));
+    const got = await loadConfiguredPlugins(options({ trafficRouterPlugins: entry('acme/router', `file://${file}`) }));
+    expect(got.trafficRouters.map((p) => p.kind)).toEqual(['acme/router']);
+    expect(realpathSync(path.join(pluginDir, 'node_modules', '@rollouts', 'plugin-sdk'))).toBe(realpathSync(path.dirname(require.resolve('@rollouts/plugin-sdk/package.json'))));
   });
 
   it('a file:// ES module file is imported in place; a lone file declares sdkVersion on its default export', async () => {
@@ -221,7 +232,7 @@ describe('loadConfiguredPlugins', () => {
   it('a ConfigMap that cannot be read is an error in the log, and nothing is loaded', async () => {
     const got = await loadConfiguredPlugins({ ...options(undefined), readConfigMap: async () => new Error('configmaps "argo-rollouts-config" is forbidden') });
     expect(got.trafficRouters).toEqual([]);
-    expect(logs).toEqual([['error', 'cannot read ConfigMap argo-rollouts/argo-rollouts-config: plugins configured there are not loaded', { error: 'configmaps "argo-rollouts-config" is forbidden' }]]);
+    expect(logs).toEqual([['error', 'cannot read ConfigMap argo-rollouts/argo-rollouts-config: plugins configured there (if any) are not loaded; Rollouts that use them are InvalidSpec', { error: 'configmaps "argo-rollouts-config" is forbidden' }]]);
   });
 });
 

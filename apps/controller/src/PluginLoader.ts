@@ -27,7 +27,7 @@
  * plugin: the start stops.
  */
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync, lstatSync } from 'node:fs';
+import { existsSync, lstatSync, mkdirSync, readFileSync, readlinkSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import * as vm from 'node:vm';
@@ -315,7 +315,9 @@ function linkSharedPackages(pluginDir: string): void {
     }
     try {
       lstatSync(link);
-      continue;
+      // a plugin dir kept from another controller version: point it at this one's copy
+      if (path.resolve(path.dirname(link), readlinkSync(link)) === hostDir) continue;
+      rmSync(link, { recursive: true, force: true });
     } catch {
       // not linked yet
     }
@@ -355,7 +357,7 @@ export async function loadConfiguredPlugins(o: PluginLoaderOptions): Promise<Loa
   const none: LoadedPlugins = { trafficRouters: [], metricProviders: [], stepPlugins: [], builtIn: [], disabledStepPlugins: [] };
   const cm = await o.readConfigMap(o.namespace, PLUGIN_CONFIG_MAP);
   if (cm instanceof Error) {
-    o.log.error(`cannot read ConfigMap ${o.namespace}/${PLUGIN_CONFIG_MAP}: plugins configured there are not loaded`, { error: cm.message });
+    o.log.error(`cannot read ConfigMap ${o.namespace}/${PLUGIN_CONFIG_MAP}: plugins configured there (if any) are not loaded; Rollouts that use them are InvalidSpec`, { error: cm.message });
     return none;
   }
   if (cm === undefined) return none;
