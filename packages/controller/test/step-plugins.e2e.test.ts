@@ -9,13 +9,13 @@
  * Backoffs are shortened (stepPluginTiming) so that the suite runs in seconds.
  */
 import type { ResourceKind } from '@rollouts/k8s';
-import type { KubeObject } from '@rollouts/plugin-sdk';
 import stepSample from '../../../examples/plugins/step-sample/src/index';
 import { abort, canaryRollout, CONTROLLER_AUTH, deploy, promoteFull, RBAC_NAMESPACE, Resources, retryRollout, rolloutOf, serverSideApply, setImage, startEnv, waitFor, waitHealthy, waitStatus, type Env } from './harness';
 
 jest.setTimeout(90_000);
 
 const GATE = 'sample/configmap-gate';
+type Applied = Parameters<typeof serverSideApply>[1];
 const CONFIG_MAPS: ResourceKind = { group: '', version: 'v1', plural: 'configmaps', kind: 'ConfigMap', namespaced: true };
 
 interface Entry {
@@ -46,14 +46,14 @@ describe('step plugins (sample/configmap-gate)', () => {
     // The gate reads ConfigMaps, which install.yaml's ClusterRole does not grant (a plugin's own reads are its
     // installer's to grant, as with Argo): with the install's ServiceAccount, the test grants them as a user would.
     if (CONTROLLER_AUTH === 'serviceaccount') {
-      await serverSideApply(env.http, { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRole', metadata: { name: 'rollouts-step-sample' }, rules: [{ apiGroups: [''], resources: ['configmaps'], verbs: ['get'] }] } as unknown as KubeObject);
+      await serverSideApply(env.http, { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRole', metadata: { name: 'rollouts-step-sample' }, rules: [{ apiGroups: [''], resources: ['configmaps'], verbs: ['get'] }] } as unknown as Applied);
       await serverSideApply(env.http, {
         apiVersion: 'rbac.authorization.k8s.io/v1',
         kind: 'ClusterRoleBinding',
         metadata: { name: 'rollouts-step-sample' },
         roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'rollouts-step-sample' },
         subjects: [{ kind: 'ServiceAccount', name: 'rollouts-controller', namespace: RBAC_NAMESPACE }],
-      } as unknown as KubeObject);
+      } as unknown as Applied);
     }
     await env.api.create(CONFIG_MAPS, { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'gates' }, data: { go: 'true', nogo: 'no' } });
   });
