@@ -398,7 +398,7 @@ export async function loadConfiguredPlugins(o: PluginLoaderOptions): Promise<Loa
     }
     let value = isRecord(ns) ? ns['default'] : undefined;
     // a CommonJS build's `exports.default`, seen through Node's interop as default.default
-    if (isRecord(value) && !('kind' in value) && 'default' in value) value = value['default'];
+    if (isRecord(value) && !('kind' in value) && !('name' in value) && 'default' in value) value = value['default'];
     const problem = shapeProblem(e.key, value);
     if (problem !== undefined) fail(`${entry}: ${problem}`);
     const plugin = value as Record<string, unknown> & { make: (deps: unknown) => unknown };
