@@ -50,7 +50,25 @@ const padTo = (s: string, width: number | undefined, minus: boolean, zero: boole
   return s.padStart(width, ' ');
 };
 
-const badVerb = (verb: string, v: unknown): string => `%!${verb}(${goType(v)}=${arg(v)})`;
+const badVerb = (verb: string, v: unknown): string => (v === null || v === undefined ? `%!${verb}(<nil>)` : `%!${verb}(${goType(v)}=${arg(v)})`);
+
+/**
+ * `x` with `prec` decimals, rounding an exact tie to even as Go's strconv does (JavaScript's toFixed rounds ties
+ * up: 2.25 → "2.3" where Go prints "2.2").
+ */
+export function toFixedGo(x: number, prec: number): string {
+  const r = x.toFixed(prec);
+  if (!Number.isFinite(x) || prec > 70) return r;
+  const exact = Math.abs(x).toFixed(Math.min(100, prec + 30));
+  const dot = exact.indexOf('.');
+  const rest = exact.slice(dot + 1 + prec);
+  if (!/^50*$/.test(rest)) return r;
+  // A tie: keep the truncated digits when the last kept digit is even.
+  const kept = exact.slice(0, dot + 1 + prec).replace(/\.$/, '');
+  const lastDigit = Number(kept.replace('.', '').slice(-1));
+  if (lastDigit % 2 === 0) return `${x < 0 && Number(kept) !== 0 ? '-' : ''}${kept}`;
+  return r;
+}
 
 /** `fmt.Sprintf` for %v %s %q %d %f %F %e %g %x %X %o %b %t %T %c %% with flags `-+# 0`, width and precision. */
 export function sprintf(format: string, args: ReadonlyArray<unknown>): string {
@@ -82,7 +100,7 @@ export function sprintf(format: string, args: ReadonlyArray<unknown>): string {
     switch (verb) {
       case 'v':
         s = arg(v);
-        if (prec !== undefined && isNumber(v) && !Number.isInteger(v)) s = v.toFixed(prec);
+        if (prec !== undefined && isNumber(v) && !Number.isInteger(v)) s = toFixedGo(v, prec);
         break;
       case 's':
         s = isNumber(v) ? badVerb('s', v) : arg(v);
@@ -96,7 +114,7 @@ export function sprintf(format: string, args: ReadonlyArray<unknown>): string {
         break;
       case 'f':
       case 'F':
-        s = isNumber(v) ? `${plus && v >= 0 ? '+' : ''}${v.toFixed(prec ?? 6)}` : badVerb(verb, v);
+        s = isNumber(v) ? `${plus && v >= 0 ? '+' : ''}${toFixedGo(v, prec ?? 6)}` : badVerb(verb, v);
         break;
       case 'e':
         s = isNumber(v) ? v.toExponential(prec ?? 6).replace(/e([+-])(\d)$/, 'e$10$2') : badVerb('e', v);
@@ -138,6 +156,6 @@ export function sprintf(format: string, args: ReadonlyArray<unknown>): string {
     out += padTo(s, width, minus, zero && verb !== 's' && verb !== 'q');
   }
   out += format.slice(last);
-  if (ai < args.length) out += `%!(EXTRA ${args.slice(ai).map((a) => `${goType(a)}=${arg(a)}`).join(', ')})`;
+  if (ai < args.length) out += `%!(EXTRA ${args.slice(ai).map((a) => (a === null || a === undefined || a === MISSING ? '<nil>' : `${goType(a)}=${arg(a)}`)).join(', ')})`;
   return out;
 }
