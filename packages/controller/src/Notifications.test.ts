@@ -44,12 +44,15 @@ function fakeEngine(calls: string[] = []): NotificationEngine {
       const c = configs.get(config)!;
       return E.right(c.events.includes(reason) ? plan(config, subject.object, kebab(reason)) : []);
     },
-    planForConditions(config, subject, notified) {
+    // The real engine's optional 4th argument: a Rollout namespace's configuration records under `<namespace>:`.
+    planForConditions(config, subject, notified, ...rest: unknown[]) {
       const c = configs.get(config)!;
-      const todo = c.conditions.filter((t) => notified[t] === undefined);
+      const ns = (rest[0] as { configNamespace?: string } | undefined)?.configNamespace;
+      const key = (t: string) => (ns === undefined ? t : `${ns}:${t}`);
+      const todo = c.conditions.filter((t) => notified[key(t)] === undefined);
       const next: Record<string, unknown> = { ...notified };
-      for (const t of todo) next[t] = 1;
-      return E.right({ planned: todo.flatMap((t) => plan(config, subject.object, t, t)), notified: next });
+      for (const t of todo) next[key(t)] = 1;
+      return E.right({ planned: todo.flatMap((t) => plan(config, subject.object, t, key(t))), notified: next });
     },
   };
 }
@@ -301,7 +304,7 @@ test('conditions: a send that failed keeps no record, so a later reconcile tries
   expect(t.patches).toHaveLength(1);
 });
 
-test('conditions in self-service mode: records are prefixed with the config namespace and kept apart', async () => {
+test("conditions in self-service mode: the Rollout namespace's records carry its namespace (the engine's keys) and are kept apart", async () => {
   const hook = fakeService('webhook');
   const t = setup({
     maps: { 'argo-rollouts': { data: { 'service.webhook': '', conditions: 'on-a' } }, shop: { data: { 'service.webhook': '', conditions: 'on-a' } } },
@@ -310,7 +313,7 @@ test('conditions in self-service mode: records are prefixed with the config name
   });
   await t.notifier.afterReconcile(rollout('Degraded', { [NOTIFIED_ANNOTATION]: '{"shop:on-a":1}' }), []);
   expect(hook.sent).toHaveLength(1);
-  expect(t.patches[0]!.body).toEqual({ metadata: { annotations: { [NOTIFIED_ANNOTATION]: '{"argo-rollouts:on-a":1,"shop:on-a":1}' } } });
+  expect(t.patches[0]!.body).toEqual({ metadata: { annotations: { [NOTIFIED_ANNOTATION]: '{"on-a":1,"shop:on-a":1}' } } });
 });
 
 test('an engine that throws is logged; the reconcile goes on', async () => {

@@ -14,7 +14,8 @@
  * - **Condition path.** After each reconcile the triggers with a `when` are evaluated on the stored Rollout; what
  *   is sent is recorded in the `notified.notifications.argoproj.io` annotation (a merge patch of the Rollout's
  *   metadata), so neither a restart nor the next leader sends it again. A send that failed after its retries keeps
- *   the previous record for its key, so it is tried again on a later reconcile.
+ *   the previous record for its key, so it is tried again on a later reconcile. With self-service, the records of
+ *   the Rollout namespace's configuration carry that namespace in their keys (the engine's `configNamespace`).
  * - **Configuration.** `argo-rollouts-notification-configmap` and `argo-rollouts-notification-secret` are read
  *   from the controller's namespace (and, with self-service, also from the Rollout's namespace, each sending on its
  *   own) with GETs cached for `configCacheMs` (default 10 s) rather than watched: that needs only `get` on two named
@@ -97,6 +98,11 @@ interface CacheEntry {
   /** `cm-rv/secret-rv` of what was parsed: problems are logged once per version. */
   readonly version: string;
 }
+
+/** The engine's condition planning with its self-service option (the record keys of a Rollout namespace's configuration). */
+type ConditionsWithNamespace = {
+  planForConditions(...args: [...Parameters<NotificationEngine['planForConditions']>, { readonly configNamespace: string }]): ReturnType<NotificationEngine['planForConditions']>;
+};
 
 type Obj = { readonly metadata?: { readonly resourceVersion?: string; readonly namespace?: string; readonly name?: string; readonly annotations?: Record<string, string> | null; readonly creationTimestamp?: string | null; readonly labels?: Record<string, string> | null; readonly ownerReferences?: ReadonlyArray<{ readonly kind: string; readonly name: string }> | null } | null; readonly data?: Record<string, string> | null };
 
@@ -265,8 +271,6 @@ export function createNotifier(opts: NotificationOptions, deps: NotifierDeps): N
     }
   };
 
-  /** The part of the `notified` record that belongs to the configuration of `namespace` (prefixed with self-service). */
-  const prefixOf = (namespace: string): string => (opts.selfService === true ? `${namespace}:` : '');
   const parseNotified = (rollout: Rollout): Record<string, unknown> => {
     const raw = rollout.metadata?.annotations?.[NOTIFIED_ANNOTATION];
     if (raw == null || raw === '') return {};
@@ -283,15 +287,14 @@ export function createNotifier(opts: NotificationOptions, deps: NotifierDeps): N
     const all = await loadAll(rollout.metadata?.namespace ?? '');
     if (all.length === 0) return;
     const before = parseNotified(rollout);
-    const after: Record<string, unknown> = { ...before };
+    let after: Record<string, unknown> = { ...before };
     const subject = subjectOf(rollout);
     for (const loaded of all) {
-      const prefix = prefixOf(loaded.namespace);
-      const mine: Record<string, unknown> = {};
-      for (const [k, v] of Object.entries(before)) if (prefix === '' || k.startsWith(prefix)) mine[k.slice(prefix.length)] = v;
+      // Self-service: the Rollout namespace's configuration keeps its records under its namespace (the engine's keys).
+      const own = opts.selfService === true && loaded.namespace !== opts.configNamespace ? { configNamespace: loaded.namespace } : undefined;
       let plan: ReturnType<NotificationEngine['planForConditions']>;
       try {
-        plan = opts.engine.planForConditions(loaded.config, subject, mine);
+        plan = own === undefined ? opts.engine.planForConditions(loaded.config, subject, after) : (opts.engine as ConditionsWithNamespace).planForConditions(loaded.config, subject, after, own);
       } catch (e) {
         plan = E.left([{ key: 'conditions', message: `the notification engine failed: ${e instanceof Error ? e.message : String(e)}` }]);
       }
@@ -304,12 +307,11 @@ export function createNotifier(opts: NotificationOptions, deps: NotifierDeps): N
         const ok = await deliver(loaded, rollout, p, { type: 'Normal', reason: p.trigger });
         // Failed: keep the previous record for its key, so a later reconcile tries again.
         if (!ok && p.onceKey !== undefined) {
-          if (p.onceKey in mine) next[p.onceKey] = mine[p.onceKey];
+          if (p.onceKey in after) next[p.onceKey] = after[p.onceKey];
           else delete next[p.onceKey];
         }
       }
-      for (const k of Object.keys(mine)) delete after[prefix + k];
-      for (const [k, v] of Object.entries(next)) after[prefix + k] = v;
+      after = next;
     }
     if (JSON.stringify(sortKeys(after)) === JSON.stringify(sortKeys(before))) return;
     const ns = rollout.metadata?.namespace ?? '';

@@ -14,7 +14,7 @@ import { Resources, type ResourceKind } from '@rollouts/k8s';
 import { notificationEngine, notificationServices } from '@rollouts/notifications';
 import { defineMetricProvider } from '@rollouts/plugin-sdk';
 import { findSmtpPython, startSmtpInbox, type SmtpInbox } from '../../notifications/test/services/SmtpInbox';
-import { canaryRollout, promote, rolloutOf, service, setImage, startEnv, waitFor, waitHealthy, waitStatus, type Env } from './harness';
+import { canaryRollout, promote, service, setImage, startEnv, waitFor, waitHealthy, waitStatus, type Env } from './harness';
 
 jest.setTimeout(120_000);
 
@@ -210,7 +210,7 @@ test('an aborted canary sends on-rollout-aborted naming the failed metric and it
   const before = hooked('bad').length;
   await setImage(env, 'bad', 'demo:2');
   await waitStatus(env, 'bad', 'aborted by the analysis', (s) => s.abort === true && s.phase === 'Degraded', 30_000);
-  await waitFor('the on-degraded record', () => rolloutOf(env, 'bad')?.metadata.annotations?.[NOTIFIED], 10_000);
+  await waitFor('the on-degraded record', () => env.api.get<{ metadata: { annotations?: Record<string, string> } }>(Resources.rollouts, 'bad')?.metadata.annotations?.[NOTIFIED], 10_000);
   await settle();
   const got = hooked('bad').slice(before);
   expect(got.filter((t) => t === 'on-rollout-aborted')).toHaveLength(1);
