@@ -7,7 +7,7 @@ const program = buildProgram({ stdout: { write: () => undefined }, stderr: { wri
 
 describe('completions', () => {
   it.each<[string[], string[]]>([
-    [[''], ['abort', 'completion', 'create', 'get', 'lint', 'list', 'pause', 'plan', 'promote', 'restart', 'resume', 'retry', 'set', 'status', 'terminate', 'undo', 'version']],
+    [[''], ['abort', 'completion', 'create', 'get', 'lint', 'list', 'notifications', 'pause', 'plan', 'promote', 'restart', 'resume', 'retry', 'set', 'status', 'terminate', 'undo', 'version']],
     [['p'], ['pause', 'plan', 'promote']],
     [['get', ''], ['analysisrun', 'experiment', 'rollout']],
     [['retry', 'e'], ['experiment']],
@@ -16,6 +16,9 @@ describe('completions', () => {
     [['get', 'rollout', '-n', ''], []],
     [['-n', 'x', 'st'], ['status']],
     [['completion', ''], ['bash', 'fish', 'zsh']],
+    [['notifications', ''], ['template', 'trigger']],
+    [['notifications', 'template', ''], ['get', 'notify']],
+    [['notifications', 'trigger', 'run', 'x', 'y', '--config'], ['--config-map']],
   ])('%j', (words, want) => {
     expect(completions(program, words)).toEqual(want);
   });
