@@ -324,7 +324,13 @@ export function createController(opts: ControllerOptions): Controller {
         log,
         observe: observer('Rollout'),
         reconcile: (key) => reconcileRolloutKey(key, rolloutDeps),
-        onPanic: (p) => reportRolloutPanic(p, common),
+        onPanic: async (p) => {
+          await reportRolloutPanic(p, common);
+          // on-reconciliation-error, with the Rollout as the condition patch left it
+          const { namespace, name } = splitKey(p.key);
+          const ro = cache.rollouts.get(namespace, name);
+          if (notifier !== undefined && p.newMessage && ro !== undefined) await notifier.events(ro, [{ type: 'Warning', reason: 'ReconciliationError' }]);
+        },
       }),
       runReconcileLoop({
         name: 'analysisrun',

@@ -3,7 +3,8 @@
 // election: the leader is stopped in the middle of an update and the other one finishes it; every trigger is
 // delivered exactly once, in the order of the update. An aborted canary says which metric failed and its value
 // (a template over .analysisRuns). A condition trigger is recorded in notified.notifications.argoproj.io and not
-// sent again by a restarted controller. Runs on kube-sim and on the real control plane (E2E_TARGET=real).
+// sent again by a restarted controller. Status writes answered 409 send nothing until one succeeds; a reconcile that
+// throws sends on-reconciliation-error once. Runs on kube-sim and on the real control plane (E2E_TARGET=real).
 //
 // Under CI=true a missing aiosmtpd fails the test; elsewhere the e-mail half is left out with a warning.
 import * as http from 'node:http';
@@ -12,7 +13,7 @@ import { json } from '@rollouts/api';
 import type { Controller, ControllerMetrics } from '@rollouts/controller';
 import { Resources, type ResourceKind } from '@rollouts/k8s';
 import { notificationEngine, notificationServices } from '@rollouts/notifications';
-import { defineMetricProvider } from '@rollouts/plugin-sdk';
+import { defineMetricProvider, defineTrafficRouter } from '@rollouts/plugin-sdk';
 import { findSmtpPython, startSmtpInbox, type SmtpInbox } from '../../notifications/test/services/SmtpInbox';
 import { canaryRollout, promote, service, setImage, startEnv, waitFor, waitHealthy, waitStatus, type Env } from './harness';
 
@@ -29,6 +30,28 @@ const provider = defineMetricProvider({
   make: () => () => ({
     run: (ctx) => () => Promise.resolve({ _tag: 'Right', right: { _tag: 'Value', value: answers.get(ctx.run.metadata?.labels?.['app'] ?? '') ?? 1 } } as const),
   }),
+});
+
+/** TEST DOUBLE: a traffic router that routes nothing; reading its optional `verifyWeight` throws while `routerFault.on` (a reconcile that throws). */
+const routerFault = { on: false };
+const faultyRouter = defineTrafficRouter({
+  kind: 'e2e/faulty-router',
+  configCodec: json(),
+  make: () => () => {
+    const router = {
+      updateHash: () => async () => ({ _tag: 'Right', right: undefined }) as const,
+      removeManagedRoutes: () => async () => ({ _tag: 'Right', right: undefined }) as const,
+      setWeight: () => async () => ({ _tag: 'Right', right: undefined }) as const,
+    };
+    Object.defineProperty(router, 'verifyWeight', {
+      enumerable: true,
+      get() {
+        if (routerFault.on) throw new Error('test double: the faulty router broke');
+        return undefined;
+      },
+    });
+    return router;
+  },
 });
 
 interface Hit {
@@ -61,6 +84,15 @@ function configMap(hookUrl: string, smtp: SmtpInbox | undefined): Record<string,
       '  hook:',
       '    method: POST',
       '    path: /on-rollout-aborted',
+    ].join('\n'),
+    'trigger.on-reconciliation-error': '- send: [e2e-reconciliation-error]\n',
+    'template.e2e-reconciliation-error': [
+      'message: >-',
+      '  {{.rollout.metadata.name}} on-reconciliation-error: {{range .rollout.status.conditions}}{{if eq .type "ReconciliationError"}}{{.message}}{{end}}{{end}}',
+      'webhook:',
+      '  hook:',
+      '    method: POST',
+      '    path: /on-reconciliation-error',
     ].join('\n'),
     'trigger.on-degraded': '- when: rollout.status.phase == "Degraded"\n  send: [e2e-degraded]\n',
     'template.e2e-degraded': 'message: "{{.rollout.metadata.name}} on-degraded"\nwebhook:\n  hook:\n    method: POST\n    path: /on-degraded\n',
@@ -131,7 +163,7 @@ beforeAll(async () => {
   await new Promise<void>((resolve) => hookServer.listen(0, '127.0.0.1', resolve));
   const hookUrl = `http://127.0.0.1:${(hookServer.address() as AddressInfo).port}`;
 
-  env = await startEnv({ readinessDelayMs: 50, noController: true, faults: true, controller: { metricProviders: [provider], metrics } });
+  env = await startEnv({ readinessDelayMs: 50, noController: true, faults: true, controller: { metricProviders: [provider], trafficRouters: [faultyRouter], metrics } });
   await env.api.create(CONFIG_MAPS, { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'argo-rollouts-notification-configmap' }, data: configMap(hookUrl, inbox) });
   await env.api.create(Resources.secrets, { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'argo-rollouts-notification-secret' }, data: { 'hook-token': Buffer.from('t0ken-e2e').toString('base64') } });
   for (const [name, metric] of [
@@ -248,4 +280,24 @@ test('a status write answered 409 sends nothing; the reconcile whose write succe
   await settle();
   expect(injector.requestLog.count({ since, userAgent: 'rollouts-controller', code: 409 })).toBeGreaterThanOrEqual(1);
   expect(hooked('conf').slice(before)).toEqual(['on-rollout-updated', 'on-rollout-step-completed']);
+});
+
+test('a reconcile that throws sends on-reconciliation-error once, with the condition the controller just set', async () => {
+  const leader = env.controllers.find((c: Controller) => c.isLeader()) ?? (await env.startController({ notifications: notificationsOf(env) }));
+  expect(leader.isLeader()).toBe(true);
+  for (const s of ['oops-canary', 'oops-stable']) await env.api.create(Resources.services, service(s, 'oops'));
+  const r = notifiedRollout('oops', [{ setWeight: 50 }, { pause: {} }], ['on-reconciliation-error']);
+  await env.api.create(Resources.rollouts, { ...r, spec: { ...r.spec, strategy: { canary: { ...r.spec.strategy.canary, trafficRouting: { plugins: { 'e2e/faulty-router': {} } } } } } });
+  await waitHealthy(env, 'oops', 30_000);
+  routerFault.on = true;
+  try {
+    await setImage(env, 'oops', 'demo:2');
+    await waitFor('on-reconciliation-error', () => hooked('oops').includes('on-reconciliation-error'), 15_000);
+    await settle(1500);
+  } finally {
+    routerFault.on = false;
+  }
+  const got = hits.filter((h) => h.path === '/on-reconciliation-error' && h.body.startsWith('oops '));
+  expect(got).toHaveLength(1);
+  expect(got[0]!.body).toBe('oops on-reconciliation-error: Reconciliation failed with error: test double: the faulty router broke');
 });
