@@ -59,8 +59,16 @@ step "helm (tools/helm/build.sh)" build_helm
 setup_moto() { local b; b=$(bash tools/moto/setup.sh | tail -n 1) && [ -x "$b" ] && export ROLLOUTS_MOTO_SERVER="$b" && echo "==> moto_server: $ROLLOUTS_MOTO_SERVER"; }
 step "moto (tools/moto/setup.sh)" setup_moto
 
+# aiosmtpd (a real SMTP server, pinned in tools/smtp/setup.sh, from PyPI into ~/.cache/rollouts-smtp) for the e-mail
+# tests of packages/notifications and packages/controller/test/notifications.e2e.test.ts. Under CI=true they fail without it.
+setup_smtp() { local p; p=$(bash tools/smtp/setup.sh | tail -n 1) && [ -x "$p" ] && export ROLLOUTS_SMTP_PYTHON="$p" && echo "==> aiosmtpd python: $ROLLOUTS_SMTP_PYTHON"; }
+step "aiosmtpd (tools/smtp/setup.sh)" setup_smtp
+
 step "build" npx nx run-many -t build --outputStyle=static
 step "typecheck" npx nx run-many -t typecheck --outputStyle=static
+# The sample plugins (examples/plugins: outside the workspaces, as a third party's package would be).
+typecheck_examples() { local d rc=0; for d in examples/plugins/*/; do npx tsc -p "$d/tsconfig.json" || rc=1; done; return $rc; }
+step "typecheck examples/plugins" typecheck_examples
 step "boundary check" node tools/boundaries/bin/check-boundaries.js
 step "CRD manifests up to date" node tools/crdgen/bin/crdgen.js --check
 

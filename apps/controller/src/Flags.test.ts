@@ -109,3 +109,9 @@ test("Argo's router flags: versions and groups the routers write, refused when u
   expect(error(['--traffic-split-api-version', 'v2'])).toBe('--traffic-split-api-version: "v2" is not one of v1alpha1, v1alpha2, v1alpha3');
   expect(error(['--traefik-api-group', 'traefik.example'])).toContain('--traefik-api-group: "traefik.example" is not one of');
 });
+
+test('--release-traffic-finalizer (opt-in) and --release-traffic-timeout', () => {
+  expect(ok([])).toMatchObject({ releaseTrafficFinalizer: false, releaseTrafficTimeoutMs: 300_000 });
+  expect(ok(['--release-traffic-finalizer', '--release-traffic-timeout', '90s'])).toMatchObject({ releaseTrafficFinalizer: true, releaseTrafficTimeoutMs: 90_000 });
+  expect(error(['--release-traffic-timeout', '0s'])).toContain('--release-traffic-timeout');
+});

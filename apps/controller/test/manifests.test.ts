@@ -43,7 +43,8 @@ test('the Deployment passes valid flags and probes /healthz and /readyz on the h
 
 // What the controller does, by (group, resource): every verb here must be granted, and nothing else may write.
 const USED: Record<string, string[]> = {
-  'argoproj.io/rollouts': ['get', 'list', 'watch'],
+  // patch: the release finalizer and the notifications annotation (metadata only).
+  'argoproj.io/rollouts': ['get', 'list', 'watch', 'patch'],
   // patch: the ReconciliationError condition (ReconcilePanics.ts) and an unreadable Rollout's InvalidSpec (Unreadable.ts).
   'argoproj.io/rollouts/status': ['update', 'patch'],
   'argoproj.io/analysisruns': ['list', 'watch', 'create', 'update', 'patch', 'delete'],
@@ -53,7 +54,8 @@ const USED: Record<string, string[]> = {
   'apps/replicasets': ['list', 'watch', 'create', 'patch', 'delete'],
   'apps/deployments': ['list', 'watch', 'patch'],
   '/services': ['list', 'watch', 'patch', 'create', 'delete'],
-  '/pods': ['list'],
+  // patch: ephemeral metadata moved onto running pods.
+  '/pods': ['list', 'patch'],
   '/pods/eviction': ['create'],
   '/secrets': ['get'],
   '/events': ['create', 'patch'],

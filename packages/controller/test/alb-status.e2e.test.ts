@@ -6,9 +6,7 @@
 import { ANY_KEYS, createVpc, describeWithMoto, TEST_REGION } from '@rollouts/plugin-aws/testing';
 import { elbv2TargetGroupReader } from '@rollouts/plugin-aws';
 import { albRouter, RESOURCE_TAG, resourceTagOf, type TargetGroupReader } from '@rollouts/traffic-alb';
-import type { PluginError } from '@rollouts/plugin-sdk';
-import * as E from 'fp-ts/lib/Either';
-import { AddTagsCommand, CreateListenerCommand, CreateLoadBalancerCommand, CreateRuleCommand, CreateTargetGroupCommand, DescribeLoadBalancersCommand, ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
+import { AddTagsCommand, CreateListenerCommand, CreateLoadBalancerCommand, CreateRuleCommand, CreateTargetGroupCommand, ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { canaryRollout, deploy, promote, Resources, rolloutOf, setImage, startEnv, waitFor, waitHealthy, waitStatus, type Env } from './harness';
 
 jest.setTimeout(90_000);
@@ -37,20 +35,8 @@ describeWithMoto('status.alb from the ALB router against moto', (moto) => {
   beforeAll(async () => {
     elb = new ElasticLoadBalancingV2Client({ endpoint: moto.server.endpoint, region: TEST_REGION, credentials: ANY_KEYS });
     const elbv2 = elbv2TargetGroupReader({ endpoint: moto.server.endpoint, region: TEST_REGION, credentials: ANY_KEYS, env: {}, maxAttempts: 1 });
-    // @rollouts/plugin-aws's reader has no `loadBalancer` lookup yet (the port's optional method): this test adds one
-    // over the same moto endpoint with DescribeLoadBalancers (a test-side stand-in, named as such, until plugin-aws has it).
-    const reader: TargetGroupReader = {
-      targetGroups: (d, signal) => elbv2.targetGroups(d, signal),
-      loadBalancer: (d) => async () => {
-        try {
-          const lbs = (await elb.send(new DescribeLoadBalancersCommand({}))).LoadBalancers ?? [];
-          const lb = lbs.find((l) => l.DNSName === d);
-          return E.right(lb === undefined ? undefined : { name: lb.LoadBalancerName ?? '', arn: lb.LoadBalancerArn ?? '' });
-        } catch (e) {
-          return E.left({ _tag: 'RouterUnavailable', message: String(e), retryable: true } as unknown as PluginError);
-        }
-      },
-    };
+    // The stock reader (plugin-aws) names the load balancer too: DescribeLoadBalancers matched by DNS name.
+    const reader: TargetGroupReader = elbv2;
     env = await startEnv({ readinessDelayMs: 30, controller: { trafficRouters: [albRouter({ targetGroups: reader })] } });
 
     const { vpcId, subnets } = await createVpc(moto.server.endpoint);

@@ -63,6 +63,8 @@ export interface TargetHealth {
 export interface Elbv2TargetGroupReader {
   /** `TargetGroupReader.targetGroups`: the groups of the load balancer named `dnsName`, undefined when AWS knows none. */
   targetGroups(dnsName: string, signal: AbortSignal): TaskEither<PluginError, ReadonlyArray<Elbv2TargetGroup> | undefined>;
+  /** `TargetGroupReader.loadBalancer`: the load balancer whose DNS name is `dnsName` (for `status.alb`), undefined when AWS knows none. */
+  loadBalancer(dnsName: string, signal: AbortSignal): TaskEither<PluginError, { readonly name: string; readonly arn: string } | undefined>;
   /** The targets registered in a target group and their health. */
   targetHealth(targetGroupArn: string, signal: AbortSignal): TaskEither<PluginError, ReadonlyArray<TargetHealth>>;
 }
@@ -119,14 +121,24 @@ export function elbv2TargetGroupReader(options: Elbv2TargetGroupReaderOptions = 
     }
   }
 
+  const byDnsName = async (dnsName: string, signal: AbortSignal) => {
+    const lbs = await pages('DescribeLoadBalancers', signal, async (Marker, abortSignal) => {
+      const o = await client.send(new DescribeLoadBalancersCommand({ PageSize: 400, ...(Marker === undefined ? {} : { Marker }) }), { abortSignal });
+      return { items: o.LoadBalancers ?? [], next: o.NextMarker };
+    });
+    return E.isLeft(lbs) ? lbs : E.right(lbs.right.find((l) => l.DNSName?.toLowerCase() === dnsName.toLowerCase()));
+  };
+
   return {
+    loadBalancer: (dnsName, signal) => async () => {
+      const lb = await byDnsName(dnsName, signal);
+      if (E.isLeft(lb)) return lb;
+      return E.right(lb.right?.LoadBalancerArn === undefined ? undefined : { name: lb.right.LoadBalancerName ?? '', arn: lb.right.LoadBalancerArn });
+    },
     targetGroups: (dnsName, signal) => async () => {
-      const lbs = await pages('DescribeLoadBalancers', signal, async (Marker, abortSignal) => {
-        const o = await client.send(new DescribeLoadBalancersCommand({ PageSize: 400, ...(Marker === undefined ? {} : { Marker }) }), { abortSignal });
-        return { items: o.LoadBalancers ?? [], next: o.NextMarker };
-      });
-      if (E.isLeft(lbs)) return lbs;
-      const lb = lbs.right.find((l) => l.DNSName?.toLowerCase() === dnsName.toLowerCase());
+      const found = await byDnsName(dnsName, signal);
+      if (E.isLeft(found)) return found;
+      const lb = found.right;
       if (lb?.LoadBalancerArn === undefined) return E.right(undefined);
       const lbArn = lb.LoadBalancerArn;
       const groups = await pages('DescribeTargetGroups', signal, async (Marker, abortSignal) => {
