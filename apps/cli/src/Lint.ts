@@ -232,6 +232,13 @@ const at = (o: unknown, ...keys: string[]): unknown => keys.reduce<unknown>((v, 
 function lintBeyondTheApi(kind: string, o: unknown, report: Report): void {
   if (kind === 'Rollout') {
     const routing = at(o, 'spec', 'strategy', 'canary', 'trafficRouting');
+    // Step plugins are loaded from argo-rollouts-config (the stock controller has none built in): lint cannot see
+    // that ConfigMap, so it says what the controller needs.
+    list(at(o, 'spec', 'strategy', 'canary', 'steps')).forEach((step, i) => {
+      const name = at(step, 'plugin', 'name');
+      if (typeof name === 'string' && name !== '')
+        report(`spec.strategy.canary.steps[${i}].plugin.name`, `warning: step plugin ${JSON.stringify(name)} must be listed under stepPlugins in the argo-rollouts-config ConfigMap of the controller's namespace (docs/plugins.md); otherwise the Rollout is InvalidSpec`, 'warning');
+    });
     if (isObj(routing)) {
       lintRouters(routing, 'spec.strategy.canary.trafficRouting', report);
       lintRouterSteps(routing, list(at(o, 'spec', 'strategy', 'canary', 'steps')), report);

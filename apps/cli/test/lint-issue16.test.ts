@@ -177,6 +177,15 @@ describe('lint: routers and providers the controller does not have', () => {
     ]);
   });
 
+  it('a plugin step is a warning saying where the controller must find the plugin (exit 0)', async () => {
+    const f = write('plugin-step.yaml', rollout('p', ['    canary:', '      steps:', '      - plugin: {name: acme/gate, config: {key: go}}', '      - setWeight: 50']));
+    const r = await run('lint', '-f', f);
+    expect(r.code).toBe(0);
+    expect(lines(r.out).map((l) => l.replace(/^.*?: Rollout\/p: /, ''))).toEqual([
+      'spec.strategy.canary.steps[0].plugin.name: warning: step plugin "acme/gate" must be listed under stepPlugins in the argo-rollouts-config ConfigMap of the controller\'s namespace (docs/plugins.md); otherwise the Rollout is InvalidSpec',
+    ]);
+  });
+
   it('knows the steps each stock router can perform (checked against the routers themselves)', () => {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const plugins = require('../../controller/src/Plugins') as { firstPartyTrafficRouters(): Array<{ kind: string; make(deps: unknown): (config: unknown) => Record<string, unknown> }> };
