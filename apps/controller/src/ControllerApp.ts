@@ -40,7 +40,7 @@ export interface ControllerAppOptions {
   readonly waitingLogIntervalMs?: number;
   /** Bound of the start-up `/version` check of the API server (default 5 000 ms). */
   readonly apiCheckTimeoutMs?: number;
-  /** Read Argo's plugin and notification ConfigMaps at start and log what is not served (default true). */
+  /** Check Argo's notification ConfigMap at start and log its problems (default true). */
   readonly checkArgoConfigMaps?: boolean;
   /** Load the plugins named in argo-rollouts-config before composing (default true; a failure throws, naming the plugin). */
   readonly loadConfiguredPlugins?: boolean;
@@ -140,6 +140,8 @@ export async function openControllerApp(o: ControllerAppOptions): Promise<Contro
     routerTimeoutMs: c.routerTimeoutMs,
     measurementTimeoutMs: c.measurementTimeoutMs,
     verifyRetryMs: c.verifyRetryMs,
+    releaseTrafficFinalizer: c.releaseTrafficFinalizer,
+    releaseTimeoutMs: c.releaseTrafficTimeoutMs,
     // Argo's notification ConfigMap/Secret, read from the controller's namespace (and each Rollout's with self-service).
     notifications: { engine: notificationEngine, services: notificationServices, configNamespace: o.env['POD_NAMESPACE'] || c.leaderElectionNamespace, selfService: c.selfServiceNotificationEnabled },
     ...(metrics !== undefined ? { metrics: metrics.sink } : {}),
@@ -220,17 +222,13 @@ export async function openControllerApp(o: ControllerAppOptions): Promise<Contro
     trafficRouters: trafficRouters.map((p) => p.kind).join(',') || '(none)',
     metricProviders: metricProviders.map((p) => p.kind).join(',') || '(none)',
   });
-  // Argo's plugin and notification ConfigMaps: what a migrated install configured there and this controller does
-  // not do is said at start (an error naming it), never ignored in silence.
+  // Argo's notification ConfigMap: a configuration with problems is said at start (an error naming each key), not
+  // at the first event. (argo-rollouts-config's plugins were loaded above, or the start stopped naming the one that failed.)
   if (o.checkArgoConfigMaps !== false) {
     const objects = createKubeObjectClient(kubeConfig, { log });
     const readConfigMap: ConfigMapReader = async (namespace, name) => {
       const r = await objects.get({ apiVersion: 'v1', kind: 'ConfigMap', namespace, name })();
       return r._tag === 'Right' ? (r.right as { data?: Record<string, string> } | undefined) : new Error(r.left.message);
-    };
-    const registered = {
-      trafficRouters: trafficRouters.map((p) => p.kind),
-      metricProviders: metricProviders.map((p) => p.kind),
     };
     const checkNotifications: NotificationConfigCheck = async (data) => {
       const secret = await objects.get({ apiVersion: 'v1', kind: 'Secret', namespace: c.leaderElectionNamespace, name: 'argo-rollouts-notification-secret' })();
@@ -240,7 +238,7 @@ export async function openControllerApp(o: ControllerAppOptions): Promise<Contro
       const parsed = notificationEngine.parseConfig(data, secretData);
       return parsed._tag === 'Left' ? { problems: parsed.left } : { services: parsed.right.services.map((s) => s.name), triggers: parsed.right.triggers, templates: parsed.right.templates };
     };
-    void checkArgoConfigMaps(readConfigMap, c.leaderElectionNamespace, registered, checkNotifications).then((found) => {
+    void checkArgoConfigMaps(readConfigMap, c.leaderElectionNamespace, checkNotifications).then((found) => {
       for (const f of found) log[f.level](f.message, f.fields);
     });
   }

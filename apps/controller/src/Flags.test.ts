@@ -115,3 +115,8 @@ test('--release-traffic-finalizer (opt-in) and --release-traffic-timeout', () =>
   expect(ok(['--release-traffic-finalizer', '--release-traffic-timeout', '90s'])).toMatchObject({ releaseTrafficFinalizer: true, releaseTrafficTimeoutMs: 90_000 });
   expect(error(['--release-traffic-timeout', '0s'])).toContain('--release-traffic-timeout');
 });
+
+test("--self-service-notification-enabled (Argo's): off by default", () => {
+  expect(ok([]).selfServiceNotificationEnabled).toBe(false);
+  expect(ok(['--self-service-notification-enabled']).selfServiceNotificationEnabled).toBe(true);
+});

@@ -77,18 +77,20 @@ function readPage(file: string): Page {
   const lines = text.split('\n');
   const blocks: Block[] = [];
   const prose: string[] = [];
-  let open: { lang: string; line: number; fence: string; body: string[] } | undefined;
+  // A fence indented by n spaces (inside a list item) has up to n spaces taken off each line, as CommonMark does.
+  let open: { lang: string; line: number; fence: string; indent: number; body: string[] } | undefined;
   lines.forEach((l, i) => {
     const fence = /^(\s*)(`{3,}|~{3,})\s*([\w-]*)/.exec(l);
     if (open === undefined && fence !== null) {
-      open = { lang: (fence[3] ?? '').toLowerCase(), line: i + 1, fence: fence[2] as string, body: [] };
+      open = { lang: (fence[3] ?? '').toLowerCase(), line: i + 1, fence: fence[2] as string, indent: (fence[1] ?? '').length, body: [] };
       prose.push('');
     } else if (open !== undefined && l.trim().startsWith(open.fence) && l.trim().replace(/[`~]/g, '') === '') {
       blocks.push({ lang: open.lang, line: open.line, body: open.body.join('\n') });
       open = undefined;
       prose.push('');
     } else if (open !== undefined) {
-      open.body.push(l);
+      const n = open.indent;
+      open.body.push(l.replace(new RegExp(`^ {0,${n}}`), ''));
       prose.push('');
     } else prose.push(l);
   });
