@@ -67,13 +67,20 @@ describe('createStepPlugins', () => {
     ['a PluginError', { mode: 'left' }, /^backend down$/],
     ['a throw', { mode: 'throw' }, /step plugin acme\/fake \(run of step 2\) threw: kaboom/],
     ['no answer within the timeout', { mode: 'slow', waitMs: 1000 }, /did not answer within 50 ms/],
-    ['a config the codec rejects', { mode: 3 }, /spec\.strategy\.canary\.steps\[1\]\.plugin\.config\.mode/],
     ['an answer that is not a StepResult', { mode: 'badStatus' }, /answered something that is not a StepResult: message is not a string/],
   ])('%s is an Error answer with the message', async (_what, config, message) => {
     const p = createStepPlugins([fake], deps);
     const o = await p.observe(rolloutWith(config), cd(50));
     expect(o?.stepPluginResults?.[0]?.phase).toBe('Error');
     expect(o?.stepPluginResults?.[0]?.message).toMatch(message);
+  });
+
+  test('a config the codec rejects is no call but a problem at its path (the core makes the Rollout InvalidSpec)', async () => {
+    seen.length = 0;
+    const o = await createStepPlugins([fake], deps).observe(rolloutWith({ mode: 3 }), cd());
+    expect(o?.stepPluginResults).toEqual([]);
+    expect(o?.stepPluginConfigProblems).toEqual([{ path: 'spec.strategy.canary.steps[1].plugin.config.mode', message: expect.stringMatching(/^expected .*got 3$/) }]);
+    expect(seen).toEqual([]);
   });
 
   test('a phase that does not exist goes to core as it is (core records Error naming it)', async () => {

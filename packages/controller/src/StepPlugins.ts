@@ -13,7 +13,7 @@ import { DEFAULT_STEP_PLUGIN_TIMING, stepPluginCalls, type RolloutObservation, t
 import { missingStepMethods, STEP_PLUGIN_PHASES, stepResultProblem, type StepExecutor, type StepPlugin, type StepPluginDeps } from '@rollouts/plugin-sdk';
 
 /** The part of the observation step plugins add. */
-export type StepPluginObservation = Pick<RolloutObservation, 'stepPlugins' | 'disabledStepPlugins' | 'stepPluginResults' | 'stepPluginTiming'>;
+export type StepPluginObservation = Pick<RolloutObservation, 'stepPlugins' | 'disabledStepPlugins' | 'stepPluginResults' | 'stepPluginTiming' | 'stepPluginConfigProblems'>;
 
 export interface StepPluginCallDeps {
   readonly signal: AbortSignal;
@@ -128,6 +128,15 @@ export function createStepPlugins(plugins: ReadonlyArray<StepPlugin<any>>, deps:
     async observe(rollout, cd) {
       const steps = rollout.spec.strategy?.canary?.steps;
       if (steps == null || !steps.some((s) => s.plugin != null)) return undefined;
+      // A config the plugin's codec refuses makes the Rollout InvalidSpec at the field (no call is made for it).
+      const configProblems: Array<{ path: string; message: string }> = [];
+      steps.forEach((s, index) => {
+        const plugin = s.plugin == null ? undefined : byName.get(s.plugin.name);
+        if (plugin === undefined) return;
+        const decoded = decode(plugin.configCodec, s.plugin!.config ?? {}, { path: `spec.strategy.canary.steps[${index}].plugin.config` });
+        if (decoded._tag === 'Left') for (const e of decoded.left) configProblems.push({ path: e.path, message: e.detail });
+      });
+      if (configProblems.length > 0) return { stepPlugins: names, disabledStepPlugins: disabled, stepPluginResults: [], stepPluginTiming: timing, stepPluginConfigProblems: configProblems };
       const results: StepPluginCallResult[] = [];
       for (const call of stepPluginCalls(rollout, cd.now(), { disabled })) results.push(await callOne(rollout, call, cd));
       return { stepPlugins: names, disabledStepPlugins: disabled, stepPluginResults: results, stepPluginTiming: timing };

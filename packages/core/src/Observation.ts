@@ -77,6 +77,8 @@ export interface RolloutObservation {
   readonly trafficRouting?: TrafficRoutingObservation;
   /** Step plugins registered with the controller, by name (disabled ones included). */
   readonly stepPlugins?: ReadonlyArray<string>;
+  /** Plugin steps whose `config` the plugin's codec refuses: each makes the Rollout InvalidSpec at its path. */
+  readonly stepPluginConfigProblems?: ReadonlyArray<{ readonly path: string; readonly message: string }>;
   /** Step plugins configured but disabled: their steps are skipped (StepPlugins.ts). */
   readonly disabledStepPlugins?: ReadonlyArray<string>;
   /** What the plugin calls `stepPluginCalls` asked for answered, made just before this reconcile. */

@@ -124,6 +124,8 @@ export function environmentProblems(rollout: Rollout, obs: RolloutObservation): 
     if (step.plugin !== undefined && !(obs.stepPlugins ?? []).includes(step.plugin))
       err(`${step.at}.plugin.name`, `step plugin "${step.plugin}" is not configured in this controller`, 'CAP2', step.plugin);
   }
+  // A plugin step whose config its plugin refuses cannot run: InvalidSpec at the field, not a retried Error.
+  for (const p of obs.stepPluginConfigProblems ?? []) err(p.path, p.message, 'CAP3');
   // Features not implemented yet are errors, not silently ignored.
   for (const path of needs.notYet) err(path, 'not supported by this controller version yet', 'CAP6');
   if (rollout.spec.workloadRef != null && obs.workload === undefined)

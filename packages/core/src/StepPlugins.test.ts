@@ -284,6 +284,15 @@ describe('plugin steps through reconciles (Argo step_plugin e2e scenarios)', () 
     expect(w.summary).toEqual(['Run 0 Successful']);
   });
 
+  test('a plugin step whose config the plugin refuses (the controller reports it) is InvalidSpec at the field', () => {
+    const w = new World([pluginStep({})], byConfig, { stepPluginConfigProblems: [{ path: 'spec.strategy.canary.steps[0].plugin.config.key', message: 'expected string, got 3' }] });
+    w.update('shop:2');
+    w.settle();
+    expect(w.status.phase).toBe('Degraded');
+    expect(w.status.conditions?.find((c) => c.type === 'InvalidSpec')?.message).toContain('spec.strategy.canary.steps[0].plugin.config.key');
+    expect(w.status.conditions?.find((c) => c.type === 'InvalidSpec')?.message).toContain('expected string, got 3');
+  });
+
   test('ErrorWhenStepPluginNotConfigured: an unknown plugin is InvalidSpec and nothing is called', () => {
     const w = new World([pluginStep({}, 'acme/unknown')]);
     w.update('shop:2');
