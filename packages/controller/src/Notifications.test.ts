@@ -202,12 +202,15 @@ test('a sender that throws or hangs is an error for that notification only', asy
   expect(t.logs.filter((l) => l.level === 'error').map((l) => l.fields['error'])).toEqual(['slack slack: the sender failed: boom', 'webhook webhook: no answer within 20 ms']);
 });
 
-test('a destination whose service type has no sender is one debug line, not an error', async () => {
+test('a configured service type this controller has no sender for is an error once per configuration version (unsupported is never silent)', async () => {
   const t = setup({ maps: { 'argo-rollouts': { data: { 'service.telegram': '', events: 'RolloutCompleted' } } }, services: [] });
   await t.notifier.events(rollout('Healthy'), [{ type: 'Normal', reason: 'RolloutCompleted' }]);
+  await t.notifier.events(rollout('Healthy'), [{ type: 'Normal', reason: 'RolloutCompleted' }]);
   expect(t.metrics).toEqual([]);
-  expect(t.logs.filter((l) => l.level !== 'debug')).toEqual([]);
-  expect(t.logs.filter((l) => l.level === 'debug' && /no sender/.test(l.message))).toHaveLength(1);
+  const errors = t.logs.filter((l) => l.level === 'error');
+  expect(errors).toHaveLength(1);
+  expect(String(errors[0]!.fields['problems'])).toContain('service.telegram: the service type "telegram" is not supported by this controller');
+  expect(t.logs.filter((l) => l.level === 'debug' && /no sender/.test(l.message)).length).toBeGreaterThan(0);
 });
 
 test('services given as a lookup (serviceFor) work as a list does', async () => {

@@ -75,6 +75,22 @@ export interface NotifierDeps {
 export interface RecordedEvent {
   readonly type: string;
   readonly reason: string;
+  /** The Event's message (`Rollout step 2/3 completed (…)` names the completed step). */
+  readonly message?: string;
+}
+
+/**
+ * The Rollout a `RolloutStepCompleted` notification is rendered with: the written one, but with
+ * `status.currentStepIndex` at the step that completed (from the Event's `Rollout step <n>/<m> completed`), which is
+ * what Argo's shipped `on-rollout-step-completed` template (`{{add .rollout.status.currentStepIndex 1}}`) reads. Argo
+ * gets that from the Rollout it had before the write; every other field here is the written status (no stale data,
+ * #3535), and several steps completed in one reconcile each get their own number.
+ */
+export function rolloutForEvent(rollout: Rollout, ev: RecordedEvent): Rollout {
+  if (ev.reason !== 'RolloutStepCompleted' || ev.message === undefined) return rollout;
+  const m = /^Rollout step (\d+)\/\d+ completed/.exec(ev.message);
+  if (m === null || rollout.status == null) return rollout;
+  return { ...rollout, status: { ...rollout.status, currentStepIndex: Number(m[1]) - 1 } };
 }
 
 export interface Notifier {
@@ -171,6 +187,16 @@ export function createNotifier(opts: NotificationOptions, deps: NotifierDeps): N
       return undefined;
     }
     reported.delete(`config:${namespace}`);
+    // A service this controller cannot send to, or whose options its sender refuses, is said once per version (an
+    // error naming it); the other services of the configuration keep sending.
+    const serviceProblems = parsed.right.services.flatMap((instance) => {
+      const sender = serviceFor(instance.type);
+      const key = `service.${instance.type}${instance.name !== instance.type ? `.${instance.name}` : ''}`;
+      if (sender === undefined) return [{ key, message: `the service type "${instance.type}" is not supported by this controller: nothing is sent to ${instance.name}` }];
+      return sender.validate(instance);
+    });
+    if (serviceProblems.length > 0) once(`services:${namespace}`, `notification services in ${namespace} that cannot send`, 'error', { problems: describeProblems(serviceProblems), version });
+    else reported.delete(`services:${namespace}`);
     const loaded = { namespace, config: parsed.right };
     configs.set(namespace, { at: now, loaded, version });
     return loaded;
@@ -249,8 +275,8 @@ export function createNotifier(opts: NotificationOptions, deps: NotifierDeps): N
     if (events.length === 0) return;
     const all = await loadAll(rollout.metadata?.namespace ?? '');
     if (all.length === 0) return;
-    const subject = subjectOf(rollout);
     for (const ev of events) {
+      const subject = subjectOf(rolloutForEvent(rollout, ev));
       for (const loaded of all) {
         let plan: ReturnType<NotificationEngine['planForEvent']>;
         try {

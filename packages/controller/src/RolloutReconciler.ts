@@ -128,7 +128,7 @@ export async function reconcileRolloutKey(key: string, deps: RolloutReconcilerDe
     events: {
       record: (involved, type, reason, message) => {
         deps.metrics.event?.({ kind: 'Rollout', namespace, name, type, reason });
-        recorded.push({ type, reason });
+        recorded.push({ type, reason, message });
         return deps.events.record(involved, type, reason, message);
       },
     },
