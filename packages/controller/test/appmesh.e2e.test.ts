@@ -1,5 +1,5 @@
 // End-to-end: the App Mesh router driven by the controller (on kube-sim or the real target) with the App Mesh CRDs of
-// packages/traffic-appmesh/test/crds, so every VirtualRouter and VirtualNode written passes their schemas. The objects
+// packages/traffic-appmesh/third-party-crds, so every VirtualRouter and VirtualNode written passes their schemas. The objects
 // are the Argo Rollouts example (examples/appmesh) rewritten; every version is recorded through a watch.
 import { resourcePath, type ResourceKind } from '@rollouts/k8s';
 import type { KubeObject } from '@rollouts/kube-sim';

@@ -1,5 +1,5 @@
 // The ambassador router against kube-sim, with Emissary's published Mapping CRD (conversion webhook replaced by
-// None, see test/crds/README.md) and the Rollout CRD: the schema checks every Mapping written, the garbage
+// None, see third-party-crds/README.md) and the Rollout CRD: the schema checks every Mapping written, the garbage
 // collector removes the canary Mappings with their Rollout.
 import * as fs from 'node:fs';
 import * as path from 'node:path';

@@ -1,4 +1,4 @@
-// The appMesh router against kube-sim with the App Mesh CRDs of test/crds (VirtualService, VirtualRouter,
+// The appMesh router against kube-sim with the App Mesh CRDs of third-party-crds (VirtualService, VirtualRouter,
 // VirtualNode), so every object it writes passes their schemas; objects rewritten from the Argo Rollouts example
 // (examples/appmesh/canary-service.yaml).
 import type { Rollout } from '@rollouts/api';

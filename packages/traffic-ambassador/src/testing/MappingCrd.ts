@@ -1,6 +1,6 @@
 /**
  * The Mapping CustomResourceDefinition Emissary-ingress publishes (v3.9.1, `manifests/emissary/emissary-crds.yaml.in`,
- * checked in unchanged under test/crds/, see its README), for test clusters: kube-sim or a real API server, whose schema validation then
+ * checked in unchanged under third-party-crds/, see its README), for test clusters: kube-sim or a real API server, whose schema validation then
  * checks every object the router writes.
  */
 import * as fs from 'node:fs';
@@ -8,8 +8,8 @@ import * as path from 'node:path';
 import YAML from 'yaml';
 import type { KubeObject } from '@rollouts/plugin-sdk';
 
-/** Where the checked-in CRD manifests are (the package's `test/crds`, from `src/testing` or `dist/testing`). */
-export const AMBASSADOR_CRD_DIR = path.join(__dirname, '..', '..', 'test', 'crds');
+/** Where the checked-in CRD manifests are (the package's `third-party-crds`, from `src/testing` or `dist/testing`). */
+export const AMBASSADOR_CRD_DIR = path.join(__dirname, '..', '..', 'third-party-crds');
 
 /** The Mapping CRD file as published, unchanged (`mappings.getambassador.io`: v1, v2 (storage), v3alpha1; conversion by Emissary's webhook). */
 export function publishedMappingCrd(): KubeObject {

@@ -1,7 +1,7 @@
 /**
  * The Gateway API route CRDs as published (v1.2.1, experimental channel: the one serving TCPRoute and TLSRoute
  * and keeping `rules[].name`), for test clusters — kube-sim or a real apiserver — that have no Gateway API
- * installed. The manifests are checked in verbatim under `test/crds/` (see the README there).
+ * installed. The manifests are checked in verbatim under `third-party-crds/` (see the README there).
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -21,8 +21,8 @@ const FILES: Readonly<Record<GatewayApiCrdKind, string>> = {
   TLSRoute: 'gateway.networking.k8s.io_tlsroutes.yaml',
 };
 
-/** `test/crds` of this package, from `src/testing` and from `dist/testing` alike. */
-const CRD_DIR = path.join(__dirname, '..', '..', 'test', 'crds');
+/** `third-party-crds` of this package, from `src/testing` and from `dist/testing` alike. */
+const CRD_DIR = path.join(__dirname, '..', '..', 'third-party-crds');
 
 const cache = new Map<GatewayApiCrdKind, KubeObject>();
 

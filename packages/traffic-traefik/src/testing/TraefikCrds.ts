@@ -1,5 +1,5 @@
 /**
- * The TraefikService CustomResourceDefinitions Traefik publishes (checked in unchanged under test/crds/, see its
+ * The TraefikService CustomResourceDefinitions Traefik publishes (checked in unchanged under third-party-crds/, see its
  * README), for test clusters: kube-sim or a real API server, whose schema validation then checks every object
  * the router writes. `traefik.io` from Traefik v3.6.12, `traefik.containo.us` from Traefik v2.11.20.
  */
@@ -9,8 +9,8 @@ import YAML from 'yaml';
 import type { KubeObject } from '@rollouts/plugin-sdk';
 import type { TraefikApiGroup } from '../TraefikRouter';
 
-/** Where the checked-in CRD manifests are (the package's `test/crds`, from `src/testing` or `dist/testing`). */
-export const TRAEFIK_CRD_DIR = path.join(__dirname, '..', '..', 'test', 'crds');
+/** Where the checked-in CRD manifests are (the package's `third-party-crds`, from `src/testing` or `dist/testing`). */
+export const TRAEFIK_CRD_DIR = path.join(__dirname, '..', '..', 'third-party-crds');
 
 /** The TraefikService CRD of `group` (`traefikservices.<group>`, version v1alpha1), as published. */
 export function traefikServiceCrd(group: TraefikApiGroup = 'traefik.io'): KubeObject {
