@@ -23,7 +23,9 @@ beforeAll(async () => {
   env = await startEnv({
     readinessDelayMs: 30,
     controller: { trafficRouters: [gatewayApiRouter, smiRouter({ apiVersion: SPLIT_API })] },
-    crds: [...(gatewayApiCrds(['HTTPRoute']) as KubeObject[]), trafficSplitCrd([SPLIT_API]) as KubeObject],
+    // v1alpha1 stays the storage version (listed last): the CRD is cluster-wide, and other test files on the same
+    // real API server apply it with v1alpha1 only (a storage version cannot be dropped from a CRD).
+    crds: [...(gatewayApiCrds(['HTTPRoute']) as KubeObject[]), trafficSplitCrd([SPLIT_API, 'split.smi-spec.io/v1alpha1']) as KubeObject],
     watch: [HTTP_ROUTES, TRAFFIC_SPLITS],
   });
 });
