@@ -74,7 +74,7 @@ test('two replicas, the leader killed (SIGKILL) mid-update: every trigger reache
   await waitFor('b synced', () => logged(b, 'caches synced'));
   const v1 = await waitFor('v1 healthy', () => u.healthy('notify'));
   // The first deploy is an update and a completion too (as Argo's events say).
-  await waitFor('the first deploy sent', () => received.length >= 2, 15_000, () => received);
+  await waitFor('the first deploy sent', () => received.length >= 2, 15_000);
   const first = received.map((r) => r.body);
 
   await u.setImage('notify', 'demo:2');
@@ -83,13 +83,13 @@ test('two replicas, the leader killed (SIGKILL) mid-update: every trigger reache
     return s?.currentPodHash !== v1.status!.stableRS && s?.currentStepIndex === 1 && (s.pauseConditions ?? []).length > 0;
   });
   // What the leader sends for this part of the update (updated, step 1 completed) arrives before it dies.
-  await waitFor('updated and step 1 sent', () => received.length >= first.length + 2, 15_000, () => received);
+  await waitFor('updated and step 1 sent', () => received.length >= first.length + 2, 15_000);
   a.child.kill('SIGKILL');
   await a.exited;
   await waitFor('b leads after the Lease expires', () => logged(b, 'started leading'), 20_000);
   await u.promote('notify');
   await waitFor('v2 healthy under b', () => u.healthy('notify'), 30_000);
-  await waitFor('the completion sent by b', () => received.filter((r) => r.body.includes('has been completed')).length >= 2, 15_000, () => received);
+  await waitFor('the completion sent by b', () => received.filter((r) => r.body.includes('has been completed')).length >= 2, 15_000);
   // Nothing more trickles in.
   await new Promise((r) => setTimeout(r, 1500));
 
