@@ -161,6 +161,8 @@ test('limits of 0 keep only the runs the status names (a running step analysis, 
   await waitStatus(env, 'hist-zero', 'paused after the analysis', (s) => s.currentStepIndex === 2 && (s.pauseConditions?.length ?? 0) > 0, 20_000);
   expect(statusRun('hist-zero')).toBeUndefined();
   await waitFor('rev 3 deleted once no longer in use', () => runsOf('hist-zero').length === 0, 10_000, () => byRevision(runsOf('hist-zero')));
+  // The store has it gone; the watch that records deletions may deliver the event a moment later.
+  await waitFor('the deletion of rev 3 seen by the watch', () => deletedRuns.some((r) => r.metadata.name === running.metadata.name), 10_000, () => deletedRuns.map((r) => r.metadata.name));
   expect(deletedRuns.filter((r) => r.metadata.labels?.['app'] === 'hist-zero').map((r) => [revisionOf(r), r.status?.phase])).toEqual([
     [2, 'Failed'],
     [3, 'Successful'],
